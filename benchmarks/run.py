@@ -1,0 +1,56 @@
+"""Performance measurements that print JSON with ratios against a peer.
+
+Usage: ``python benchmarks/run.py NAME [--json]`` where NAME is one of the
+benchmarks below. Absolute times drift on shared machines; the ratios against
+a peer measured in the same run, on the same input, do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import bench_load  # noqa: E402
+
+BENCHMARKS = {
+    "load": bench_load.run,
+}
+
+
+def machine() -> dict:
+    """The facts about this machine that a reader of the figures needs."""
+    try:
+        import psutil
+
+        memory_gb = round(psutil.virtual_memory().total / 2**30, 1)
+    except ImportError:
+        memory_gb = None
+    return {"cores": os.cpu_count(), "memory_gb": memory_gb, "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name", choices=sorted(BENCHMARKS))
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--data", default=None, help="the shared data folder (default ../shared/data)")
+    parser.add_argument("--slices", type=int, default=400, help="slices of the synthetic series")
+    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median)")
+    args = parser.parse_args(argv)
+    figures = BENCHMARKS[args.name](args)
+    figures["machine"] = machine()
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""``python -m viewer`` runs the ``outpost`` command."""
+
+import sys
+
+from viewer.cli import main
+
+sys.exit(main())

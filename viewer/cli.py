@@ -1,0 +1,205 @@
+"""The ``outpost`` command: the scriptable face of the viewer.
+
+Plugins add sub-commands through the entry-point group ``outpost.commands``:
+each entry point names a function ``register(subparsers)`` that adds its parsers
+and sets ``handler`` on them (see :func:`main`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from importlib.metadata import entry_points
+from typing import Any
+
+from viewer import __version__
+from viewer.core.errors import Cancelled, OutpostError
+
+log = logging.getLogger("outpost")
+
+#: Version of the ``outpost scan --json`` document; raised when a field changes meaning.
+SCAN_JSON_VERSION = 1
+
+
+class _TerminalProgress:
+    """A one-line progress indicator on stderr, shown only on a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, text: str) -> None:
+        if self.enabled and total:
+            sys.stderr.write(f"\r{self.label}: {text} {done}/{total} ({100 * done // total}%)")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------- scan
+def _series_facts(series) -> dict[str, Any]:
+    from viewer.core.dicom.layout import plan_layout
+
+    facts = series.summary()
+    study = series.study
+    facts.update({
+        "patient_id": series.first.study.get("patient_id", ""),
+        "study_uid": study.uid if study else "",
+        "study_date": study.attributes.get("study_date", "") if study else "",
+        "study_description": study.attributes.get("study_description", "") if study else "",
+        "notes": list(series.notes),
+    })
+    try:
+        layout = plan_layout(series)
+    except OutpostError as e:
+        facts.update({"shape": None, "spacing": None, "warnings": [str(e)]})
+        return facts
+    shape = [layout.n_slices, layout.rows, layout.columns]
+    if layout.n_timepoints > 1:
+        shape.insert(0, layout.n_timepoints)
+    facts.update({
+        "shape": shape,
+        "spacing": [round(float(v), 6) for v in layout.spacing],
+        "warnings": list(layout.warnings),
+    })
+    return facts
+
+
+def _scan(paths: list[str]):
+    from viewer.core.dicom import scan
+
+    progress = _TerminalProgress("scanning")
+    try:
+        return scan(paths, progress=progress)
+    finally:
+        progress.close()
+
+
+def command_scan(args: argparse.Namespace) -> int:
+    """List the series found under the given paths."""
+    result = _scan(args.paths)
+    series = [_series_facts(s) for s in result.series]
+    if args.json:
+        document = {
+            "version": SCAN_JSON_VERSION,
+            "files_read": result.files_read,
+            "series": series,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        }
+        print(json.dumps(document, indent=2))
+        return 0 if series else 1
+    if not series:
+        print(f"no image series found ({result.files_read} files read)")
+    for facts in series:
+        shape = "x".join(str(v) for v in facts["shape"]) if facts["shape"] else "?"
+        spacing = "x".join(f"{v:g}" for v in facts["spacing"]) if facts["spacing"] else "?"
+        print(f"{facts['key']}  {facts['modality'] or '--':4} {facts['instances']:5d} inst  "
+              f"{shape:>16}  {spacing:>18} mm  {facts['description']}")
+        for warning in facts["warnings"] + facts["notes"]:
+            print(f"{'':12}warning: {warning}")
+    if result.skipped:
+        print(f"\n{len(result.skipped)} file(s) skipped:")
+        for skipped in result.skipped:
+            print(f"  {skipped.path}: {skipped.reason}")
+    return 0 if series else 1
+
+
+# --------------------------------------------------------------------------- convert
+def command_convert(args: argparse.Namespace) -> int:
+    """Convert one series to NIfTI."""
+    from viewer.core.dicom import load_series
+    from viewer.export.nifti import write_nifti
+
+    if not (args.out.endswith(".nii") or args.out.endswith(".nii.gz")):
+        raise OutpostError(f"--out must end in .nii or .nii.gz, not {args.out!r}")
+    result = _scan([args.path])
+    if not result.series:
+        raise OutpostError(f"no image series found in {args.path}")
+    if args.series:
+        series = result.find_series(args.series)
+    elif len(result.series) == 1:
+        series = result.series[0]
+    else:
+        keys = ", ".join(s.key for s in result.series)
+        raise OutpostError(f"{len(result.series)} series found; choose one with --series ({keys})")
+    progress = _TerminalProgress("loading")
+    try:
+        volume = load_series(series, progress=progress)
+    finally:
+        progress.close()
+    write_nifti(volume, args.out)
+    shape = "x".join(str(v) for v in reversed(volume.array.shape))
+    print(f"wrote {args.out} ({shape}, {'x'.join(f'{v:g}' for v in volume.spacing)} mm)")
+    for warning in volume.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with the commands of installed plugins."""
+    parser = argparse.ArgumentParser(
+        prog="outpost", description="Outpost: an offline DICOM viewer with AI assistance.")
+    parser.add_argument("--version", action="version", version=f"outpost {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan_parser = commands.add_parser("scan", help="list the series in folders, zips or DICOMDIRs")
+    scan_parser.add_argument("paths", nargs="+", metavar="PATH")
+    scan_parser.add_argument("--json", action="store_true", help="print a JSON document")
+    scan_parser.set_defaults(handler=command_scan)
+
+    convert_parser = commands.add_parser("convert", help="write one series as NIfTI")
+    convert_parser.add_argument("path", metavar="PATH")
+    convert_parser.add_argument("--series", metavar="KEY", help="series key from 'outpost scan'")
+    convert_parser.add_argument("--out", required=True, metavar="FILE.nii.gz")
+    convert_parser.set_defaults(handler=command_convert)
+
+    for entry_point in entry_points(group="outpost.commands"):
+        try:
+            entry_point.load()(commands)
+        except Exception as e:  # noqa: BLE001 - a broken plugin must not break the CLI
+            log.warning("plugin command %s failed to load: %s", entry_point.name, e)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``outpost`` command; return its exit status.
+
+    Errors a user can cause print one line and exit 1; an interruption exits
+    130; an unexpected failure prints one line (the traceback only with
+    ``OUTPOST_DEBUG=1``) and exits 2.
+    """
+    logging.basicConfig(level=logging.WARNING, format="outpost: %(levelname)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except Cancelled:
+        print("outpost: cancelled", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("outpost: interrupted", file=sys.stderr)
+        return 130
+    except OutpostError as e:
+        print(f"outpost: error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 - never show a traceback to a user
+        if os.environ.get("OUTPOST_DEBUG"):
+            raise
+        print(f"outpost: internal error: {type(e).__name__}: {e} "
+              "(run with OUTPOST_DEBUG=1 for details)", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

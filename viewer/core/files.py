@@ -1,0 +1,39 @@
+"""Atomic file writing: a crash or power cut never leaves a half-written file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``destination``; rename it into place on success.
+
+    The temporary file keeps the destination's suffixes (``.nii.gz``), so
+    writers that choose a format by extension still work. On error the
+    temporary file is removed and ``destination`` is left untouched.
+
+    Examples
+    --------
+    >>> with atomic_path("out.txt") as tmp:  # doctest: +SKIP
+    ...     tmp.write_text("done")
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    suffix = "".join(destination.suffixes)
+    handle, name = tempfile.mkstemp(prefix=f".{destination.stem}.", suffix=f".part{suffix}",
+                                    dir=destination.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        with open(temporary, "rb+") as fp:
+            os.fsync(fp.fileno())
+        os.replace(temporary, destination)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,67 @@
+"""Cancellation and progress for long jobs, without Qt.
+
+Workers in ``viewer.qt`` wrap these; scripts, the CLI and tests use them as
+they are, so a job behaves the same everywhere.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from viewer.core.errors import Cancelled
+
+
+class ProgressCallback(Protocol):
+    """Called as ``progress(done, total, text)`` while a job advances."""
+
+    def __call__(self, done: int, total: int, text: str) -> None: ...
+
+
+class CancelToken:
+    """A thread-safe flag that a job checks between units of work.
+
+    Examples
+    --------
+    >>> token = CancelToken()
+    >>> token.cancel()
+    >>> token.cancelled
+    True
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether :meth:`cancel` has been called."""
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise :class:`~viewer.core.errors.Cancelled` if cancellation was asked.
+
+        Raises
+        ------
+        Cancelled
+            When :meth:`cancel` has been called.
+        """
+        if self._event.is_set():
+            raise Cancelled("cancelled by the user")
+
+
+def check_cancel(cancel: CancelToken | None) -> None:
+    """Raise :class:`Cancelled` if ``cancel`` is set; accept ``None`` for no token."""
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+
+
+def report(progress: ProgressCallback | Callable[[int, int, str], None] | None,
+           done: int, total: int, text: str = "") -> None:
+    """Call ``progress`` if there is one."""
+    if progress is not None:
+        progress(done, total, text)

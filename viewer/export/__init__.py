@@ -1,0 +1,1 @@
+"""Writers: NIfTI volumes, DICOM series, and later SEG, SR and anonymised copies."""
