@@ -86,6 +86,7 @@ class InstanceRecord:
     pixel_offset: int | None = None
     pixel_length: int | None = None
     float_pixels: bool = False
+    palette_bits: int = 0
     modality_lut: bool = False
     mosaic_count: int | None = None
     instance_number: int | None = None
@@ -97,6 +98,7 @@ class InstanceRecord:
     series: dict[str, Any] = field(default_factory=dict)
     display: dict[str, Any] = field(default_factory=dict)
     enhanced: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def frame_bytes(self) -> int:
@@ -375,6 +377,15 @@ def _mosaic_frame_infos(ds, base: FrameInfo, record: InstanceRecord) -> list[Fra
     return frames
 
 
+def _valid_lut_sequence(ds, keyword: str) -> bool:
+    """Whether a LUT sequence has an item with a three-value descriptor and data."""
+    item = _first_item(ds, keyword)
+    if item is None:
+        return False
+    descriptor = _value(item, "LUTDescriptor")
+    return descriptor is not None and len(descriptor) == 3 and _value(item, "LUTData") is not None
+
+
 def _person_name(ds, keyword: str) -> str:
     return _text(ds, keyword)
 
@@ -447,7 +458,7 @@ def _record_from_dataset(ds, source, transfer_syntax, pixel_tag, pixel_offset, p
         float_pixels=pixel_tag in (0x7FE00008, 0x7FE00009),
         pixel_offset=pixel_offset,
         pixel_length=pixel_length,
-        modality_lut="ModalityLUTSequence" in ds,
+        modality_lut=_valid_lut_sequence(ds, "ModalityLUTSequence"),
         instance_number=_int(ds, "InstanceNumber"),
         acquisition_time=_seconds(_text(ds, "AcquisitionDateTime") or _text(ds, "AcquisitionTime")
                                   or _text(ds, "ContentTime")),
@@ -455,6 +466,11 @@ def _record_from_dataset(ds, source, transfer_syntax, pixel_tag, pixel_offset, p
         spacing_between_slices=_float(ds, "SpacingBetweenSlices"),
         enhanced="PerFrameFunctionalGroupsSequence" in ds,
     )
+    if "ModalityLUTSequence" in ds and not record.modality_lut:
+        record.warnings.append("malformed Modality LUT Sequence ignored")
+    descriptor = _value(ds, "RedPaletteColorLookupTableDescriptor")
+    if descriptor is not None and len(descriptor) == 3:
+        record.palette_bits = int(descriptor[2])
     frames_value = _float(ds, "NumberOfFrames")
     if "NumberOfFrames" in ds and frames_value is None:
         raise ValueError(f"invalid NumberOfFrames {ds['NumberOfFrames'].repval}")

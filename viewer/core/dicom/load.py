@@ -71,7 +71,8 @@ class SeriesLoader:
             is_rgb=self._is_rgb,
             modality=first.modality,
             photometric="RGB" if self._is_rgb else (first.photometric or "MONOCHROME2"),
-            warnings=list(self.layout.warnings),
+            warnings=list(self.layout.warnings) + sorted(
+                {w for instance in series.instances for w in instance.warnings}),
             metadata=_metadata(series),
             provenance=_provenance(series, self.layout),
         )
@@ -83,7 +84,7 @@ class SeriesLoader:
     # ------------------------------------------------------------------ dtype
     def _output_dtype(self, first: InstanceRecord) -> np.dtype:
         if first.photometric == "PALETTE COLOR":
-            return np.dtype(np.uint16 if first.bits_allocated > 8 else np.uint8)
+            return np.dtype(np.uint8 if first.palette_bits == 8 else np.uint16)
         if self._is_rgb:
             return np.dtype({8: np.uint8, 16: np.uint16}.get(first.bits_allocated, np.uint32))
         if first.modality_lut:
@@ -93,6 +94,8 @@ class SeriesLoader:
         refs = [ref for column in self.layout.grid for ref in column]
         rescales = {(ref.frame.slope, ref.frame.intercept) for ref in refs}
         dtype = pixels.rescaled_dtype(first.bits_stored, bool(first.pixel_representation), rescales)
+        if first.bits_allocated not in (8, 16, 32):
+            return dtype
         container = np.dtype(f"{'i' if first.pixel_representation else 'u'}{first.bits_allocated // 8}")
         if dtype.kind in "iu" and dtype.itemsize > container.itemsize:
             # e.g. signed 16-bit CT with intercept -1024: the theoretical range needs
@@ -152,8 +155,11 @@ class SeriesLoader:
                            for frame in codecs.decode_frames(instance, indices)]
             else:
                 decoded = pixels.decode_instance_frames(instance, indices)
-        except (LoadError, OSError) as e:
+        except (LoadError, OSError, MemoryError) as e:
             raise _wrap(e, instance) from e
+        except Exception as e:  # noqa: BLE001 - a decoder's surprise is one file's reason
+            raise LoadError(f"cannot decode {os.path.basename(str(instance.source))}: "
+                            f"{type(e).__name__}: {e}") from e
         self._store(task, decoded, progress)
 
     def _widen_if_needed(self, frame: np.ndarray, slope: float, intercept: float) -> None:

@@ -206,7 +206,11 @@ def decode_instance_frames(record: InstanceRecord, indices: list[int]) -> list[n
             raise LoadError(f"damaged pixel data in {os.path.basename(str(record.source))}: {e}") from e
         if array.ndim == (4 if record.samples_per_pixel > 1 else 3):
             array = array[0]
-        frames.append(_to_output_space(array, record, ds))
+        try:
+            frames.append(_to_output_space(array, record, ds))
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
+            raise LoadError(f"malformed colour or Modality LUT in "
+                            f"{os.path.basename(str(record.source))}: {e}") from e
     return frames
 
 

@@ -396,7 +396,7 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike],
         reason = _classify(record)
         if reason is None:
             images.append(record)
-        elif not is_dicomdir(record):
+        else:
             result.skipped.append(SkippedFile(str(record.source), reason))
     result.files_read = total
     result.patients = group_records(images)
