@@ -1,0 +1,24 @@
+"""The layer rules of ARCHITECTURE.md, enforced with import-linter, and the
+promise that the viewer's core does not import the heavy AI stack."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_linter_contracts_hold():
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
+    result = subprocess.run([lint, str(ROOT / "pyproject.toml")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 3 kept, 0 broken" in result.stdout
+
+
+def test_core_import_pulls_in_no_qt_or_ai_stack():
+    code = ("import sys, viewer.core.dicom, viewer.export.nifti, viewer.cli; "
+            "print(sorted(m for m in ('PySide6','torch','monai','captum') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr

@@ -1,0 +1,92 @@
+"""The ``outpost`` command: documented JSON, NIfTI output, and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from tests.dicom_factory import write_stack
+
+
+def run_outpost(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "viewer", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture
+def study(tmp_path):
+    data = (np.arange(3 * 6 * 7) % 500).astype(np.uint16).reshape(3, 6, 7)
+    write_stack(tmp_path / "study", data, slope=1, intercept=-100)
+    (tmp_path / "study" / "readme.txt").write_text("not an image")
+    return tmp_path / "study", data
+
+
+def test_scan_json_is_documented_shape(study):
+    folder, data = study
+    result = run_outpost("scan", str(folder), "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["version"] == 1 and document["files_read"] == 4
+    (series,) = document["series"]
+    assert series["shape"] == [3, 6, 7] and series["spacing"] == [0.5, 0.5, 2.0]
+    assert series["modality"] == "CT" and series["instances"] == 3 and series["warnings"] == []
+    assert set(series) >= {"key", "description", "series_uid", "study_uid", "transfer_syntax"}
+    assert document["skipped"] == [{"path": str(folder / "readme.txt"), "reason": "not a DICOM file"}]
+    assert "Test^Patient" not in result.stdout  # names stay out of scriptable output
+
+
+def test_scan_text_lists_keys(study):
+    folder, _ = study
+    result = run_outpost("scan", str(folder))
+    assert result.returncode == 0 and "3x6x7" in result.stdout and "readme.txt" in result.stdout
+
+
+def test_convert_writes_nifti_with_the_ras_affine(study, tmp_path):
+    folder, data = study
+    key = json.loads(run_outpost("scan", str(folder), "--json").stdout)["series"][0]["key"]
+    out = tmp_path / "out" / "ct.nii.gz"
+    result = run_outpost("convert", str(folder), "--series", key, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    image = nib.load(out)
+    assert image.shape == (7, 6, 3)
+    assert np.array_equal(np.asarray(image.dataobj).transpose(2, 1, 0), data.astype(np.int32) - 100)
+    expected = np.diag([-0.5, -0.5, 2.0, 1.0])
+    expected[:3, 3] = [10.0, 20.0, 5.0]  # LPS (-10, -20, 5) in RAS
+    assert np.allclose(image.affine, expected)
+    assert not list(out.parent.glob(".*part*"))  # the atomic write left no temporary file
+
+
+@pytest.mark.parametrize("args", [
+    ("scan", "/no/such/folder"),
+    ("convert", "/no/such/folder", "--out", "x.nii.gz"),
+    ("convert", ".", "--out", "x.png"),
+])
+def test_bad_input_is_one_line_and_non_zero(args):
+    result = run_outpost(*args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("outpost: error")
+
+
+def test_empty_folder_and_unknown_series(tmp_path, study):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_outpost("scan", str(empty)).returncode == 1
+    result = run_outpost("convert", str(study[0]), "--series", "nope", "--out", str(tmp_path / "a.nii"))
+    assert result.returncode == 1 and "no series with key 'nope'" in result.stderr
+
+
+@pytest.mark.shared_data
+def test_unloadable_series_is_one_line(shared_data, tmp_path):
+    path = shared_data / "dicom_edge_cases" / "pydicom_data" / "liver_deflate.dcm"
+    result = run_outpost("convert", str(path), "--out", str(tmp_path / "x.nii.gz"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "outpost: error: unsupported transfer syntax 1.2.840.10008.1.2.8.1"
+
+
+def test_version():
+    result = run_outpost("--version")
+    assert result.returncode == 0 and result.stdout.startswith("outpost ")
