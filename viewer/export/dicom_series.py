@@ -108,6 +108,8 @@ def write_series(volume: Volume, folder: str | os.PathLike, *, patient_name: str
         ds.PatientSex = "O"
         if volume.metadata.get("body_part"):
             ds.BodyPartExamined = volume.metadata["body_part"]
+        else:
+            ds.Laterality = ""  # Type 2C: empty means unknown, as the body part is
         ds.SliceThickness = _ds_text(float(volume.spacing[2]))
         ds.StudyInstanceUID = study_uid
         ds.SeriesInstanceUID = series_uid
