@@ -187,3 +187,21 @@ def test_a_file_that_changes_after_the_scan_fails_with_a_reason(tmp_path):
     paths[2].write_bytes(paths[2].read_bytes()[:400])
     with pytest.raises(LoadError):
         load_series(series)
+
+
+def test_a_volume_bigger_than_memory_is_refused_before_allocation(tmp_path):
+    """A header claiming 65535x65535 pixels in 10000 slices must not allocate 80 TB."""
+    from viewer.core.dicom.headers import FrameInfo, InstanceRecord
+    from viewer.core.dicom.scan import FrameRef, Series
+    from viewer.core.dicom.sources import Source
+
+    record = InstanceRecord(source=Source(str(tmp_path / "none")), rows=65535, columns=65535,
+                            bits_allocated=16, bits_stored=16, has_pixels=True,
+                            transfer_syntax="1.2.840.10008.1.2.1", photometric="MONOCHROME2",
+                            number_of_frames=10000)
+    frames = [FrameRef(record, FrameInfo(index=i, position=(0.0, 0.0, float(i)),
+                                         orientation=(1, 0, 0, 0, 1, 0), pixel_spacing=(1, 1)))
+              for i in range(10000)]
+    series = Series(key="bomb", modality="CT", description="", number=1, frames=frames)
+    with pytest.raises(LoadError, match="GiB of memory"):
+        SeriesLoader(series)

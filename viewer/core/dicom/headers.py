@@ -24,6 +24,10 @@ from viewer.core.dicom.sources import Source
 
 log = logging.getLogger(__name__)
 
+# Malformed values are the norm on clinic CDs. pydicom would log each one, with the
+# value in the message (possibly identifying); Outpost reports its own reasons instead.
+pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+
 #: Transfer syntaxes whose pixel data are stored as plain arrays.
 NATIVE_SYNTAXES = {
     "1.2.840.10008.1.2": "<",  # Implicit VR Little Endian

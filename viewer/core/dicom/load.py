@@ -33,7 +33,10 @@ class SeriesLoader:
     """Loads a series into a volume whose array exists before its voxels do.
 
     The array is allocated (zero-filled) at construction, so a viewer can show
-    :attr:`volume` at once and redraw slices as :meth:`load` fills them.
+    :attr:`volume` at once and redraw slices as :meth:`load` fills them. (For
+    the rare series whose values overflow the narrow dtype chosen up front,
+    ``volume.array`` is replaced once by a wider copy during loading.)
+    A volume larger than the memory available is refused before allocation.
 
     Parameters
     ----------
@@ -63,6 +66,7 @@ class SeriesLoader:
             shape = (self.layout.n_timepoints, *shape)
         if self._is_rgb:
             shape = (*shape, 3)
+        _check_memory(shape, dtype)
         self.volume = Volume(
             array=np.zeros(shape, dtype=dtype),
             origin=self.layout.origin,
@@ -198,6 +202,22 @@ class SeriesLoader:
                 self._done += 1
                 done = self._done
             report(progress, done, self.frames_total, "loading images")
+
+
+#: Share of the memory available now that one volume may take.
+MEMORY_SHARE = 0.8
+
+
+def _check_memory(shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """Refuse, before allocating, a volume larger than the memory available now."""
+    import psutil
+
+    needed = float(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+    available = psutil.virtual_memory().available
+    if needed > MEMORY_SHARE * available:
+        raise LoadError(f"the series needs {needed / 2**30:.1f} GiB of memory "
+                        f"({' x '.join(map(str, shape))} voxels) but only "
+                        f"{available / 2**30:.1f} GiB is available")
 
 
 def _wrap(error: Exception, instance: InstanceRecord) -> LoadError:
