@@ -9,7 +9,6 @@ a warm page cache; the figure for each is the median of ``--repeat`` runs.
 from __future__ import annotations
 
 import gc
-import os
 import shutil
 import statistics
 import tempfile

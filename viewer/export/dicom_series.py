@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
     CTImageStorage,
     ExplicitVRLittleEndian,
     MRImageStorage,
-    PYDICOM_IMPLEMENTATION_UID,
     generate_uid,
 )
 
