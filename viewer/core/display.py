@@ -1,0 +1,203 @@
+"""Window/level, colour maps and overlay compositing, vectorised with numpy.
+
+Everything here maps a 2-D slice of real-world values (and optional overlay
+slices) to an RGB picture; the Qt layer only wraps the result in a QImage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Window presets (centre, width) by modality, as radiology viewers name them.
+PRESETS: dict[str, dict[str, tuple[float, float]]] = {
+    "CT": {
+        "Brain": (40.0, 80.0),
+        "Subdural": (75.0, 215.0),
+        "Stroke": (32.0, 8.0),
+        "Lung": (-600.0, 1500.0),
+        "Mediastinum": (50.0, 350.0),
+        "Abdomen": (60.0, 400.0),
+        "Liver": (30.0, 150.0),
+        "Bone": (400.0, 1800.0),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A VOI window: values in ``[centre - width/2, centre + width/2]`` span black to white."""
+
+    center: float
+    width: float
+
+    @property
+    def low(self) -> float:
+        """The value shown black."""
+        return self.center - self.width / 2.0
+
+    @property
+    def high(self) -> float:
+        """The value shown white."""
+        return self.center + self.width / 2.0
+
+
+def presets_for(modality: str) -> dict[str, Window]:
+    """Named window presets that suit a modality (empty when there are none)."""
+    return {name: Window(*cw) for name, cw in PRESETS.get(modality.upper(), {}).items()}
+
+
+def default_window(array: np.ndarray, metadata: dict | None = None) -> Window:
+    """The file's own first window if it has one, else one spanning the 0.5-99.5 percentiles."""
+    metadata = metadata or {}
+    centers, widths = metadata.get("window_center") or [], metadata.get("window_width") or []
+    if centers and widths and widths[0] > 0:
+        return Window(float(centers[0]), float(widths[0]))
+    sample = array[..., ::4, ::4] if array.ndim >= 2 else array
+    low, high = np.percentile(sample, [0.5, 99.5]) if sample.size else (0.0, 1.0)
+    if high <= low:
+        high = low + 1.0
+    return Window(float((low + high) / 2.0), float(high - low))
+
+
+def window_lut(window: Window, dtype: np.dtype, invert: bool = False) -> tuple[np.ndarray, int] | None:
+    """A lookup table from every integer value of ``dtype`` to grey, with its offset.
+
+    Returns ``None`` for dtypes too wide for a table (int32 and up, floats).
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "iu" or dtype.itemsize > 2:
+        return None
+    info = np.iinfo(dtype)
+    values = np.arange(info.min, info.max + 1, dtype=np.float32)
+    return _to_grey(values, window, invert), int(info.min)
+
+
+def _to_grey(values: np.ndarray, window: Window, invert: bool) -> np.ndarray:
+    # DICOM PS3.3 C.11.2.1.2.1 linear VOI function, with a floor at width 1.
+    width = max(window.width, 1.0)
+    scaled = ((values - (window.center - 0.5)) / (width - 1.0) + 0.5) if width > 1 else \
+        (values >= window.center).astype(np.float32)
+    grey = np.clip(scaled * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return 255 - grey if invert else grey
+
+
+def apply_window(plane: np.ndarray, window: Window, invert: bool = False,
+                 lut: tuple[np.ndarray, int] | None = None) -> np.ndarray:
+    """Map a 2-D slice of values to 8-bit grey through ``window``.
+
+    Parameters
+    ----------
+    plane
+        Real-world values (after the Modality LUT).
+    window
+        The VOI window.
+    invert
+        Show high values dark (MONOCHROME1, or the reader's invert).
+    lut
+        A table from :func:`window_lut` for this window and dtype; integer
+        slices then cost one table look-up per pixel.
+    """
+    if lut is not None:
+        table, offset = lut
+        index = plane.astype(np.int32, copy=False) - offset if offset else plane
+        return table[index]
+    return _to_grey(plane.astype(np.float32, copy=False), window, invert)
+
+
+def apply_rgb_window(plane: np.ndarray, window: Window | None, invert: bool = False) -> np.ndarray:
+    """Colour images are shown as stored (8-bit), or windowed per channel when deeper."""
+    if plane.dtype == np.uint8 and window is None:
+        rgb = plane
+    else:
+        rgb = apply_window(plane, window or Window(127.5, 256.0))
+    return 255 - rgb if invert else rgb
+
+
+# --------------------------------------------------------------------------- colour maps
+def _ramp(points: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
+    positions = np.array([p for p, _ in points])
+    colours = np.array([c for _, c in points], dtype=np.float64)
+    x = np.linspace(0, 1, 256)
+    return np.stack([np.interp(x, positions, colours[:, i]) for i in range(3)], axis=1).astype(np.uint8)
+
+
+#: 256-entry RGB colour maps for heatmaps.
+COLORMAPS: dict[str, np.ndarray] = {
+    "jet": _ramp([(0.0, (0, 0, 128)), (0.125, (0, 0, 255)), (0.375, (0, 255, 255)),
+                  (0.625, (255, 255, 0)), (0.875, (255, 0, 0)), (1.0, (128, 0, 0))]),
+    "hot": _ramp([(0.0, (10, 0, 0)), (0.4, (230, 0, 0)), (0.75, (255, 210, 0)), (1.0, (255, 255, 255))]),
+    "inferno": _ramp([(0.0, (0, 0, 4)), (0.25, (87, 16, 110)), (0.5, (188, 55, 84)),
+                      (0.75, (249, 142, 9)), (1.0, (252, 255, 164))]),
+    "viridis": _ramp([(0.0, (68, 1, 84)), (0.25, (59, 82, 139)), (0.5, (33, 145, 140)),
+                      (0.75, (94, 201, 98)), (1.0, (253, 231, 37))]),
+}
+
+#: Distinct label colours (the first twelve of a qualitative palette), cycled.
+LABEL_COLORS = np.array([
+    (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
+    (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (220, 190, 255),
+], dtype=np.uint8)
+
+
+def label_color(label: int) -> tuple[int, int, int]:
+    """The default colour of label value ``label`` (1-based)."""
+    return tuple(int(c) for c in LABEL_COLORS[(label - 1) % len(LABEL_COLORS)])
+
+
+# --------------------------------------------------------------------------- compositing
+def outline(mask_labels: np.ndarray) -> np.ndarray:
+    """Pixels of a label slice that touch a different label (4-neighbourhood)."""
+    edge = np.zeros(mask_labels.shape, dtype=bool)
+    edge[:-1, :] |= mask_labels[:-1, :] != mask_labels[1:, :]
+    edge[1:, :] |= mask_labels[1:, :] != mask_labels[:-1, :]
+    edge[:, :-1] |= mask_labels[:, :-1] != mask_labels[:, 1:]
+    edge[:, 1:] |= mask_labels[:, 1:] != mask_labels[:, :-1]
+    return edge & (mask_labels > 0)
+
+
+def blend_labels(rgb: np.ndarray, labels: np.ndarray, colors: np.ndarray, opacity: float,
+                 outline_only: bool = False) -> np.ndarray:
+    """Blend a label slice over an RGB slice.
+
+    Parameters
+    ----------
+    rgb
+        ``[rows, columns, 3]`` uint8, modified in place and returned.
+    labels
+        ``[rows, columns]`` integer labels (0 is background).
+    colors
+        ``[n_labels + 1, 4]`` uint8 RGBA per label value; alpha 0 hides a label.
+    opacity
+        Global opacity in ``[0, 1]``.
+    outline_only
+        Draw only the boundaries, at full opacity.
+    """
+    index = np.clip(labels, 0, len(colors) - 1).astype(np.intp, copy=False)
+    colour = colors[index]
+    alpha = colour[..., 3].astype(np.float32) / 255.0
+    if outline_only:
+        alpha = alpha * outline(labels)
+    else:
+        alpha = alpha * opacity
+    shown = alpha > 0
+    if shown.any():
+        a = alpha[shown][:, None]
+        rgb[shown] = (rgb[shown] * (1.0 - a) + colour[shown][:, :3] * a + 0.5).astype(np.uint8)
+    return rgb
+
+
+def blend_heatmap(rgb: np.ndarray, heat: np.ndarray, colormap: np.ndarray, opacity: float,
+                  threshold: float = 0.0) -> np.ndarray:
+    """Blend a ``[0, 1]`` heatmap slice over an RGB slice where it exceeds ``threshold``."""
+    shown = heat > threshold
+    if shown.any():
+        index = np.clip(heat[shown] * 255.0, 0, 255).astype(np.intp)
+        rgb[shown] = (rgb[shown] * (1.0 - opacity) + colormap[index] * opacity + 0.5).astype(np.uint8)
+    return rgb
+
+
+def grey_to_rgb(grey: np.ndarray) -> np.ndarray:
+    """Stack an 8-bit grey slice into ``[rows, columns, 3]``."""
+    return np.repeat(grey[..., None], 3, axis=2)

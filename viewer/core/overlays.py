@@ -1,0 +1,134 @@
+"""Overlays on an image's grid: label maps (segmentations) and heatmaps (attention).
+
+An overlay always lives on the grid of the image it covers, voxel for voxel.
+Data on any other grid go through :func:`resample_to_grid` once, here, so that
+a voxel in an overlay is the voxel under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from viewer.core.display import COLORMAPS, label_color
+from viewer.core.errors import OutpostError
+from viewer.core.volume import Volume
+
+
+@dataclass
+class LabelInfo:
+    """How one label value is named and shown."""
+
+    name: str
+    color: tuple[int, int, int]
+    visible: bool = True
+
+
+@dataclass
+class LabelOverlay:
+    """A label map ``[z, y, x]`` on an image's grid, with per-label style.
+
+    Attributes
+    ----------
+    labels
+        Integer labels, 0 for background, same spatial shape as the image.
+    info
+        Name, colour and visibility of each label value.
+    opacity
+        Fill opacity in ``[0, 1]``.
+    outline
+        Draw outlines instead of filled regions.
+    """
+
+    labels: np.ndarray
+    info: dict[int, LabelInfo] = field(default_factory=dict)
+    opacity: float = 0.4
+    outline: bool = False
+    name: str = "labels"
+
+    @classmethod
+    def from_names(cls, labels: np.ndarray, names: dict[int, str] | None = None,
+                   colors: dict[int, tuple[int, int, int]] | None = None, **style) -> LabelOverlay:
+        """Build an overlay, naming and colouring every label present."""
+        names, colors = names or {}, colors or {}
+        values = sorted(set(np.unique(labels).tolist()) | set(names)) if labels.size else sorted(names)
+        info = {int(v): LabelInfo(names.get(v, f"label {v}"), tuple(colors.get(v, label_color(int(v)))))
+                for v in values if v != 0}
+        return cls(labels=labels, info=info, **style)
+
+    def rgba_table(self) -> np.ndarray:
+        """``[max_label + 1, 4]`` RGBA per label value; hidden labels have alpha 0."""
+        top = max(self.info, default=0)
+        top = max(top, int(self.labels.max()) if self.labels.size else 0)
+        table = np.zeros((top + 1, 4), dtype=np.uint8)
+        for value, label in self.info.items():
+            if label.visible:
+                table[value, :3] = label.color
+                table[value, 3] = 255
+        return table
+
+
+@dataclass
+class HeatmapOverlay:
+    """A ``[0, 1]`` heatmap ``[z, y, x]`` on an image's grid.
+
+    Attributes
+    ----------
+    values
+        Normalised attention, float32.
+    colormap
+        A key of :data:`~viewer.core.display.COLORMAPS`.
+    opacity
+        Blend opacity in ``[0, 1]``.
+    threshold
+        Values at or below it are not drawn.
+    method, target
+        What produced the map (e.g. ``"gradcam"``, ``"Normal"``), for legends.
+    """
+
+    values: np.ndarray
+    colormap: str = "jet"
+    opacity: float = 0.45
+    threshold: float = 0.2
+    method: str = ""
+    target: str = ""
+    name: str = "heatmap"
+
+    def colormap_table(self) -> np.ndarray:
+        """The 256-entry RGB table of :attr:`colormap`."""
+        return COLORMAPS[self.colormap]
+
+
+def resample_to_grid(values: np.ndarray, source: Volume, target: Volume, *,
+                     nearest: bool) -> np.ndarray:
+    """Resample ``values`` from ``source``'s grid onto ``target``'s grid.
+
+    Parameters
+    ----------
+    values
+        ``[z, y, x]`` array on ``source``'s grid (``source.array`` is not used).
+    source, target
+        Volumes whose geometry defines the grids.
+    nearest
+        Nearest neighbour (labels) instead of linear interpolation (heatmaps).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[z, y, x]`` on ``target``'s grid; outside ``source`` it is 0.
+    """
+    import SimpleITK as sitk
+
+    if values.shape != source.shape_zyx:
+        raise OutpostError(f"overlay shape {values.shape} does not match its grid {source.shape_zyx}")
+    if source.same_grid(target, tolerance_mm=1e-4):
+        return values
+    moving = Volume(array=values, origin=source.origin, spacing=source.spacing,
+                    direction=source.direction).to_sitk()
+    reference = Volume(array=np.zeros(target.shape_zyx, dtype=np.uint8), origin=target.origin,
+                       spacing=target.spacing, direction=target.direction).to_sitk()
+    interpolator = sitk.sitkNearestNeighbor if nearest else sitk.sitkLinear
+    resampled = sitk.Resample(moving, reference, sitk.Transform(), interpolator, 0.0,
+                              moving.GetPixelID())
+    return sitk.GetArrayFromImage(resampled)
