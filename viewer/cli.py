@@ -141,6 +141,20 @@ def command_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- view
+def command_view(args: argparse.Namespace) -> int:
+    """Open the viewer (or render a screenshot and exit)."""
+    from viewer.qt.qt_app import run_viewer
+
+    if args.screenshot and not args.screenshot.lower().endswith(".png"):
+        raise OutpostError(f"--screenshot must end in .png, not {args.screenshot!r}")
+    for path in args.paths:
+        if not os.path.exists(path):
+            raise OutpostError(f"no such file or folder: {path}")
+    return run_viewer(args.paths, series_key=args.series, layout=args.layout, window=args.window,
+                      screenshot=args.screenshot)
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with the commands of installed plugins."""
@@ -160,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     convert_parser.add_argument("--out", required=True, metavar="FILE.nii.gz")
     convert_parser.set_defaults(handler=command_convert)
 
+    view_parser = commands.add_parser("view", help="open the viewer (or save a screenshot)")
+    view_parser.add_argument("paths", nargs="*", metavar="PATH")
+    view_parser.add_argument("--series", metavar="KEY", help="series key from 'outpost scan'")
+    view_parser.add_argument("--layout", choices=["single", "mpr"], default="single")
+    view_parser.add_argument("--window", metavar="C,W", help="window centre and width, e.g. 40,400")
+    view_parser.add_argument("--screenshot", metavar="FILE.png",
+                             help="render offscreen, save the picture and exit")
+    view_parser.set_defaults(handler=command_view)
+
     for entry_point in entry_points(group="outpost.commands"):
         try:
             entry_point.load()(commands)
@@ -177,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     logging.basicConfig(level=logging.WARNING, format="outpost: %(levelname)s: %(message)s")
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    known = {"scan", "convert", "view", *parser._subparsers._group_actions[0].choices}
+    if not argv or (argv[0] not in known and not argv[0].startswith("-")):
+        argv = ["view", *argv]  # `outpost [PATH...]` opens the viewer
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

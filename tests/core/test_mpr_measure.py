@@ -66,3 +66,12 @@ def test_roi_statistics_match_numpy_on_the_same_pixels():
     assert rect.sum() == 5 * 7
     square = roi_mask(plane.shape, "freehand", [(0, 0), (0, 10), (10, 10), (10, 0)])
     assert square.sum() == 10 * 10
+
+
+def test_overlay_plane_matches_the_image_plane(volume):
+    from viewer.core.mpr import overlay_plane
+
+    labels = (volume.array % 3).astype(np.uint8)
+    for view, index in (("axial", 1), ("coronal", 2), ("sagittal", 3)):
+        plane = extract_plane(volume, view, index)
+        assert np.array_equal(overlay_plane(volume, labels, plane), plane.array % 3)

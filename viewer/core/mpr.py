@@ -108,6 +108,14 @@ def extract_plane(volume: Volume, view: str, index: int, timepoint: int = 0) -> 
     raise ValueError(f"unknown view {view!r}; expected one of {VIEWS}")
 
 
+def overlay_plane(volume: Volume, values: np.ndarray, plane: SlicePlane) -> np.ndarray:
+    """The pixels of ``values`` (``[z, y, x]`` on ``volume``'s grid) under ``plane``."""
+    if plane.view == "axial":
+        return values[plane.index]
+    cut = values[:, plane.index, :] if plane.view == "coronal" else values[:, :, plane.index]
+    return cut[::-1] if _superior_up(volume) else cut
+
+
 def orientation_label(direction_lps: np.ndarray) -> str:
     """Patient-direction letters for a vector in LPS, strongest first (e.g. ``"LA"``).
 

@@ -1,0 +1,1 @@
+"""The PySide6 viewer: widgets only; logic lives in ``viewer.core``."""

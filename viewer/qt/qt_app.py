@@ -1,0 +1,106 @@
+"""Start the viewer: the application object, its theme, and the scriptable ``view`` face."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from viewer.core.display import Window
+from viewer.core.errors import OutpostError
+
+DARK_STYLE = """
+QWidget { background-color: #1e1f22; color: #d8d8d8; }
+QMenuBar, QMenu, QToolBar, QStatusBar { background-color: #25262a; }
+QMenu::item:selected, QMenuBar::item:selected { background-color: #3d5a80; }
+QTreeView, QListView, QTableView { background-color: #18191b; alternate-background-color: #202124; }
+QHeaderView::section { background-color: #2b2d31; padding: 3px; border: 0; }
+QDockWidget::title { background-color: #2b2d31; padding: 4px; }
+QPushButton { background-color: #33363b; border: 1px solid #45484e; padding: 3px 10px; }
+QPushButton:hover { background-color: #3d5a80; }
+QProgressBar { border: 1px solid #45484e; text-align: center; }
+QProgressBar::chunk { background-color: #3d7ea6; }
+QToolButton:checked { background-color: #3d5a80; }
+"""
+
+
+def create_application(argv: list[str] | None = None):
+    """The QApplication, with HiDPI scaling and the dark theme."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv or [sys.argv[0]])
+        app.setApplicationName("Outpost")
+        app.setOrganizationName("Outpost")
+        app.setStyle("Fusion")
+        app.setStyleSheet(DARK_STYLE)
+    return app
+
+
+def parse_window(text: str | None) -> Window | None:
+    """``"C,W"`` to a window; ``None`` passes through."""
+    if not text:
+        return None
+    try:
+        center, width = (float(v) for v in text.split(","))
+    except ValueError as e:
+        raise OutpostError(f"--window takes CENTER,WIDTH (e.g. 40,400), not {text!r}") from e
+    if width <= 0:
+        raise OutpostError("the window width must be positive")
+    return Window(center, width)
+
+
+def run_viewer(paths: list[str], *, series_key: str | None = None, layout: str = "single",
+               window: str | None = None, screenshot: str | None = None, timeout_s: float = 300.0) -> int:
+    """Open the viewer on ``paths``; with ``screenshot``, render offscreen, save and exit.
+
+    Returns
+    -------
+    int
+        The process exit status.
+    """
+    requested_window = parse_window(window)
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = create_application()
+    from viewer.qt.qt_main_window import QtMainWindow
+
+    main_window = QtMainWindow()
+    main_window.show()
+    if paths:
+        main_window.open_paths(paths, series_key=series_key)
+    if screenshot is None:
+        if layout == "mpr":
+            main_window.set_layout("mpr")
+        return app.exec()
+    return _screenshot(app, main_window, Path(screenshot), layout, requested_window, timeout_s)
+
+
+def _screenshot(app, main_window, path: Path, layout: str, window: Window | None, timeout_s: float) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        app.processEvents()
+        loading = main_window.load_job is not None and not main_window.load_job.done
+        scanning = main_window.scan_job is not None and not main_window.scan_job.done
+        if not loading and not scanning and (main_window.state.volume is not None or main_window.last_error):
+            break
+        time.sleep(0.01)
+    else:
+        raise OutpostError(f"the study did not load within {timeout_s:.0f} s")
+    app.processEvents()
+    if main_window.state.volume is None:
+        raise OutpostError(main_window.last_error or "nothing could be shown")
+    if layout == "mpr":
+        main_window.set_layout("mpr")
+    if window is not None:
+        main_window.state.set_window(window)
+    app.processEvents()
+    main_window.export_png(path)
+    main_window.close()
+    return 0

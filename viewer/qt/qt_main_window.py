@@ -1,0 +1,644 @@
+"""The main window: study browser, viewports, panels, menus, progress and plugins."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolBar,
+    QWidget,
+)
+
+from viewer.core.dicom import SeriesLoader, scan
+from viewer.core.display import default_window, presets_for
+from viewer.core.errors import OutpostError
+from viewer.core.files import atomic_path
+from viewer.core.mpr import VIEW_AXIS
+from viewer.plugins import PluginLoad, discover_plugins
+from viewer.qt.qt_panels import (
+    QtMeasurementPanel,
+    QtShortcutsDialog,
+    QtSkippedFiles,
+    QtStudyBrowser,
+    QtTagBrowser,
+)
+from viewer.qt.qt_state import ViewerState
+from viewer.qt.qt_viewport import TOOLS, QtViewport
+from viewer.qt.qt_workers import Job, start_job
+
+log = logging.getLogger(__name__)
+RECENT_LIMIT = 10
+_PRESET_KEYS = "12345678"
+
+
+class QtMainWindow(QMainWindow):
+    """Outpost's main window.
+
+    Parameters
+    ----------
+    plugin_loads
+        Plugins to activate; by default those registered under ``outpost.plugins``.
+    settings
+        Where the recent-studies list lives; by default the user's settings.
+    """
+
+    def __init__(self, plugin_loads: list[PluginLoad] | None = None,
+                 settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Outpost")
+        self.resize(1400, 900)
+        self.setAcceptDrops(True)
+        self.settings = settings or QSettings("Outpost", "Outpost")
+        self.state = ViewerState()
+        self.scan_result = None
+        self.scan_job: Job | None = None
+        self.load_job: Job | None = None
+        self.jobs: list[Job] = []
+        self.last_error = ""
+        self.plugins: list[PluginLoad] = []
+        self._series_callbacks: list[Callable[[Any], None]] = []
+        self._pending_series_key: str | None = None
+        self._build_viewports()
+        self._build_docks()
+        self._build_status()
+        self._build_actions()
+        self._repaint_timer = QTimer(self, singleShot=True, interval=40)
+        self._repaint_timer.timeout.connect(self.state.pixels_changed.emit)
+        self._cine_timer = QTimer(self)
+        self._cine_timer.timeout.connect(self._on_cine_timer_timeout)
+        self.state.volume_changed.connect(self._on_state_volume_changed)
+        self.state.cursor_changed.connect(self._sync_slider)
+        self.state.measurements_changed.connect(self._on_state_measurements_changed)
+        self.state.display_changed.connect(self._update_status_window)
+        self.layout_name = "single"
+        self.set_layout("single")
+        self._activate_plugins(plugin_loads if plugin_loads is not None else discover_plugins())
+
+    # ------------------------------------------------------------------ building
+    def _build_viewports(self) -> None:
+        self.viewports = {view: QtViewport(self.state, view) for view in ("axial", "coronal", "sagittal")}
+        self.active_viewport = self.viewports["axial"]
+        central = QWidget()
+        self.grid = QGridLayout(central)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(2)
+        for column, viewport in enumerate(self.viewports.values()):
+            self.grid.addWidget(viewport, 0, column)
+            viewport.activated.connect(self._on_viewport_activated)
+            viewport.double_clicked.connect(self._on_viewport_double_clicked)
+            viewport.tool_finished.connect(self._on_viewport_tool_finished)
+        self.slider = QSlider(Qt.Orientation.Vertical)
+        self.slider.setInvertedAppearance(True)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.grid.addWidget(self.slider, 0, 3)
+        self.view_area = central
+        self.setCentralWidget(central)
+
+    def _build_docks(self) -> None:
+        self.browser = QtStudyBrowser()
+        self.browser.series_activated.connect(self.open_series)
+        self.skipped = QtSkippedFiles()
+        self.measurement_panel = QtMeasurementPanel()
+        self.measurement_panel.delete_requested.connect(self.state.remove_measurement)
+        self.measurement_panel.go_to_requested.connect(self._on_measurement_go_to)
+        self.docks = {}
+        for title, widget, area in (("Studies", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Not shown", self.skipped, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Measurements", self.measurement_panel,
+                                     Qt.DockWidgetArea.RightDockWidgetArea)):
+            self.add_dock(title, widget, area)
+
+    def _build_status(self) -> None:
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_jobs)
+        self.window_label = QLabel()
+        self.statusBar().addPermanentWidget(self.window_label)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+        self._set_busy(False)
+
+    def _action(self, menu, text: str, slot: Callable, shortcut: str | QKeySequence | None = None,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "Open &folder…", self._on_open_folder, "Ctrl+O")
+        self._action(file_menu, "Open file, .zip or DICOMDIR…", self._on_open_file, "Ctrl+Shift+O")
+        self.recent_menu = file_menu.addMenu("Recent studies")
+        self._refresh_recent_menu()
+        file_menu.addSeparator()
+        self._action(file_menu, "&Export view as PNG…", self._on_export_png, "Ctrl+E")
+        self._action(file_menu, "DICOM &tags…", self.show_tags, "Ctrl+T")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        view_menu = bar.addMenu("&View")
+        self.mpr_action = self._action(view_menu, "MPR layout (axial, coronal, sagittal)",
+                                       self._on_toggle_layout, "M", checkable=True)
+        self.crosshair_action = self._action(view_menu, "Crosshair and reference lines",
+                                             self._on_toggle_crosshair, "X", checkable=True)
+        view_menu.addSeparator()
+        self._action(view_menu, "Next slice", lambda: self.active_viewport.scroll(1), "Down")
+        self._action(view_menu, "Previous slice", lambda: self.active_viewport.scroll(-1), "Up")
+        self._action(view_menu, "Ten slices on", lambda: self.active_viewport.scroll(10), "PgDown")
+        self._action(view_menu, "Ten slices back", lambda: self.active_viewport.scroll(-10), "PgUp")
+        self._action(view_menu, "First slice", lambda: self.active_viewport.set_slice(0), "Home")
+        self._action(view_menu, "Last slice", lambda: self.active_viewport.set_slice(10 ** 6), "End")
+        self._action(view_menu, "Next time point", lambda: self._step_time(1), "Right")
+        self._action(view_menu, "Previous time point", lambda: self._step_time(-1), "Left")
+        self.cine_action = self._action(view_menu, "Cine", self._on_toggle_cine, "C", checkable=True)
+        view_menu.addSeparator()
+        self._action(view_menu, "Invert", self._on_invert, "I")
+        self._action(view_menu, "Reset view", self._on_reset, "Ctrl+R")
+        self._action(view_menu, "Fit to window", lambda: self._each_view(lambda v: v.reset_view()), "Ctrl+F")
+        self._action(view_menu, "Actual size (1:1)", self.active_viewport_actual_size, "Ctrl+1")
+        self._action(view_menu, "Rotate left", lambda: self.active_viewport.rotate(-90), "[")
+        self._action(view_menu, "Rotate right", lambda: self.active_viewport.rotate(90), "]")
+        self._action(view_menu, "Flip horizontally", self._flip_h, "H")
+        self._action(view_menu, "Flip vertically", self._flip_v, "V")
+
+        window_menu = bar.addMenu("&Window")
+        self._action(window_menu, "File's own window", self._on_file_window, "0")
+        for key, (name, _) in zip(_PRESET_KEYS, presets_for("CT").items(), strict=False):
+            self._action(window_menu, f"CT {name}", lambda checked=False, n=name: self.apply_preset(n), key)
+
+        tools_menu = bar.addMenu("&Tools")
+        group = QActionGroup(self)
+        self.tool_actions = {}
+        for tool, key, text in (("window", "W", "Window/level"), ("pan", "P", "Pan"), ("zoom", "Z", "Zoom"),
+                                ("length", "L", "Length"), ("angle", "A", "Angle"),
+                                ("ellipse", "E", "Ellipse ROI"), ("rectangle", "R", "Rectangle ROI"),
+                                ("freehand", "F", "Freehand ROI")):
+            action = self._action(tools_menu, text, lambda checked=False, t=tool: self.set_tool(t), key,
+                                  checkable=True)
+            group.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions["window"].setChecked(True)
+        tools_menu.addSeparator()
+        self._action(tools_menu, "Delete selected measurement", self._on_delete_measurement, "Delete")
+        self._action(tools_menu, "Stop drawing", self._on_escape, "Esc")
+
+        self.plugins_menu = bar.addMenu("&Plugins")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
+
+        toolbar = QToolBar("Tools")
+        toolbar.setObjectName("tools")
+        for tool in TOOLS:
+            toolbar.addAction(self.tool_actions[tool])
+        toolbar.addSeparator()
+        toolbar.addAction(self.mpr_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Cine fps "))
+        self.fps = QSpinBox()
+        self.fps.setRange(1, 60)
+        self.fps.setValue(10)
+        self.fps.valueChanged.connect(self._on_fps_value_changed)
+        toolbar.addWidget(self.fps)
+        toolbar.addAction(self.cine_action)
+        self.addToolBar(toolbar)
+
+    # ------------------------------------------------------------------ plugin context
+    def current_series(self):
+        """The series on screen (plugin API)."""
+        return self.state.series
+
+    def current_volume(self):
+        """The volume on screen (plugin API)."""
+        return self.state.volume
+
+    def add_overlay(self, overlay) -> None:
+        """Show an overlay on every view (plugin API)."""
+        self.state.add_overlay(overlay)
+
+    def remove_overlay(self, overlay) -> None:
+        """Remove an overlay (plugin API)."""
+        self.state.remove_overlay(overlay)
+
+    def add_dock(self, title: str, widget: QWidget,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Add a dock panel (plugin API)."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+        return dock
+
+    def add_menu_action(self, menu: str, text: str, callback: Callable[[], None],
+                        shortcut: str | None = None) -> QAction:
+        """Add an action to a top-level menu (plugin API)."""
+        target = next((m.menu() for m in self.menuBar().actions() if m.text().replace("&", "") == menu), None)
+        if target is None:
+            target = self.menuBar().addMenu(menu)
+        return self._action(target, text, callback, shortcut)
+
+    def show_status(self, text: str) -> None:
+        """Show a status message (plugin API)."""
+        self.statusBar().showMessage(text, 8000)
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        """Show progress (plugin API)."""
+        self.progress.setVisible(True)
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{text} %v/%m")
+
+    def run_job(self, function: Callable[..., Any], *args: Any, name: str = "",
+                on_result: Callable[[Any], None] | None = None,
+                on_error: Callable[[BaseException], None] | None = None, **kwargs: Any) -> Job:
+        """Run ``function`` on a worker with progress and cancel (plugin API)."""
+        job = Job(function, *args, name=name, **kwargs)
+        job.signals.progress.connect(self.show_progress)
+        if on_result is not None:
+            job.signals.result.connect(on_result)
+        job.signals.errored.connect(on_error or (lambda e, n=job.name: self.notify_error(f"{n}: {e}")))
+        job.signals.finished.connect(self._on_job_finished)
+        self.jobs.append(job)
+        self._set_busy(True)
+        return start_job(job)
+
+    def on_series_changed(self, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(volume)`` when another series is shown (plugin API)."""
+        self._series_callbacks.append(callback)
+
+    def _activate_plugins(self, loads: list[PluginLoad]) -> None:
+        for load in loads:
+            if load.plugin is not None:
+                try:
+                    load.plugin.activate(self)
+                except Exception as e:  # noqa: BLE001 - a plugin must not take the viewer down
+                    load.error = f"{type(e).__name__}: {e}"
+                    load.plugin = None
+            self.plugins.append(load)
+            status = "loaded" if load.plugin is not None else f"failed: {load.error}"
+            action = QAction(f"{load.name} — {status}", self)
+            action.setEnabled(False)
+            self.plugins_menu.addAction(action)
+            if load.plugin is None:
+                self.show_status(f"Plugin {load.name} was skipped: {load.error}")
+                log.warning("plugin %s skipped: %s", load.name, load.error)
+        if not loads:
+            empty = QAction("No plugins installed", self)
+            empty.setEnabled(False)
+            self.plugins_menu.addAction(empty)
+
+    # ------------------------------------------------------------------ opening
+    def open_paths(self, paths: list[str], series_key: str | None = None) -> Job:
+        """Scan folders, files, zips or DICOMDIRs in the background, then show a series."""
+        self.cancel_jobs()
+        self._pending_series_key = series_key
+        self._remember_recent(paths)
+        self.show_status("Reading headers…")
+        job = Job(scan, list(paths), name="scan")
+        job.signals.progress.connect(self.show_progress)
+        job.signals.result.connect(self._on_scan_result)
+        job.signals.errored.connect(lambda e: self.notify_error(str(e)))
+        job.signals.finished.connect(self._on_job_finished)
+        self.scan_job = job
+        self.jobs.append(job)
+        self._set_busy(True)
+        return start_job(job)
+
+    def open_series(self, series) -> Job | None:
+        """Show a series at once and fill it progressively in the background."""
+        if self.load_job is not None and not self.load_job.done:
+            self.load_job.cancel()
+        try:
+            loader = SeriesLoader(series)
+        except OutpostError as e:
+            self.notify_error(f"Cannot show this series: {e}")
+            return None
+        self._cine_timer.stop()
+        self.state.set_volume(loader.volume, series)
+        job = Job(loader.load, name="load")
+        job.signals.progress.connect(self._on_load_progress)
+        job.signals.result.connect(self._on_load_result)
+        job.signals.errored.connect(lambda e: self.notify_error(f"Loading stopped: {e}"))
+        job.signals.cancelled.connect(lambda: self.show_status("Loading cancelled"))
+        job.signals.finished.connect(self._on_job_finished)
+        self.load_job = job
+        self.jobs.append(job)
+        self._set_busy(True)
+        return start_job(job)
+
+    def cancel_jobs(self) -> None:
+        """Cancel every running job (scan, load, plugin jobs)."""
+        for job in self.jobs:
+            if not job.done:
+                job.cancel()
+
+    def _on_scan_result(self, result) -> None:
+        self.scan_result = result
+        self.browser.show_scan(result)
+        self.skipped.show_skipped(result.skipped)
+        self.docks["Not shown"].setWindowTitle(f"Not shown ({len(result.skipped)})")
+        if not result.series:
+            self.notify_error("No images found in what was opened")
+            return
+        series = None
+        if self._pending_series_key:
+            try:
+                series = result.find_series(self._pending_series_key)
+            except OutpostError as e:
+                self.notify_error(str(e))
+        if series is None:
+            series = max(result.series, key=lambda s: len(s.frames))
+        self.open_series(series)
+
+    def _on_load_progress(self, done: int, total: int, text: str) -> None:
+        self.show_progress(done, total, text)
+        if not self._repaint_timer.isActive():
+            self._repaint_timer.start()
+
+    def _on_load_result(self, volume) -> None:
+        self.state.volume = volume  # the same object, possibly widened during the load
+        self.state.pixels_changed.emit()
+        series = self.state.series
+        if series is not None:
+            axial = self.viewports["axial"].plane()
+            if axial is not None:
+                self.browser.set_thumbnail(series.key, axial.array)
+        warnings = "; ".join(volume.warnings)
+        self.show_status("Loaded" + (f" — {warnings}" if warnings else ""))
+
+    def _on_job_finished(self) -> None:
+        self.jobs = [job for job in self.jobs if not job.done]
+        self._set_busy(bool(self.jobs))
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    def notify_error(self, text: str) -> None:
+        """Show an error to the user without blocking, and log it (never with patient data)."""
+        self.last_error = text
+        self.statusBar().showMessage(text, 15000)
+        log.warning("user-facing error: %s", text)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Outpost", text, QMessageBox.StandardButton.Ok, self)
+        box.setModal(False)
+        box.show()
+        self._error_box = box
+
+    # ------------------------------------------------------------------ volume shown
+    def _on_state_volume_changed(self) -> None:
+        volume = self.state.volume
+        three_d = volume is not None and volume.shape_zyx[0] > 1
+        self.mpr_action.setEnabled(three_d)
+        if not three_d and self.layout_name == "mpr":
+            self.set_layout("single")
+        self._sync_slider()
+        self._update_status_window()
+        for callback in self._series_callbacks:
+            try:
+                callback(volume)
+            except Exception as e:  # noqa: BLE001 - a plugin callback must not break viewing
+                log.warning("series-changed callback failed: %s", e)
+
+    def _sync_slider(self) -> None:
+        viewport = self.active_viewport
+        total = viewport.slice_total
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, total - 1))
+        self.slider.setValue(viewport.slice_index if total else 0)
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(total > 1)
+
+    def _on_slider_value_changed(self, value: int) -> None:
+        self.active_viewport.set_slice(value)
+
+    def _update_status_window(self) -> None:
+        window = self.state.window
+        self.window_label.setText(f"W {window.width:.0f} / L {window.center:.0f}")
+
+    def _on_state_measurements_changed(self) -> None:
+        self.measurement_panel.show_measurements(self.state.measurements)
+        for viewport in self.viewports.values():
+            viewport.update()
+
+    # ------------------------------------------------------------------ layout and tools
+    def set_layout(self, name: str) -> None:
+        """``single`` (the active view alone) or ``mpr`` (axial, coronal, sagittal)."""
+        self.layout_name = name
+        if name == "single" and self.active_viewport.view != "axial" and \
+                (self.state.volume is None or self.state.volume.shape_zyx[0] <= 1):
+            self.active_viewport = self.viewports["axial"]
+        for viewport in self.viewports.values():
+            viewport.setVisible(name == "mpr" or viewport is self.active_viewport)
+            viewport.show_crosshair = name == "mpr" and self.crosshair_action.isChecked()
+        self.mpr_action.setChecked(name == "mpr")
+
+    def set_tool(self, tool: str) -> None:
+        """Choose what a left drag does in every view."""
+        for viewport in self.viewports.values():
+            viewport.cancel_drawing()
+            viewport.tool = tool
+        self.tool_actions[tool].setChecked(True)
+
+    def apply_preset(self, name: str) -> None:
+        """Apply a named window preset for the modality on screen."""
+        presets = presets_for(self.state.volume.modality if self.state.volume is not None else "CT")
+        if name in presets:
+            self.state.set_window(presets[name])
+
+    def show_shortcuts(self) -> None:
+        """Show the keyboard shortcuts."""
+        self._shortcuts = QtShortcutsDialog(self)
+        self._shortcuts.show()
+
+    def show_tags(self) -> None:
+        """Browse the DICOM tags of the image under the active view."""
+        series = self.state.series
+        if series is None:
+            return
+        import pydicom
+
+        from viewer.core.dicom.layout import plan_layout
+
+        layout = plan_layout(series)
+        column = layout.grid[min(self.state.timepoint, len(layout.grid) - 1)]
+        index = int(round(self.state.cursor[VIEW_AXIS["axial"]]))
+        instance = column[min(index, len(column) - 1)].instance
+        with instance.source.open() as fp:
+            dataset = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+        self._tags = QtTagBrowser(dataset, os.path.basename(str(instance.source)), self)
+        self._tags.show()
+
+    def export_png(self, path: str | Path) -> None:
+        """Save what the views show as a PNG, atomically."""
+        picture = self.view_area.grab()
+        with atomic_path(path) as temporary:
+            if not picture.save(str(temporary), "PNG"):
+                raise OutpostError(f"cannot write {path}")
+
+    def active_viewport_actual_size(self) -> None:
+        """1:1 in the active view."""
+        self.active_viewport.set_actual_size()
+
+    # ------------------------------------------------------------------ handlers
+    def _on_open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of DICOM files")
+        if folder:
+            self.open_paths([folder])
+
+    def _on_open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a DICOM file, .zip or DICOMDIR")
+        if path:
+            self.open_paths([path])
+
+    def _on_export_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", "outpost-view.png", "PNG (*.png)")
+        if path:
+            try:
+                self.export_png(path)
+                self.show_status(f"Saved {path}")
+            except (OutpostError, OSError) as e:
+                self.notify_error(str(e))
+
+    def _on_toggle_layout(self) -> None:
+        self.set_layout("mpr" if self.layout_name != "mpr" else "single")
+
+    def _on_toggle_crosshair(self) -> None:
+        for viewport in self.viewports.values():
+            viewport.show_crosshair = self.crosshair_action.isChecked()
+            viewport.update()
+
+    def _on_viewport_activated(self, viewport: QtViewport) -> None:
+        self.active_viewport = viewport
+        self._sync_slider()
+
+    def _on_viewport_double_clicked(self, viewport: QtViewport) -> None:
+        self.active_viewport = viewport
+        self.set_layout("single" if self.layout_name == "mpr" else "mpr")
+
+    def _on_viewport_tool_finished(self) -> None:
+        self.measurement_panel.show_measurements(self.state.measurements)
+
+    def _on_measurement_go_to(self, measurement) -> None:
+        viewport = self.viewports[measurement.view]
+        self.active_viewport = viewport
+        viewport.set_slice(measurement.index)
+
+    def _on_delete_measurement(self) -> None:
+        selected = self.measurement_panel.selected_id()
+        if selected is None and self.state.measurements:
+            selected = self.state.measurements[-1].id
+        if selected is not None:
+            self.state.remove_measurement(selected)
+
+    def _on_escape(self) -> None:
+        self.set_tool("window")
+
+    def _on_invert(self) -> None:
+        self.state.set_invert(not self.state.invert)
+
+    def _on_reset(self) -> None:
+        volume = self.state.volume
+        if volume is not None:
+            self.state.set_window(default_window(volume.array, volume.metadata))
+            self.state.invert = volume.photometric == "MONOCHROME1"
+        self._each_view(lambda v: v.reset_view())
+
+    def _on_file_window(self) -> None:
+        volume = self.state.volume
+        if volume is not None:
+            self.state.set_window(default_window(volume.array, volume.metadata))
+
+    def _each_view(self, function: Callable[[QtViewport], None]) -> None:
+        for viewport in self.viewports.values():
+            function(viewport)
+
+    def _flip_h(self) -> None:
+        self.active_viewport.flip_h = not self.active_viewport.flip_h
+        self.active_viewport.update()
+
+    def _flip_v(self) -> None:
+        self.active_viewport.flip_v = not self.active_viewport.flip_v
+        self.active_viewport.update()
+
+    def _step_time(self, step: int) -> None:
+        volume = self.state.volume
+        if volume is not None and volume.is_4d:
+            self.state.set_timepoint((self.state.timepoint + step) % volume.n_timepoints)
+
+    def _on_toggle_cine(self) -> None:
+        if self.cine_action.isChecked():
+            self._cine_timer.start(int(1000 / self.fps.value()))
+        else:
+            self._cine_timer.stop()
+
+    def _on_fps_value_changed(self, fps: int) -> None:
+        if self._cine_timer.isActive():
+            self._cine_timer.start(int(1000 / fps))
+
+    def _on_cine_timer_timeout(self) -> None:
+        volume = self.state.volume
+        if volume is None:
+            return
+        if volume.is_4d:
+            self._step_time(1)
+        else:
+            viewport = self.active_viewport
+            viewport.set_slice((viewport.slice_index + 1) % max(1, viewport.slice_total))
+
+    # ------------------------------------------------------------------ recent and drops
+    def _remember_recent(self, paths: list[str]) -> None:
+        entry = os.pathsep.join(str(Path(p).resolve()) for p in paths)
+        recent = [r for r in self.recent_studies() if r != entry]
+        self.settings.setValue("recent", [entry, *recent][:RECENT_LIMIT])
+        self._refresh_recent_menu()
+
+    def recent_studies(self) -> list[str]:
+        """The recently opened paths, newest first."""
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for entry in self.recent_studies():
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda checked=False, e=entry: self.open_paths(e.split(os.pathsep)))
+        self.recent_menu.setEnabled(bool(self.recent_studies()))
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            self.open_paths(paths)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.cancel_jobs()
+        super().closeEvent(event)
+

@@ -1,0 +1,224 @@
+"""Dock panels and dialogs: study browser, skipped files, measurements, tags, shortcuts."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.core.display import apply_window, default_window
+
+SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def thumbnail_icon(plane: np.ndarray, size: int = 64) -> QIcon:
+    """A small windowed picture of a 2-D slice."""
+    if plane.ndim == 3:
+        grey = plane.mean(axis=2)
+    else:
+        grey = apply_window(plane, default_window(plane))
+    step = max(1, max(grey.shape) // size)
+    small = np.ascontiguousarray(np.asarray(grey)[::step, ::step]).astype(np.uint8)
+    image = QImage(small.data, small.shape[1], small.shape[0], small.shape[1],
+                   QImage.Format.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(image))
+
+
+class QtStudyBrowser(QTreeWidget):
+    """Patient ▸ study ▸ series, with thumbnail, modality, description and image count."""
+
+    series_activated = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderLabels(["Patient / study / series", "Mod", "Images"])
+        self.setIconSize(self.iconSize() * 2)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.itemActivated.connect(self._on_item_activated)
+        self.itemDoubleClicked.connect(self._on_item_activated)
+        self._series_items: dict[str, QTreeWidgetItem] = {}
+
+    def show_scan(self, result) -> None:
+        """List the patients, studies and series of a scan."""
+        self.clear()
+        self._series_items = {}
+        for patient in result.patients:
+            name = patient.name.replace("^", " ").strip() or "(no name)"
+            patient_item = QTreeWidgetItem(self, [f"{name}  [{patient.patient_id}]", "", ""])
+            for study in patient.studies:
+                date = study.attributes.get("study_date", "")
+                text = " ".join(v for v in (date, study.attributes.get("study_description", "")) if v)
+                study_item = QTreeWidgetItem(patient_item, [text or "(study)", "", ""])
+                for series in study.series:
+                    label = series.description or f"series {series.number if series.number is not None else ''}"
+                    item = QTreeWidgetItem(study_item, [label, series.modality, str(len(series.frames))])
+                    item.setData(0, SERIES_ROLE, series)
+                    item.setToolTip(0, f"key {series.key}")
+                    self._series_items[series.key] = item
+        self.expandAll()
+
+    def set_thumbnail(self, key: str, plane: np.ndarray) -> None:
+        """Show a series' thumbnail once a slice of it is known."""
+        item = self._series_items.get(key)
+        if item is not None:
+            item.setIcon(0, thumbnail_icon(plane))
+
+    def _on_item_activated(self, item: QTreeWidgetItem, column: int = 0) -> None:
+        series = item.data(0, SERIES_ROLE)
+        if series is not None:
+            self.series_activated.emit(series)
+
+
+class QtSkippedFiles(QListWidget):
+    """Files that could not be shown, each with its reason."""
+
+    def show_skipped(self, skipped) -> None:
+        """List ``SkippedFile`` entries."""
+        self.clear()
+        for entry in skipped:
+            item = QListWidgetItem(f"{entry.path.split('/')[-1]}: {entry.reason}")
+            item.setToolTip(entry.path)
+            self.addItem(item)
+
+
+class QtMeasurementPanel(QWidget):
+    """The list of measurements with their values; deletable."""
+
+    delete_requested = Signal(int)
+    go_to_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Kind", "Plane", "Value"])
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
+        delete = QPushButton("Delete")
+        delete.clicked.connect(self._on_delete_clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.table)
+        layout.addWidget(delete)
+        self._measurements = []
+
+    def show_measurements(self, measurements) -> None:
+        """Refresh the table."""
+        self._measurements = list(measurements)
+        self.table.setRowCount(len(self._measurements))
+        for row, m in enumerate(self._measurements):
+            for column, text in enumerate((m.kind, f"{m.view} {m.index + 1}", m.text.replace("\n", "  "))):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+
+    def selected_id(self) -> int | None:
+        """The id of the selected measurement."""
+        rows = self.table.selectionModel().selectedRows()
+        return self._measurements[rows[0].row()].id if rows else None
+
+    def _on_delete_clicked(self) -> None:
+        selected = self.selected_id()
+        if selected is not None:
+            self.delete_requested.emit(selected)
+
+    def _on_table_double_clicked(self, row: int, column: int) -> None:
+        self.go_to_requested.emit(self._measurements[row])
+
+
+class QtTagBrowser(QDialog):
+    """All DICOM elements of one file, with a filter."""
+
+    def __init__(self, dataset, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"DICOM tags — {title}")
+        self.resize(760, 560)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by tag, keyword or value")
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Tag", "Keyword", "VR", "Value"])
+        self.tree.header().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self._fill(self.tree.invisibleRootItem(), dataset)
+        self.filter.textChanged.connect(self._on_filter_text_changed)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        layout.addWidget(buttons)
+
+    def _fill(self, parent: QTreeWidgetItem, dataset) -> None:
+        for element in dataset:
+            if element.tag == 0x7FE00010:
+                value = f"<pixel data, {len(element.value or b'')} bytes>"
+            elif element.VR == "SQ":
+                value = f"<sequence of {len(element.value)} item(s)>"
+            else:
+                value = element.repval if element.VR in ("OB", "OW", "UN") else str(element.value)
+            item = QTreeWidgetItem(parent, [f"({element.tag.group:04X},{element.tag.element:04X})",
+                                            element.keyword or element.name, element.VR, value[:200]])
+            if element.VR == "SQ":
+                for index, child in enumerate(element.value):
+                    child_item = QTreeWidgetItem(item, [f"item {index + 1}", "", "", ""])
+                    self._fill(child_item, child)
+
+    def _on_filter_text_changed(self, text: str) -> None:
+        needle = text.lower()
+        root = self.tree.invisibleRootItem()
+        for i in range(root.childCount()):
+            item = root.child(i)
+            shown = not needle or any(needle in item.text(c).lower() for c in range(4))
+            item.setHidden(not shown)
+
+
+SHORTCUTS = [
+    ("Ctrl+O", "Open a folder"), ("Ctrl+Shift+O", "Open a file, .zip or DICOMDIR"),
+    ("Ctrl+E", "Export the view as PNG"), ("Ctrl+T", "DICOM tag browser"),
+    ("Up / Down, wheel", "Previous / next slice"), ("Page Up / Page Down", "Ten slices back / on"),
+    ("Home / End", "First / last slice"), ("Left / Right", "Previous / next time point"),
+    ("Ctrl+wheel, right drag", "Zoom"), ("Middle drag", "Pan"), ("Left drag", "Active tool"),
+    ("W", "Window/level tool"), ("P", "Pan tool"), ("Z", "Zoom tool"),
+    ("L", "Length"), ("A", "Angle"), ("E", "Ellipse ROI"), ("R", "Rectangle ROI"), ("F", "Freehand ROI"),
+    ("1 … 8", "CT window presets (brain, subdural, stroke, lung, mediastinum, abdomen, liver, bone)"),
+    ("0", "The file's own window"), ("I", "Invert"), ("Ctrl+R", "Reset the view"),
+    ("Ctrl+F", "Fit to window"), ("Ctrl+1", "Actual size (1:1)"), ("[ / ]", "Rotate left / right"),
+    ("H / V", "Flip horizontally / vertically"), ("M", "Single view / MPR layout"),
+    ("X", "Crosshair and reference lines (Shift+click moves it)"), ("C", "Cine play / pause"),
+    ("Delete", "Delete the selected measurement"), ("Esc", "Stop drawing, back to window/level"),
+    ("F1", "This help"),
+]
+
+
+class QtShortcutsDialog(QDialog):
+    """The keyboard shortcuts, as radiology viewers share them."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(560, 640)
+        table = QTableWidget(len(SHORTCUTS), 2)
+        table.setHorizontalHeaderLabels(["Keys", "Action"])
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.verticalHeader().hide()
+        for row, (keys, action) in enumerate(SHORTCUTS):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(action))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(buttons)

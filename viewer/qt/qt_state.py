@@ -1,0 +1,157 @@
+"""The shared state every viewport observes: volume, window, crosshair, overlays, measurements."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from viewer.core.display import Window, default_window, window_lut
+from viewer.core.measure import angle_deg, length_mm, roi_mask, roi_statistics
+from viewer.core.mpr import SlicePlane
+from viewer.core.overlays import HeatmapOverlay, LabelOverlay
+from viewer.core.volume import Volume
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Measurement:
+    """A reader's measurement on one plane. Points are ``(row, col)`` pixels of that plane."""
+
+    kind: str  # length, angle, ellipse, rectangle, freehand
+    view: str
+    index: int
+    points: list[tuple[float, float]]
+    text: str = ""
+    values: dict[str, float] = field(default_factory=dict)
+    id: int = field(default_factory=lambda: next(_ids))
+
+    def compute(self, plane: SlicePlane, unit: str) -> None:
+        """Fill :attr:`values` and :attr:`text` from the plane's pixels and spacing."""
+        if self.kind == "length" and len(self.points) >= 2:
+            value = length_mm(self.points[0], self.points[-1], plane.pixel_spacing)
+            self.values = {"length_mm": value}
+            self.text = f"{value:.1f} mm"
+        elif self.kind == "angle" and len(self.points) >= 3:
+            value = angle_deg(self.points[0], self.points[1], self.points[2], plane.pixel_spacing)
+            self.values = {"angle_deg": value}
+            self.text = f"{value:.1f}°"
+        elif self.kind in ("ellipse", "rectangle", "freehand") and len(self.points) >= 2:
+            values = plane.array if plane.array.ndim == 2 else plane.array.mean(axis=2)
+            stats = roi_statistics(values, roi_mask(values.shape, self.kind, self.points),
+                                   plane.pixel_spacing)
+            self.values = {"mean": stats.mean, "sd": stats.sd, "min": stats.minimum,
+                           "max": stats.maximum, "area_mm2": stats.area_mm2}
+            self.text = (f"mean {stats.mean:.1f} {unit}  SD {stats.sd:.1f}\n"
+                         f"min {stats.minimum:.0f}  max {stats.maximum:.0f}  "
+                         f"area {stats.area_mm2:.1f} mm²")
+
+
+class ViewerState(QObject):
+    """What is shown; viewports redraw when it changes."""
+
+    volume_changed = Signal()
+    display_changed = Signal()
+    cursor_changed = Signal()
+    measurements_changed = Signal()
+    pixels_changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.volume: Volume | None = None
+        self.series = None
+        self.timepoint = 0
+        self.window = Window(40.0, 400.0)
+        self.invert = False
+        self.cursor = np.zeros(3)  # voxel (x, y, z) at the crosshair
+        self.overlays: list[LabelOverlay | HeatmapOverlay] = []
+        self.measurements: list[Measurement] = []
+        self._lut_key = None
+        self._lut = None
+
+    # --------------------------------------------------------------- volume
+    def set_volume(self, volume: Volume | None, series=None) -> None:
+        """Show another volume; resets the window, crosshair, overlays and measurements."""
+        self.volume, self.series = volume, series
+        self.timepoint = 0
+        self.overlays, self.measurements = [], []
+        if volume is not None:
+            z, y, x = volume.shape_zyx
+            self.cursor = np.array([x // 2, y // 2, z // 2], dtype=np.float64)
+            self.window = default_window(volume.array, volume.metadata)
+            self.invert = volume.photometric == "MONOCHROME1"
+        self.volume_changed.emit()
+
+    @property
+    def unit(self) -> str:
+        """The unit of the voxel values (HU for CT)."""
+        return "HU" if self.volume is not None and self.volume.modality == "CT" else ""
+
+    # --------------------------------------------------------------- display
+    def set_window(self, window: Window) -> None:
+        """Change the VOI window (width at least 1)."""
+        self.window = Window(window.center, max(1.0, window.width))
+        self.display_changed.emit()
+
+    def set_invert(self, invert: bool) -> None:
+        """Show high values dark."""
+        self.invert = invert
+        self.display_changed.emit()
+
+    def lut(self):
+        """The cached window table for the current window and dtype (``None`` if none applies)."""
+        if self.volume is None:
+            return None
+        key = (self.window, self.invert, self.volume.array.dtype.str)
+        if key != self._lut_key:
+            self._lut_key, self._lut = key, window_lut(self.window, self.volume.array.dtype, self.invert)
+        return self._lut
+
+    def set_timepoint(self, timepoint: int) -> None:
+        """Show another time point of a 4-D volume."""
+        if self.volume is not None:
+            self.timepoint = int(np.clip(timepoint, 0, self.volume.n_timepoints - 1))
+            self.pixels_changed.emit()
+
+    def set_cursor(self, voxel_xyz) -> None:
+        """Move the crosshair (and so each view's slice)."""
+        if self.volume is None:
+            return
+        z, y, x = self.volume.shape_zyx
+        self.cursor = np.clip(np.asarray(voxel_xyz, dtype=np.float64), 0, [x - 1, y - 1, z - 1])
+        self.cursor_changed.emit()
+
+    # --------------------------------------------------------------- overlays
+    def add_overlay(self, overlay) -> None:
+        """Show an overlay on every view."""
+        if self.volume is not None and overlay_shape(overlay) != self.volume.shape_zyx:
+            raise ValueError(f"overlay {overlay_shape(overlay)} is not on the image grid "
+                             f"{self.volume.shape_zyx}")
+        self.overlays.append(overlay)
+        self.display_changed.emit()
+
+    def remove_overlay(self, overlay) -> None:
+        """Stop showing an overlay."""
+        if overlay in self.overlays:
+            self.overlays.remove(overlay)
+            self.display_changed.emit()
+
+    # --------------------------------------------------------------- measurements
+    def add_measurement(self, measurement: Measurement) -> None:
+        """Keep a finished measurement."""
+        self.measurements.append(measurement)
+        self.measurements_changed.emit()
+
+    def remove_measurement(self, measurement_id: int) -> None:
+        """Delete a measurement."""
+        self.measurements = [m for m in self.measurements if m.id != measurement_id]
+        self.measurements_changed.emit()
+
+
+def overlay_shape(overlay) -> tuple[int, ...]:
+    """The spatial shape of an overlay's data."""
+    data = overlay.labels if isinstance(overlay, LabelOverlay) else overlay.values
+    return tuple(data.shape[-3:])

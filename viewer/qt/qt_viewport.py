@@ -1,0 +1,416 @@
+"""One view of the volume: image, overlays, crosshair, corner text and measurements."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from viewer.core.display import Window, apply_rgb_window, apply_window, blend_heatmap, blend_labels, grey_to_rgb
+from viewer.core.mpr import VIEW_AXIS, SlicePlane, extract_plane, overlay_plane, screen_directions, slice_count
+from viewer.core.overlays import HeatmapOverlay, LabelOverlay
+from viewer.qt.qt_state import Measurement, ViewerState
+
+TOOLS = ("window", "pan", "zoom", "length", "angle", "ellipse", "rectangle", "freehand")
+_MEASURE_TOOLS = {"length": 2, "angle": 3, "ellipse": 2, "rectangle": 2, "freehand": 0}
+_CROSSHAIR = {"axial": QColor(80, 160, 255), "coronal": QColor(80, 220, 120), "sagittal": QColor(255, 170, 60)}
+_TEXT = QColor(235, 235, 200)
+_MEASURE = QColor(255, 230, 0)
+
+
+def composite(state: ViewerState, plane: SlicePlane) -> np.ndarray:
+    """The RGB picture of a plane: windowed image with the state's overlays blended in."""
+    volume = state.volume
+    if volume.is_rgb:
+        rgb = np.ascontiguousarray(apply_rgb_window(plane.array, None if plane.array.dtype == np.uint8
+                                                    else state.window, state.invert))
+        rgb = rgb if rgb.dtype == np.uint8 else rgb.astype(np.uint8)
+    else:
+        rgb = grey_to_rgb(apply_window(plane.array, state.window, state.invert, state.lut()))
+    for overlay in state.overlays:
+        if isinstance(overlay, LabelOverlay):
+            labels = overlay_plane(volume, overlay.labels, plane)
+            blend_labels(rgb, labels, overlay.rgba_table(), overlay.opacity, overlay.outline)
+        elif isinstance(overlay, HeatmapOverlay):
+            values = overlay.values[state.timepoint] if overlay.values.ndim == 4 else overlay.values
+            heat = overlay_plane(volume, values, plane)
+            blend_heatmap(rgb, heat, overlay.colormap_table(), overlay.opacity, overlay.threshold)
+    return rgb
+
+
+class QtViewport(QWidget):
+    """Shows one plane (``axial``, ``coronal`` or ``sagittal``) of the shared state.
+
+    Mouse: the left button uses the active tool (window/level by default),
+    the middle button pans, the right button zooms, the wheel scrolls slices
+    (with Ctrl it zooms). Double-click maximises or restores the view.
+    """
+
+    activated = Signal(object)
+    double_clicked = Signal(object)
+    tool_finished = Signal()
+
+    def __init__(self, state: ViewerState, view: str = "axial", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.view = state, view
+        self.tool = "window"
+        self.zoom, self.pan = 1.0, QPointF(0, 0)
+        self.rotation, self.flip_h, self.flip_v = 0, False, False
+        self.show_crosshair = False
+        self._drag_button = None
+        self._drag_start = QPointF()
+        self._drag_window = None
+        self._drag_zoom = 1.0
+        self._drag_pan = QPointF()
+        self._drawing: Measurement | None = None
+        self._image: QImage | None = None
+        self._image_key = None
+        self._transform = QTransform()
+        self.setMinimumSize(120, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        for signal in (state.volume_changed, state.display_changed, state.pixels_changed):
+            signal.connect(self._invalidate)
+        state.cursor_changed.connect(self._on_state_cursor_changed)
+        state.measurements_changed.connect(self.update)
+        state.volume_changed.connect(self.reset_view)
+
+    # ------------------------------------------------------------------ plane
+    @property
+    def slice_index(self) -> int:
+        """The index of the plane shown."""
+        return int(round(self.state.cursor[VIEW_AXIS[self.view]]))
+
+    @property
+    def slice_total(self) -> int:
+        """How many planes this view can show."""
+        return slice_count(self.state.volume, self.view) if self.state.volume is not None else 0
+
+    def plane(self) -> SlicePlane | None:
+        """The plane on screen, or ``None`` with nothing loaded."""
+        if self.state.volume is None:
+            return None
+        return extract_plane(self.state.volume, self.view, self.slice_index, self.state.timepoint)
+
+    def scroll(self, step: int) -> None:
+        """Move ``step`` planes along this view's axis."""
+        if self.state.volume is None:
+            return
+        cursor = self.state.cursor.copy()
+        axis = VIEW_AXIS[self.view]
+        cursor[axis] = np.clip(round(cursor[axis]) + step, 0, self.slice_total - 1)
+        self.state.set_cursor(cursor)
+
+    def set_slice(self, index: int) -> None:
+        """Show plane ``index``."""
+        if self.state.volume is not None:
+            self.scroll(int(index) - self.slice_index)
+
+    # ------------------------------------------------------------------ view
+    def reset_view(self) -> None:
+        """Fit the plane, undo pan, rotation and flips."""
+        self.zoom, self.pan = 1.0, QPointF(0, 0)
+        self.rotation, self.flip_h, self.flip_v = 0, False, False
+        self._invalidate()
+
+    def set_actual_size(self) -> None:
+        """One image pixel per screen pixel (1:1)."""
+        plane = self.plane()
+        if plane is not None:
+            self.zoom = 1.0 / self._fit_scale(plane)
+            self.update()
+
+    def rotate(self, degrees: int) -> None:
+        """Rotate the picture by a multiple of 90 degrees."""
+        self.rotation = (self.rotation + degrees) % 360
+        self.update()
+
+    def _fit_scale(self, plane: SlicePlane) -> float:
+        rows, cols = plane.array.shape[:2]
+        width_mm, height_mm = cols * plane.pixel_spacing[0], rows * plane.pixel_spacing[1]
+        if self.rotation in (90, 270):
+            width_mm, height_mm = height_mm, width_mm
+        # Screen pixels per millimetre that fit the plane in the widget.
+        return min(self.width() / width_mm, self.height() / height_mm) if width_mm and height_mm else 1.0
+
+    def _update_transform(self, plane: SlicePlane) -> None:
+        rows, cols = plane.array.shape[:2]
+        per_mm = self._fit_scale(plane) * self.zoom
+        transform = QTransform()
+        transform.translate(self.width() / 2 + self.pan.x(), self.height() / 2 + self.pan.y())
+        transform.rotate(self.rotation)
+        transform.scale(per_mm * plane.pixel_spacing[0] * (-1 if self.flip_h else 1),
+                        per_mm * plane.pixel_spacing[1] * (-1 if self.flip_v else 1))
+        transform.translate(-cols / 2, -rows / 2)
+        self._transform = transform
+
+    def to_image(self, point: QPointF) -> tuple[float, float]:
+        """Widget position to plane pixel ``(row, col)`` (pixel centres at +0.5)."""
+        inverse, _ = self._transform.inverted()
+        mapped = inverse.map(point)
+        return mapped.y() - 0.5, mapped.x() - 0.5
+
+    def to_widget(self, row: float, col: float) -> QPointF:
+        """Plane pixel ``(row, col)`` to widget position."""
+        return self._transform.map(QPointF(col + 0.5, row + 0.5))
+
+    @property
+    def display_scale(self) -> float:
+        """Screen pixels per image pixel along the columns (the zoom a reader sees)."""
+        plane = self.plane()
+        return self._fit_scale(plane) * self.zoom * plane.pixel_spacing[0] if plane is not None else 1.0
+
+    # ------------------------------------------------------------------ painting
+    def _invalidate(self) -> None:
+        self._image_key = None
+        self.update()
+
+    def _on_state_cursor_changed(self) -> None:
+        self._invalidate()
+
+    def render_rgb(self) -> np.ndarray | None:
+        """The composited picture of the plane at image resolution."""
+        plane = self.plane()
+        return composite(self.state, plane) if plane is not None else None
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(0, 0, 0))
+        plane = self.plane()
+        if plane is None:
+            painter.setPen(QColor(140, 140, 140))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             "Open a study: File ▸ Open folder (Ctrl+O), or drop files here")
+            painter.end()
+            return
+        key = (self.slice_index, self.state.timepoint, id(self.state.volume))
+        if self._image_key != key or self._image is None:
+            rgb = np.ascontiguousarray(composite(self.state, plane))
+            height, width = rgb.shape[:2]
+            self._image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+            self._image_key = key
+        self._update_transform(plane)
+        painter.save()
+        painter.setTransform(self._transform)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.display_scale < 4.0)
+        painter.drawImage(QRectF(0, 0, self._image.width(), self._image.height()), self._image)
+        painter.restore()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.show_crosshair:
+            self._paint_crosshair(painter, plane)
+        self._paint_measurements(painter)
+        self._paint_corners(painter, plane)
+        painter.end()
+
+    def _paint_crosshair(self, painter: QPainter, plane: SlicePlane) -> None:
+        row, col = plane.pixel_of(self.state.cursor)
+        rows, cols = plane.array.shape[:2]
+        for other in ("axial", "coronal", "sagittal"):
+            if other == self.view:
+                continue
+            pen = QPen(_CROSSHAIR[other], 1, Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            axis = VIEW_AXIS[other]
+            # The other view's plane crosses this one along a line of constant index `axis`.
+            if plane.row_step[axis] != 0:
+                painter.drawLine(self.to_widget(row, -0.5), self.to_widget(row, cols - 0.5))
+            elif plane.col_step[axis] != 0:
+                painter.drawLine(self.to_widget(-0.5, col), self.to_widget(rows - 0.5, col))
+
+    def _paint_measurements(self, painter: QPainter) -> None:
+        painter.setFont(QFont(self.font().family(), 9))
+        items = [m for m in self.state.measurements if m.view == self.view and m.index == self.slice_index]
+        if self._drawing is not None:
+            items.append(self._drawing)
+        for measurement in items:
+            painter.setPen(QPen(_MEASURE, 1.5))
+            points = [self.to_widget(r, c) for r, c in measurement.points]
+            if not points:
+                continue
+            if measurement.kind in ("length", "angle"):
+                painter.drawPolyline(QPolygonF(points))
+            elif measurement.kind == "rectangle" and len(points) >= 2:
+                painter.drawPolygon(QPolygonF(self._corners(measurement.points)))
+            elif measurement.kind == "ellipse" and len(points) >= 2:
+                path = QPainterPath()
+                (r0, c0), (r1, c1) = measurement.points[0], measurement.points[-1]
+                ry, rx = abs(r1 - r0) / 2, abs(c1 - c0) / 2
+                polygon = [self.to_widget((r0 + r1) / 2 + ry * np.sin(t), (c0 + c1) / 2 + rx * np.cos(t))
+                           for t in np.linspace(0, 2 * np.pi, 72)]
+                path.addPolygon(QPolygonF(polygon))
+                painter.drawPath(path)
+            elif measurement.kind == "freehand":
+                painter.drawPolygon(QPolygonF(points))
+            if measurement.text:
+                anchor = max(points, key=lambda p: p.x()) + QPointF(6, -4)
+                for i, line in enumerate(measurement.text.splitlines()):
+                    self._shadow_text(painter, anchor + QPointF(0, 13 * i), line, _MEASURE)
+
+    def _corners(self, points) -> list[QPointF]:
+        (r0, c0), (r1, c1) = points[0], points[-1]
+        return [self.to_widget(r0, c0), self.to_widget(r0, c1), self.to_widget(r1, c1), self.to_widget(r1, c0)]
+
+    def _shadow_text(self, painter: QPainter, at: QPointF, text: str, colour: QColor = _TEXT) -> None:
+        painter.setPen(QColor(0, 0, 0))
+        painter.drawText(at + QPointF(1, 1), text)
+        painter.setPen(colour)
+        painter.drawText(at, text)
+
+    def corner_text(self) -> dict[str, list[str]]:
+        """The four corners' lines of text (patient, series, slice, display)."""
+        volume, plane = self.state.volume, self.plane()
+        meta = volume.metadata
+        name = str(meta.get("patient_name", "")).replace("^", " ").strip()
+        age_sex = " ".join(v for v in (meta.get("patient_age", ""), meta.get("patient_sex", "")) if v)
+        date = str(meta.get("study_date", ""))
+        if len(date) == 8 and date.isdigit():
+            date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+        position = volume.index_to_physical(plane.voxel_at(0, 0) if self.view != "axial"
+                                            else np.array([0.0, 0.0, plane.index]))
+        axis_mm = position[{"axial": 2, "coronal": 1, "sagittal": 0}[self.view]]
+        thickness = meta.get("slice_thickness")
+        top_right = [meta.get("series_description", "") or "", f"{self.view.capitalize()}  "
+                     f"Im {plane.index + 1}/{self.slice_total}"]
+        if volume.is_4d:
+            top_right.append(f"Time {self.state.timepoint + 1}/{volume.n_timepoints}")
+        top_right.append(f"Pos {axis_mm:.1f} mm" + (f"  Thk {float(thickness):g} mm" if thickness else ""))
+        window = self.state.window
+        return {
+            "top_left": [line for line in (name, f"ID {meta['patient_id']}" if meta.get("patient_id") else "",
+                                           age_sex, date) if line],
+            "top_right": [line for line in top_right if line],
+            "bottom_left": [f"W {window.width:.0f}  L {window.center:.0f}"
+                            + ("  INV" if self.state.invert else ""), f"Zoom {self.display_scale:.2f}"],
+            "bottom_right": [volume.modality or ""],
+        }
+
+    def _paint_corners(self, painter: QPainter, plane: SlicePlane) -> None:
+        painter.setFont(QFont(self.font().family(), 9))
+        metrics = painter.fontMetrics()
+        line_height = metrics.height()
+        corners = self.corner_text()
+        for key, lines in corners.items():
+            for i, line in enumerate(lines):
+                width = metrics.horizontalAdvance(line)
+                x = 6 if key.endswith("left") else self.width() - width - 6
+                y = (6 + line_height * (i + 1) - 3) if key.startswith("top") else \
+                    (self.height() - 6 - line_height * (len(lines) - 1 - i) - 3)
+                self._shadow_text(painter, QPointF(x, y), line)
+        markers = self.orientation_markers(plane)
+        painter.setFont(QFont(self.font().family(), 11, QFont.Weight.Bold))
+        w, h = self.width(), self.height()
+        for side, text in markers.items():
+            width = painter.fontMetrics().horizontalAdvance(text)
+            at = {"left": QPointF(6, h / 2), "right": QPointF(w - width - 6, h / 2),
+                  "top": QPointF(w / 2 - width / 2, 20), "bottom": QPointF(w / 2 - width / 2, h - 24)}[side]
+            self._shadow_text(painter, at, text)
+
+    def orientation_markers(self, plane: SlicePlane) -> dict[str, str]:
+        """Letters at the screen edges, after rotation and flips."""
+        letters = screen_directions(self.state.volume, plane)
+        if self.flip_h:
+            letters["left"], letters["right"] = letters["right"], letters["left"]
+        if self.flip_v:
+            letters["top"], letters["bottom"] = letters["bottom"], letters["top"]
+        order = ["top", "right", "bottom", "left"]
+        turns = self.rotation // 90
+        return {order[(order.index(side) + turns) % 4]: text for side, text in letters.items()}
+
+    # ------------------------------------------------------------------ mouse
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.activated.emit(self)
+        if self.state.volume is None:
+            return
+        self._drag_button, self._drag_start = event.button(), event.position()
+        self._drag_window, self._drag_zoom, self._drag_pan = self.state.window, self.zoom, QPointF(self.pan)
+        if event.button() == Qt.MouseButton.LeftButton and self.tool in _MEASURE_TOOLS:
+            row, col = self.to_image(event.position())
+            if self._drawing is None:
+                self._drawing = Measurement(self.tool, self.view, self.slice_index, [(row, col), (row, col)])
+            elif self.tool == "angle":
+                self._drawing.points.append((row, col))
+            self._recompute(self._drawing)
+        elif event.button() == Qt.MouseButton.LeftButton and self.show_crosshair and \
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._move_crosshair(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag_button is None:
+            return
+        delta = event.position() - self._drag_start
+        if self._drag_button == Qt.MouseButton.LeftButton and self._drawing is not None:
+            point = self.to_image(event.position())
+            if self._drawing.kind == "freehand":
+                self._drawing.points.append(point)
+            else:
+                self._drawing.points[-1] = point
+            self._recompute(self._drawing)
+            self.update()
+        elif self._drag_button == Qt.MouseButton.MiddleButton or \
+                (self._drag_button == Qt.MouseButton.LeftButton and self.tool == "pan"):
+            self.pan = self._drag_pan + delta
+            self.update()
+        elif self._drag_button == Qt.MouseButton.RightButton or \
+                (self._drag_button == Qt.MouseButton.LeftButton and self.tool == "zoom"):
+            self.zoom = float(np.clip(self._drag_zoom * 2 ** (-delta.y() / 150.0), 0.05, 40.0))
+            self.update()
+        elif self._drag_button == Qt.MouseButton.LeftButton and self.tool == "window":
+            start = self._drag_window
+            sensitivity = max(start.width, 1.0) / 250.0
+            self.state.set_window(Window(start.center - delta.y() * sensitivity,
+                                         start.width + delta.x() * sensitivity))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drawing is not None and event.button() == Qt.MouseButton.LeftButton:
+            needed = _MEASURE_TOOLS[self._drawing.kind]
+            if self._drawing.kind == "angle" and len(self._drawing.points) < 3:
+                pass  # the third click finishes the angle
+            elif needed == 0 and len(self._drawing.points) < 3:
+                self._drawing = None
+            else:
+                finished, self._drawing = self._drawing, None
+                self._recompute(finished)
+                self.state.add_measurement(finished)
+                self.tool_finished.emit()
+        self._drag_button = None
+        self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.double_clicked.emit(self)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom = float(np.clip(self.zoom * 1.15 ** steps, 0.05, 40.0))
+            self.update()
+        elif steps:
+            self.scroll(-int(np.sign(steps)) * max(1, int(abs(steps))))
+
+    def _move_crosshair(self, position: QPointF) -> None:
+        plane = self.plane()
+        row, col = self.to_image(position)
+        self.state.set_cursor(plane.voxel_at(row, col))
+
+    def _recompute(self, measurement: Measurement) -> None:
+        plane = self.plane()
+        if plane is not None:
+            measurement.compute(plane, self.state.unit)
+
+    def cancel_drawing(self) -> None:
+        """Drop a measurement being drawn."""
+        self._drawing = None
+        self.update()
