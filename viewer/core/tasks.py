@@ -6,6 +6,7 @@ they are, so a job behaves the same everywhere.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Protocol
@@ -65,3 +66,23 @@ def report(progress: ProgressCallback | Callable[[int, int, str], None] | None,
     """Call ``progress`` if there is one."""
     if progress is not None:
         progress(done, total, text)
+
+
+#: How much lower than the caller background threads run (a nice increment on Linux).
+BACKGROUND_NICENESS = 5
+
+
+def lower_thread_priority() -> None:
+    """Run the calling thread at background priority where the OS allows it.
+
+    Decoding threads keep both cores busy; at the same priority a viewer's GUI
+    thread would wait for the scheduler's next time slice (tens of ms). On
+    Linux each thread has its own nice value; elsewhere this does nothing.
+    """
+    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, current + BACKGROUND_NICENESS))
+    except OSError:
+        pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Callable
@@ -89,6 +90,10 @@ class QtMainWindow(QMainWindow):
         self.layout_name = "single"
         self.set_layout("single")
         self._activate_plugins(plugin_loads if plugin_loads is not None else discover_plugins())
+        # Everything alive now lives for the session. Freezing it keeps the garbage
+        # collector's full passes (which stop every thread) short while work runs.
+        gc.collect()
+        gc.freeze()
 
     # ------------------------------------------------------------------ building
     def _build_viewports(self) -> None:
@@ -387,7 +392,7 @@ class QtMainWindow(QMainWindow):
         if series is not None:
             axial = self.viewports["axial"].plane()
             if axial is not None:
-                self.browser.set_thumbnail(series.key, axial.array)
+                self.browser.set_thumbnail(series.key, axial.array, volume.metadata)
         warnings = "; ".join(volume.warnings)
         self.show_status("Loaded" + (f" — {warnings}" if warnings else ""))
 

@@ -26,14 +26,15 @@ from viewer.core.display import apply_window, default_window
 SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def thumbnail_icon(plane: np.ndarray, size: int = 64) -> QIcon:
-    """A small windowed picture of a 2-D slice."""
-    if plane.ndim == 3:
-        grey = plane.mean(axis=2)
+def thumbnail_icon(plane: np.ndarray, metadata: dict | None = None, size: int = 64) -> QIcon:
+    """A small windowed picture of a 2-D slice (downsampled first: it runs on the GUI thread)."""
+    step = max(1, max(plane.shape[:2]) // size)
+    small = plane[::step, ::step]
+    if small.ndim == 3:
+        small = small.mean(axis=2)
     else:
-        grey = apply_window(plane, default_window(plane))
-    step = max(1, max(grey.shape) // size)
-    small = np.ascontiguousarray(np.asarray(grey)[::step, ::step]).astype(np.uint8)
+        small = apply_window(small, default_window(small, metadata))
+    small = np.ascontiguousarray(small).astype(np.uint8)
     image = QImage(small.data, small.shape[1], small.shape[0], small.shape[1],
                    QImage.Format.Format_Grayscale8).copy()
     return QIcon(QPixmap.fromImage(image))
@@ -72,11 +73,11 @@ class QtStudyBrowser(QTreeWidget):
                     self._series_items[series.key] = item
         self.expandAll()
 
-    def set_thumbnail(self, key: str, plane: np.ndarray) -> None:
+    def set_thumbnail(self, key: str, plane: np.ndarray, metadata: dict | None = None) -> None:
         """Show a series' thumbnail once a slice of it is known."""
         item = self._series_items.get(key)
         if item is not None:
-            item.setIcon(0, thumbnail_icon(plane))
+            item.setIcon(0, thumbnail_icon(plane, metadata))
 
     def _on_item_activated(self, item: QTreeWidgetItem, column: int = 0) -> None:
         series = item.data(0, SERIES_ROLE)

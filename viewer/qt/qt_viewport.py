@@ -75,6 +75,7 @@ class QtViewport(QWidget):
         self._drag_zoom = 1.0
         self._drag_pan = QPointF()
         self._drawing: Measurement | None = None
+        self._clicks = 0
         self._image: QImage | None = None
         self._image_key = None
         self._transform = QTransform()
@@ -340,9 +341,17 @@ class QtViewport(QWidget):
         if event.button() == Qt.MouseButton.LeftButton and self.tool in _MEASURE_TOOLS:
             row, col = self.to_image(event.position())
             if self._drawing is None:
+                # An anchor, and the end that follows the mouse.
                 self._drawing = Measurement(self.tool, self.view, self.slice_index, [(row, col), (row, col)])
+                self._clicks = 1
+            elif self.tool == "angle" and self._clicks == 2:
+                self._drawing.points[-1] = (row, col)
+                self._clicks = 3
             elif self.tool == "angle":
+                # The vertex is fixed here; the third point now follows the mouse.
+                self._drawing.points[-1] = (row, col)
                 self._drawing.points.append((row, col))
+                self._clicks += 1
             self._recompute(self._drawing)
         elif event.button() == Qt.MouseButton.LeftButton and self.show_crosshair and \
                 event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -377,7 +386,7 @@ class QtViewport(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._drawing is not None and event.button() == Qt.MouseButton.LeftButton:
             needed = _MEASURE_TOOLS[self._drawing.kind]
-            if self._drawing.kind == "angle" and len(self._drawing.points) < 3:
+            if self._drawing.kind == "angle" and self._clicks < 3:
                 pass  # the third click finishes the angle
             elif needed == 0 and len(self._drawing.points) < 3:
                 self._drawing = None

@@ -213,7 +213,8 @@ def _slice_axis(positions: np.ndarray, normal: np.ndarray, first: FrameRef,
         thickness = first.frame.slice_thickness or first.instance.spacing_between_slices or 1.0
         return normal, float(thickness)
     steps = np.diff(positions @ normal)
-    median = float(np.median(steps))
+    ordered = np.sort(steps)
+    median = float(ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2.0
     mean_step = float((positions[-1] - positions[0]) @ normal) / (count - 1)
     if np.ptp(steps) > max(POSITION_TOLERANCE_MM, SPACING_TOLERANCE * median):
         warnings.append(

@@ -9,16 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import psutil
 
 from viewer.core.dicom import codecs, pixels
 from viewer.core.dicom.headers import InstanceRecord
 from viewer.core.dicom.layout import SeriesLayout, group_by_instance, plan_layout
 from viewer.core.dicom.scan import FrameRef, Series
 from viewer.core.errors import LoadError
-from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
+from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, lower_thread_priority, report
 from viewer.core.volume import Provenance, Volume
 
-_READ_THREADS = max(2, min(8, (os.cpu_count() or 2) * 2))
+_READ_THREADS = max(2, os.cpu_count() or 2)
 
 
 @dataclass
@@ -133,7 +134,8 @@ class SeriesLoader:
         if not rest:
             return self.volume
         # Native reads and imagecodecs decoders release the GIL, so threads use every core.
-        with ThreadPoolExecutor(max_workers=min(_READ_THREADS, len(rest))) as executor:
+        with ThreadPoolExecutor(max_workers=min(_READ_THREADS, len(rest)),
+                                initializer=lower_thread_priority) as executor:
             futures = [executor.submit(self._run_task, task, progress, cancel) for task in rest]
             try:
                 for future in futures:
@@ -210,8 +212,6 @@ MEMORY_SHARE = 0.8
 
 def _check_memory(shape: tuple[int, ...], dtype: np.dtype) -> None:
     """Refuse, before allocating, a volume larger than the memory available now."""
-    import psutil
-
     needed = float(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
     available = psutil.virtual_memory().available
     if needed > MEMORY_SHARE * available:

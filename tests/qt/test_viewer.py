@@ -1,0 +1,281 @@
+"""The viewer driven as a reader would: open, browse, scroll, window, measure, overlay, cancel."""
+
+from importlib.metadata import EntryPoint
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from tests.qt.conftest import wait_loaded
+from viewer.core.display import Window
+from viewer.core.measure import roi_mask
+from viewer.core.overlays import HeatmapOverlay, LabelOverlay
+from viewer.plugins import discover_plugins
+
+
+def _drag(qtbot, widget, start: QPointF, end: QPointF, button=Qt.MouseButton.LeftButton, steps=5):
+    qtbot.mousePress(widget, button, pos=start.toPoint())
+    for i in range(1, steps + 1):
+        point = start + (end - start) * (i / steps)
+        from PySide6.QtGui import QMouseEvent
+        from PySide6.QtWidgets import QApplication
+
+        event = QMouseEvent(QMouseEvent.Type.MouseMove, point, widget.mapToGlobal(point), Qt.MouseButton.NoButton,
+                            button, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, event)
+    qtbot.mouseRelease(widget, button, pos=end.toPoint())
+
+
+def test_open_browse_and_first_image(qtbot, make_window, phantom_study):
+    folder, values = phantom_study
+    window = make_window()
+    window.open_paths([str(folder)])
+    wait_loaded(qtbot, window)
+    assert window.browser.topLevelItemCount() == 1
+    assert window.skipped.count() == 1 and "notes.txt" in window.skipped.item(0).text()
+    volume = window.state.volume
+    assert np.array_equal(volume.array, values)
+    viewport = window.viewports["axial"]
+    assert viewport.slice_index == 6 and viewport.slice_total == 12
+    rgb = viewport.render_rgb()
+    assert rgb.shape == (64, 80, 3) and rgb.std() > 10
+    assert window.recent_studies()[0].endswith("study")
+    corners = viewport.corner_text()
+    assert "Test Patient" in corners["top_left"] and "ID ID0001" in corners["top_left"]
+    assert "Axial  Im 7/12" in corners["top_right"]
+    assert viewport.orientation_markers(viewport.plane()) == {"left": "R", "right": "L", "top": "A",
+                                                              "bottom": "P"}
+
+
+def test_scroll_by_keys_wheel_and_slider(qtbot, make_window, phantom_study):
+    window = make_window()
+    window.open_paths([str(phantom_study[0])])
+    wait_loaded(qtbot, window)
+    viewport = window.viewports["axial"]
+    viewport.setFocus()
+    qtbot.keyClick(viewport, Qt.Key.Key_Down)
+    assert viewport.slice_index == 7
+    qtbot.keyClick(viewport, Qt.Key.Key_End)
+    assert viewport.slice_index == 11 and window.slider.value() == 11
+    qtbot.keyClick(viewport, Qt.Key.Key_PageUp)
+    assert viewport.slice_index == 1
+    window.slider.setValue(4)
+    assert viewport.slice_index == 4
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(viewport.width() / 2, viewport.height() / 2)
+    wheel = QWheelEvent(centre, viewport.mapToGlobal(centre), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(viewport, wheel)
+    assert viewport.slice_index == 5
+
+
+def test_window_level_drag_presets_and_invert(qtbot, make_window, phantom_study):
+    window = make_window()
+    window.open_paths([str(phantom_study[0])])
+    wait_loaded(qtbot, window)
+    viewport = window.viewports["axial"]
+    before = window.state.window
+    centre = QPointF(viewport.width() / 2, viewport.height() / 2)
+    _drag(qtbot, viewport, centre, centre + QPointF(50, -40))
+    after = window.state.window
+    assert after.width > before.width and after.center > before.center
+    viewport.setFocus()
+    qtbot.keyClick(viewport, Qt.Key.Key_4)
+    assert window.state.window == Window(-600, 1500)  # CT lung preset
+    qtbot.keyClick(viewport, Qt.Key.Key_1)
+    assert window.state.window == Window(40, 80)  # CT brain preset
+    grey = viewport.render_rgb()[30, 40, 0]  # 100 HU inside the brain window (0..80) is white
+    assert grey == 255
+    qtbot.keyClick(viewport, Qt.Key.Key_I)
+    assert window.state.invert and viewport.render_rgb()[30, 40, 0] == 0
+
+
+def test_length_and_roi_measurements_match_the_volume(qtbot, make_window, phantom_study):
+    folder, values = phantom_study
+    window = make_window()
+    window.open_paths([str(folder)])
+    wait_loaded(qtbot, window)
+    viewport = window.viewports["axial"]
+    qtbot.wait(50)  # the widget-to-image transform exists after the first paint
+    window.set_tool("length")
+    start, end = viewport.to_widget(10, 10), viewport.to_widget(10, 50)
+    _drag(qtbot, viewport, start, end)
+    (length,) = window.state.measurements
+    assert length.values["length_mm"] == pytest.approx(40 * 0.7, abs=0.05)  # 40 columns of 0.7 mm
+
+    window.set_tool("rectangle")
+    _drag(qtbot, viewport, viewport.to_widget(22, 32), viewport.to_widget(37, 57))
+    rectangle = window.state.measurements[-1]
+    plane = values[viewport.slice_index]
+    mask = roi_mask(plane.shape, "rectangle", rectangle.points)
+    assert rectangle.values["mean"] == pytest.approx(plane[mask].mean()) == pytest.approx(100.0)
+    assert rectangle.values["sd"] == pytest.approx(0.0)
+    assert rectangle.values["area_mm2"] == pytest.approx(mask.sum() * 0.6 * 0.7)
+
+    window.set_tool("ellipse")
+    _drag(qtbot, viewport, viewport.to_widget(5, 0), viewport.to_widget(60, 40))
+    ellipse = window.state.measurements[-1]
+    mask = roi_mask(plane.shape, "ellipse", ellipse.points)
+    assert ellipse.values["min"] == pytest.approx(plane[mask].min()) == pytest.approx(-1024)
+    assert ellipse.values["max"] == pytest.approx(100.0)
+    assert window.measurement_panel.table.rowCount() == 3
+
+    window.set_tool("angle")
+    for point in (viewport.to_widget(10, 40), viewport.to_widget(10, 10), viewport.to_widget(40, 10)):
+        qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=point.toPoint())
+        qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=point.toPoint())
+    angle = window.state.measurements[-1]
+    assert angle.kind == "angle" and angle.values["angle_deg"] == pytest.approx(90.0, abs=1.5)
+
+    window.measurement_panel.table.selectRow(0)
+    window.measurement_panel._on_delete_clicked()
+    assert [m.kind for m in window.state.measurements] == ["rectangle", "ellipse", "angle"]
+
+
+def test_overlays_draw_on_every_view_aligned_voxel_for_voxel(qtbot, make_window, phantom_study):
+    window = make_window()
+    window.open_paths([str(phantom_study[0])])
+    wait_loaded(qtbot, window)
+    volume = window.state.volume
+    labels = np.zeros(volume.shape_zyx, dtype=np.uint8)
+    labels[3:9, 10:20, 60:70] = 2
+    overlay = LabelOverlay.from_names(labels, {2: "lesion"}, colors={2: (0, 255, 0)}, opacity=1.0)
+    window.add_overlay(overlay)
+    window.set_layout("mpr")
+    window.state.set_cursor((65, 15, 5))
+    for view, inside, outside in (("axial", (15, 65), (15, 50)),
+                                  ("coronal", (11 - 5, 65), (11 - 10, 65)),
+                                  ("sagittal", (11 - 5, 15), (11 - 5, 30))):
+        rgb = window.viewports[view].render_rgb()
+        assert rgb[inside].tolist() == [0, 255, 0], view
+        assert rgb[outside].tolist() != [0, 255, 0], view
+    overlay.outline = True
+    rgb = window.viewports["axial"].render_rgb()
+    assert rgb[10, 65].tolist() == [0, 255, 0] and rgb[15, 65].tolist() != [0, 255, 0]
+    overlay.info[2].visible = False
+    assert window.viewports["axial"].render_rgb()[10, 65].tolist() != [0, 255, 0]
+
+    heat = np.zeros(volume.shape_zyx, dtype=np.float32)
+    heat[5, 40:50, 10:20] = 1.0
+    window.add_overlay(HeatmapOverlay(values=heat, colormap="hot", opacity=1.0, threshold=0.5))
+    window.state.set_cursor((15, 45, 5))
+    rgb = window.viewports["axial"].render_rgb()
+    assert rgb[45, 15].tolist() == [255, 255, 255]  # the top of the hot colour map
+    with pytest.raises(ValueError, match="not on the image grid"):
+        window.add_overlay(LabelOverlay.from_names(labels[:, :10]))
+
+
+def test_mpr_layout_crosshair_and_reformat_aspect(qtbot, make_window, phantom_study):
+    window = make_window()
+    window.open_paths([str(phantom_study[0])])
+    wait_loaded(qtbot, window)
+    window.viewports["axial"].setFocus()
+    qtbot.keyClick(window.viewports["axial"], Qt.Key.Key_M)
+    assert window.layout_name == "mpr" and all(v.isVisible() for v in window.viewports.values())
+    coronal = window.viewports["coronal"].plane()
+    assert coronal.array.shape == (12, 80) and coronal.pixel_spacing == (0.7, 2.5)  # x columns: 0.7 mm
+    window.state.set_cursor((10, 20, 3))
+    assert window.viewports["coronal"].slice_index == 20 and window.viewports["sagittal"].slice_index == 10
+    assert window.viewports["axial"].slice_index == 3
+
+
+def test_plugins_load_and_a_broken_one_is_skipped(qtbot, make_window, phantom_study):
+    points = [EntryPoint(name, f"tests.qt.plugin_samples:{attr}", "outpost.plugins")
+              for name, attr in (("sample", "good"), ("missing", "broken_at_load"),
+                                 ("explodes", "broken_at_activate"), ("nonexistent", "no_such_attr"))]
+    window = make_window(discover_plugins(points))
+    by_name = {load.name: load for load in window.plugins}
+    assert by_name["sample"].plugin is not None and not by_name["sample"].error
+    assert "missing" in by_name["missing"].error and "cannot activate" in by_name["explodes"].error
+    assert by_name["nonexistent"].plugin is None
+    assert "Sample panel" in window.docks
+    window.open_paths([str(phantom_study[0])])
+    wait_loaded(qtbot, window)
+    plugin = by_name["sample"].plugin
+    assert plugin.seen and plugin.seen[-1] is window.state.volume
+    action = next(a for a in window.actions() if a.text() == "Mark the middle")
+    action.trigger()
+    assert window.state.overlays == [plugin.overlay]
+
+
+def test_cancel_leaves_the_viewer_usable(qtbot, make_window, tmp_path):
+    from tests.dicom_factory import write_stack
+
+    big = np.zeros((150, 256, 256), dtype=np.uint16)
+    write_stack(tmp_path / "big", big)
+    window = make_window()
+    window.open_paths([str(tmp_path / "big")])
+    qtbot.waitUntil(lambda: window.load_job is not None, timeout=30000)
+    with qtbot.waitSignal(window.load_job.signals.finished, timeout=30000):
+        window.cancel_button.click()
+    assert window.state.volume is not None
+    window.viewports["axial"].scroll(3)
+    assert window.viewports["axial"].render_rgb() is not None
+
+
+def test_unreadable_series_and_empty_folder_show_a_message(qtbot, make_window, tmp_path, shared_data):
+    window = make_window()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    window.open_paths([str(empty)])
+    qtbot.waitUntil(lambda: window.scan_job.done, timeout=10000)
+    qtbot.waitUntil(lambda: bool(window.last_error), timeout=5000)
+    assert "No images" in window.last_error
+    window.open_paths([str(shared_data / "dicom_edge_cases" / "pydicom_data" / "liver_deflate.dcm")])
+    qtbot.waitUntil(lambda: "unsupported transfer syntax" in window.last_error, timeout=10000)
+
+
+def test_tags_shortcuts_and_png_export(qtbot, make_window, phantom_study, tmp_path):
+    window = make_window()
+    window.open_paths([str(phantom_study[0])])
+    wait_loaded(qtbot, window)
+    window.show_tags()
+    texts = [window._tags.tree.topLevelItem(i).text(1) for i in range(window._tags.tree.topLevelItemCount())]
+    assert "PatientName" in texts and "ImagePositionPatient" in texts
+    window.show_shortcuts()
+    assert window._shortcuts.isVisible()
+    out = tmp_path / "view.png"
+    window.export_png(out)
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert image.width() > 100 and not list(tmp_path.glob(".view*"))
+
+
+def test_event_loop_never_stalls_while_the_real_ct_loads(qtbot, make_window, shared_data):
+    """A 5 ms timer keeps firing while the real CT is scanned, decoded and shown.
+
+    The wait runs a real QEventLoop: pytest-qt's waitUntil sleeps in 10 ms steps
+    between event processing, which would itself look like a stall.
+    """
+    import time
+
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window = make_window()
+    stamps = []
+    loop = QEventLoop()
+
+    def tick():
+        stamps.append(time.perf_counter())
+        job = window.load_job
+        if job is not None and job.done and window.scan_job.done:
+            loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    QTimer.singleShot(60000, loop.quit)
+    window.open_paths([str(shared_data / "ct_abdomen_series_totalsegmentator" / "dicom")])
+    loop.exec()
+    timer.stop()
+    assert window.load_job is not None and window.load_job.done and window.state.volume is not None
+    gaps_ms = np.diff(stamps) * 1000.0
+    assert len(stamps) > 20
+    stall_ms = float(gaps_ms.max())
+    print(f"longest event-loop stall: {stall_ms:.1f} ms over {len(stamps)} timer ticks")
+    assert stall_ms <= 30.0, f"the event loop stalled for {stall_ms:.1f} ms"
