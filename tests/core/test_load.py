@@ -205,3 +205,12 @@ def test_a_volume_bigger_than_memory_is_refused_before_allocation(tmp_path):
     series = Series(key="bomb", modality="CT", description="", number=1, frames=frames)
     with pytest.raises(LoadError, match="GiB of memory"):
         SeriesLoader(series)
+
+
+def test_the_slice_a_viewer_shows_is_decoded_first(tmp_path):
+    write_stack(tmp_path, _ramp(7))
+    loader = SeriesLoader(scan(tmp_path).series[0])
+    seen = []
+    loader.load(progress=lambda done, total, text: seen.append(loader.volume.array[4].any()),
+                first_slice=4)
+    assert seen[0]  # slice 4 was filled by the time of the first report

@@ -279,3 +279,42 @@ def test_event_loop_never_stalls_while_the_real_ct_loads(qtbot, make_window, sha
     stall_ms = float(gaps_ms.max())
     print(f"longest event-loop stall: {stall_ms:.1f} ms over {len(stamps)} timer ticks")
     assert stall_ms <= 30.0, f"the event loop stalled for {stall_ms:.1f} ms"
+
+
+def test_overlay_panel_controls_opacity_outline_visibility_and_heatmap(qtbot, make_window, phantom_study):
+    window = make_window()
+    window.open_paths([str(phantom_study[0])])
+    wait_loaded(qtbot, window)
+    volume = window.state.volume
+    labels = np.zeros(volume.shape_zyx, dtype=np.uint8)
+    labels[:, 10:20, 60:70] = 1
+    labels[:, 40:50, 10:20] = 2
+    overlay = LabelOverlay.from_names(labels, {1: "liver", 2: "spleen"}, colors={1: (255, 0, 0), 2: (0, 0, 255)})
+    heat = np.zeros(volume.shape_zyx, dtype=np.float32)
+    heat[:, 30:35, 30:35] = 0.9
+    heatmap = HeatmapOverlay(values=heat, method="gradcam", target="liver")
+    window.add_overlay(overlay)
+    window.add_overlay(heatmap)
+    label_controls, heat_controls = window.overlay_panel.controls
+    label_controls["opacity"].setValue(100)
+    assert overlay.opacity == 1.0
+    assert window.viewports["axial"].render_rgb()[15, 65].tolist() == [255, 0, 0]
+    label_controls["outline"].setChecked(True)
+    assert overlay.outline
+    table = label_controls["labels"]
+    assert [table.item(r, 1).text() for r in range(table.rowCount())] == ["liver", "spleen"]
+    table.item(1, 0).setCheckState(Qt.CheckState.Unchecked)
+    assert not overlay.info[2].visible
+    heat_controls["threshold"].setValue(95)  # above the map's 0.9: nothing drawn
+    assert heatmap.threshold == 0.95
+    base = window.viewports["axial"].render_rgb()[32, 32].astype(float)
+    heat_controls["colormap"].setCurrentText("viridis")
+    assert heatmap.colormap == "viridis"
+    heat_controls["threshold"].setValue(10)
+    rgb = window.viewports["axial"].render_rgb()
+    from viewer.core.display import COLORMAPS
+
+    expected = base * (1 - heatmap.opacity) + COLORMAPS["viridis"][int(0.9 * 255)] * heatmap.opacity
+    assert np.abs(rgb[32, 32].astype(float) - expected).max() <= 2
+    picture = window.viewports["axial"].grab().toImage()
+    assert picture.width() > 0  # the colour bar paints without error

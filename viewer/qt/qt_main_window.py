@@ -32,6 +32,7 @@ from viewer.core.errors import OutpostError
 from viewer.core.files import atomic_path
 from viewer.core.mpr import VIEW_AXIS
 from viewer.plugins import PluginLoad, discover_plugins
+from viewer.qt.qt_overlay_panel import QtOverlayPanel
 from viewer.qt.qt_panels import (
     QtMeasurementPanel,
     QtShortcutsDialog,
@@ -122,11 +123,13 @@ class QtMainWindow(QMainWindow):
         self.measurement_panel = QtMeasurementPanel()
         self.measurement_panel.delete_requested.connect(self.state.remove_measurement)
         self.measurement_panel.go_to_requested.connect(self._on_measurement_go_to)
+        self.overlay_panel = QtOverlayPanel(self.state)
         self.docks = {}
         for title, widget, area in (("Studies", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Not shown", self.skipped, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Measurements", self.measurement_panel,
-                                     Qt.DockWidgetArea.RightDockWidgetArea)):
+                                     Qt.DockWidgetArea.RightDockWidgetArea),
+                                    ("Overlays", self.overlay_panel, Qt.DockWidgetArea.RightDockWidgetArea)):
             self.add_dock(title, widget, area)
 
     def _build_status(self) -> None:
@@ -345,7 +348,7 @@ class QtMainWindow(QMainWindow):
             return None
         self._cine_timer.stop()
         self.state.set_volume(loader.volume, series)
-        job = Job(loader.load, name="load")
+        job = Job(loader.load, name="load", first_slice=self.viewports["axial"].slice_index)
         job.signals.progress.connect(self._on_load_progress)
         job.signals.result.connect(self._on_load_result)
         job.signals.errored.connect(lambda e: self.notify_error(f"Loading stopped: {e}"))

@@ -58,6 +58,7 @@ class ViewerState(QObject):
     cursor_changed = Signal()
     measurements_changed = Signal()
     pixels_changed = Signal()
+    overlays_changed = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -78,6 +79,7 @@ class ViewerState(QObject):
         self.volume, self.series = volume, series
         self.timepoint = 0
         self.overlays, self.measurements = [], []
+        self.overlays_changed.emit()
         if volume is not None:
             z, y, x = volume.shape_zyx
             self.cursor = np.array([x // 2, y // 2, z // 2], dtype=np.float64)
@@ -131,13 +133,19 @@ class ViewerState(QObject):
             raise ValueError(f"overlay {overlay_shape(overlay)} is not on the image grid "
                              f"{self.volume.shape_zyx}")
         self.overlays.append(overlay)
+        self.overlays_changed.emit()
         self.display_changed.emit()
 
     def remove_overlay(self, overlay) -> None:
         """Stop showing an overlay."""
         if overlay in self.overlays:
             self.overlays.remove(overlay)
+            self.overlays_changed.emit()
             self.display_changed.emit()
+
+    def restyle_overlays(self) -> None:
+        """Redraw after an overlay's opacity, mode, colours or visibility changed."""
+        self.display_changed.emit()
 
     # --------------------------------------------------------------- measurements
     def add_measurement(self, measurement: Measurement) -> None:

@@ -215,7 +215,31 @@ class QtViewport(QWidget):
             self._paint_crosshair(painter, plane)
         self._paint_measurements(painter)
         self._paint_corners(painter, plane)
+        self._paint_colour_bars(painter)
         painter.end()
+
+    def _paint_colour_bars(self, painter: QPainter) -> None:
+        heatmaps = [o for o in self.state.overlays if isinstance(o, HeatmapOverlay)]
+        height = max(60, int(self.height() * 0.35))
+        top = (self.height() - height) // 2
+        painter.setFont(QFont(self.font().family(), 8))
+        for number, heatmap in enumerate(heatmaps):
+            left = self.width() - 46 - 52 * number
+            table = heatmap.colormap_table()
+            for y in range(height):
+                level = 1.0 - y / max(1, height - 1)
+                colour = table[int(level * 255)]
+                shown = level > heatmap.threshold
+                painter.setPen(QColor(*(int(c) for c in colour)) if shown else QColor(60, 60, 60))
+                painter.drawLine(left, top + y, left + 12, top + y)
+            painter.setPen(QPen(_TEXT, 1))
+            painter.drawRect(left, top, 12, height)
+            self._shadow_text(painter, QPointF(left + 15, top + 8), "1.0")
+            self._shadow_text(painter, QPointF(left + 15, top + height), "0.0")
+            threshold_y = top + (1.0 - heatmap.threshold) * height
+            painter.drawLine(QPointF(left - 3, threshold_y), QPointF(left + 15, threshold_y))
+            caption = heatmap.method or heatmap.name
+            self._shadow_text(painter, QPointF(left - 6, top - 6), caption[:10])
 
     def _paint_crosshair(self, painter: QPainter, plane: SlicePlane) -> None:
         row, col = plane.pixel_of(self.state.cursor)

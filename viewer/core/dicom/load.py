@@ -112,11 +112,18 @@ class SeriesLoader:
 
     # ------------------------------------------------------------------ loading
     def load(self, progress: ProgressCallback | None = None,
-             cancel: CancelToken | None = None) -> Volume:
+             cancel: CancelToken | None = None, first_slice: int = 0) -> Volume:
         """Decode every image into :attr:`volume` and return it.
 
         Progress is reported after each image is written; the first report
         marks the moment a slice can be displayed.
+
+        Parameters
+        ----------
+        progress, cancel
+            As for :func:`load_series`.
+        first_slice
+            The slice decoded first (the one a viewer shows), before the others.
 
         Raises
         ------
@@ -125,7 +132,9 @@ class SeriesLoader:
         LoadError
             An image could not be decoded.
         """
-        tasks = sorted(self._tasks, key=lambda task: min(z for _, _, z in task.places))
+        tasks = sorted(self._tasks, key=lambda task: (
+            min(abs(z - first_slice) for _, _, z in task.places) > 0,
+            min(z for _, _, z in task.places)))
         if not tasks:
             raise LoadError("the series has no images")
         # The first image is decoded at once so that it can be shown while the rest load.
