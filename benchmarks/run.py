@@ -15,10 +15,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import bench_load  # noqa: E402
+from benchmarks import bench_load, bench_render, bench_startup  # noqa: E402
 
 BENCHMARKS = {
     "load": bench_load.run,
+    "render": bench_render.run,
+    "startup": bench_startup.run,
 }
 
 

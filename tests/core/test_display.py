@@ -94,3 +94,16 @@ def test_resample_to_grid_aligns_voxels():
     assert resample_to_grid(fine, image, image, nearest=True) is fine
     with pytest.raises(Exception, match="does not match"):
         resample_to_grid(labels[0], coarse, image, nearest=True)
+
+
+def test_grey_and_rgb_label_blends_agree():
+    rng = np.random.default_rng(5)
+    grey = rng.integers(0, 256, (32, 40), dtype=np.uint8)
+    labels = rng.integers(0, 4, (32, 40), dtype=np.uint8)
+    table = LabelOverlay.from_names(labels, colors={1: (255, 0, 0), 2: (0, 255, 0), 3: (9, 9, 200)}).rgba_table()
+    for outline_only in (False, True):
+        from_grey = blend_labels(grey, labels, table, 0.35, outline_only)
+        from_rgb = blend_labels(grey_to_rgb(grey), labels, table, 0.35, outline_only)
+        assert np.array_equal(from_grey, from_rgb)
+    expected = (grey[labels == 1] * 0.65 + 255 * 0.35 + 0.5).astype(np.uint8)
+    assert np.array_equal(blend_labels(grey, labels, table, 0.35)[labels == 1][:, 0], expected)

@@ -101,8 +101,11 @@ def apply_window(plane: np.ndarray, window: Window, invert: bool = False,
     """
     if lut is not None:
         table, offset = lut
-        index = plane.astype(np.int32, copy=False) - offset if offset else plane
-        return table[index]
+        if offset == 0:
+            return table[plane]
+        # value - min for a signed type is its unsigned view with the sign bit flipped.
+        unsigned = plane.view(plane.dtype.str.replace("i", "u"))
+        return table[unsigned ^ unsigned.dtype.type(-offset)]
     return _to_grey(plane.astype(np.float32, copy=False), window, invert)
 
 
@@ -161,10 +164,16 @@ def blend_labels(rgb: np.ndarray, labels: np.ndarray, colors: np.ndarray, opacit
                  outline_only: bool = False) -> np.ndarray:
     """Blend a label slice over an RGB slice.
 
+    The blend of a channel value ``v`` with label ``l`` depends on ``(l, v)``
+    only, so it is tabulated once (labels x 256 x 3) and applied as one
+    look-up per channel: a 512x512 slice costs about a millisecond.
+
     Parameters
     ----------
     rgb
-        ``[rows, columns, 3]`` uint8, modified in place and returned.
+        ``[rows, columns, 3]`` uint8, modified in place and returned; or a
+        ``[rows, columns]`` grey slice, for which a new RGB slice is returned
+        (one packed look-up instead of three).
     labels
         ``[rows, columns]`` integer labels (0 is background).
     colors
@@ -174,27 +183,43 @@ def blend_labels(rgb: np.ndarray, labels: np.ndarray, colors: np.ndarray, opacit
     outline_only
         Draw only the boundaries, at full opacity.
     """
-    index = np.clip(labels, 0, len(colors) - 1).astype(np.intp, copy=False)
-    colour = colors[index]
-    alpha = colour[..., 3].astype(np.float32) / 255.0
+    index = labels if labels.dtype.kind in "iu" and labels.max(initial=0) < len(colors) \
+        and labels.min(initial=0) >= 0 else np.clip(labels, 0, len(colors) - 1)
+    alpha = colors[:, 3].astype(np.float32) / 255.0
     if outline_only:
-        alpha = alpha * outline(labels)
+        index = np.where(outline(labels), index, 0)
     else:
         alpha = alpha * opacity
-    shown = alpha > 0
-    if shown.any():
-        a = alpha[shown][:, None]
-        rgb[shown] = (rgb[shown] * (1.0 - a) + colour[shown][:, :3] * a + 0.5).astype(np.uint8)
+    alpha[0] = 0.0
+    values = np.arange(256, dtype=np.float32)
+    table = (values[None, :, None] * (1.0 - alpha)[:, None, None]
+             + colors[:, None, :3].astype(np.float32) * alpha[:, None, None] + 0.5).astype(np.uint8)
+    if rgb.ndim == 2:
+        packed = np.full((len(colors), 256, 4), 255, dtype=np.uint8)
+        packed[..., :3] = table
+        flat = packed.view(np.uint32).reshape(len(colors) * 256)
+        out = flat[index.astype(np.intp, copy=False) * 256 + rgb]
+        return out.view(np.uint8).reshape(*rgb.shape, 4)[..., :3]  # RGB view of packed RGBX
+    for channel in range(3):
+        rgb[..., channel] = table[index, rgb[..., channel], channel]
     return rgb
 
 
 def blend_heatmap(rgb: np.ndarray, heat: np.ndarray, colormap: np.ndarray, opacity: float,
                   threshold: float = 0.0) -> np.ndarray:
-    """Blend a ``[0, 1]`` heatmap slice over an RGB slice where it exceeds ``threshold``."""
+    """Blend a ``[0, 1]`` heatmap slice over an RGB slice where it exceeds ``threshold``.
+
+    Only the bounding box of the shown region is touched.
+    """
     shown = heat > threshold
-    if shown.any():
-        index = np.clip(heat[shown] * 255.0, 0, 255).astype(np.intp)
-        rgb[shown] = (rgb[shown] * (1.0 - opacity) + colormap[index] * opacity + 0.5).astype(np.uint8)
+    rows, cols = np.flatnonzero(shown.any(axis=1)), np.flatnonzero(shown.any(axis=0))
+    if rows.size == 0:
+        return rgb
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    shown, target = shown[box], rgb[box]
+    index = np.clip(heat[box][shown] * 255.0, 0, 255).astype(np.intp)
+    target[shown] = (target[shown] * np.float32(1.0 - opacity) + colormap[index] * np.float32(opacity)
+                     + np.float32(0.5)).astype(np.uint8)
     return rgb
 
 

@@ -60,7 +60,6 @@ class LabelOverlay:
     def rgba_table(self) -> np.ndarray:
         """``[max_label + 1, 4]`` RGBA per label value; hidden labels have alpha 0."""
         top = max(self.info, default=0)
-        top = max(top, int(self.labels.max()) if self.labels.size else 0)
         table = np.zeros((top + 1, 4), dtype=np.uint8)
         for value, label in self.info.items():
             if label.visible:

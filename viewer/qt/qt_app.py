@@ -72,6 +72,8 @@ def run_viewer(paths: list[str], *, series_key: str | None = None, layout: str =
     from viewer.qt.qt_main_window import QtMainWindow
 
     main_window = QtMainWindow()
+    if os.environ.get("OUTPOST_EXIT_AFTER_FIRST_PAINT"):
+        _exit_after_first_paint(app, main_window)
     main_window.show()
     if paths:
         main_window.open_paths(paths, series_key=series_key)
@@ -80,6 +82,29 @@ def run_viewer(paths: list[str], *, series_key: str | None = None, layout: str =
             main_window.set_layout("mpr")
         return app.exec()
     return _screenshot(app, main_window, Path(screenshot), layout, requested_window, timeout_s)
+
+
+def _exit_after_first_paint(app, window) -> None:
+    """Print the seconds from process start to the window's first paint, then quit.
+
+    Used by ``benchmarks/run.py startup``; the time comes from the OS's record of
+    when the process started, so interpreter start-up and imports count.
+    """
+    import psutil
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint and not getattr(self, "seen", False):
+                self.seen = True
+                elapsed = time.time() - psutil.Process().create_time()
+                heavy = sorted(m for m in ("torch", "monai", "captum") if m in sys.modules)
+                print(f"first-paint {elapsed:.3f} heavy-modules {','.join(heavy) or 'none'}", flush=True)
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    window._first_paint_probe = FirstPaint(window)
+    window.installEventFilter(window._first_paint_probe)
 
 
 def _screenshot(app, main_window, path: Path, layout: str, window: Window | None, timeout_s: float) -> int:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.core.dicom import SeriesLoader, scan
 from viewer.core.display import default_window, presets_for
 from viewer.core.errors import OutpostError
 from viewer.core.files import atomic_path
@@ -47,6 +46,10 @@ from viewer.qt.qt_workers import Job, start_job
 log = logging.getLogger(__name__)
 RECENT_LIMIT = 10
 _PRESET_KEYS = "12345678"
+
+
+def _import_dicom_stack() -> None:
+    import viewer.core.dicom  # noqa: F401 - imported for its side effect of loading pydicom
 
 
 class QtMainWindow(QMainWindow):
@@ -95,6 +98,9 @@ class QtMainWindow(QMainWindow):
         # collector's full passes (which stop every thread) short while work runs.
         gc.collect()
         gc.freeze()
+        # Import the DICOM stack in the background once the window is up, so the first
+        # study opens without that wait and start-up does not carry it.
+        QTimer.singleShot(500, lambda: start_job(Job(_import_dicom_stack, name="warm-up")))
 
     # ------------------------------------------------------------------ building
     def _build_viewports(self) -> None:
@@ -327,6 +333,8 @@ class QtMainWindow(QMainWindow):
         self._pending_series_key = series_key
         self._remember_recent(paths)
         self.show_status("Reading headers…")
+        from viewer.core.dicom import scan  # pydicom costs 0.25 s: not before the window shows
+
         job = Job(scan, list(paths), name="scan")
         job.signals.progress.connect(self.show_progress)
         job.signals.result.connect(self._on_scan_result)
@@ -339,6 +347,8 @@ class QtMainWindow(QMainWindow):
 
     def open_series(self, series) -> Job | None:
         """Show a series at once and fill it progressively in the background."""
+        from viewer.core.dicom import SeriesLoader
+
         if self.load_job is not None and not self.load_job.done:
             self.load_job.cancel()
         try:

@@ -38,16 +38,29 @@ def composite(state: ViewerState, plane: SlicePlane) -> np.ndarray:
                                                     else state.window, state.invert))
         rgb = rgb if rgb.dtype == np.uint8 else rgb.astype(np.uint8)
     else:
-        rgb = grey_to_rgb(apply_window(plane.array, state.window, state.invert, state.lut()))
+        rgb = apply_window(plane.array, state.window, state.invert, state.lut())  # grey until blended
     for overlay in state.overlays:
+        if isinstance(overlay, HeatmapOverlay) and rgb.ndim == 2:
+            rgb = grey_to_rgb(rgb)
         if isinstance(overlay, LabelOverlay):
             labels = overlay_plane(volume, overlay.labels, plane)
-            blend_labels(rgb, labels, overlay.rgba_table(), overlay.opacity, overlay.outline)
+            rgb = blend_labels(rgb, labels, overlay.rgba_table(), overlay.opacity, overlay.outline)
         elif isinstance(overlay, HeatmapOverlay):
             values = overlay.values[state.timepoint] if overlay.values.ndim == 4 else overlay.values
             heat = overlay_plane(volume, values, plane)
             blend_heatmap(rgb, heat, overlay.colormap_table(), overlay.opacity, overlay.threshold)
-    return rgb
+    return grey_to_rgb(rgb) if rgb.ndim == 2 else rgb
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """A QImage owning a copy of an RGB picture (an RGB view of RGBX memory is not copied twice)."""
+    height, width = rgb.shape[:2]
+    base = rgb.base if rgb.base is not None else rgb
+    if rgb.strides[1] == 4 and isinstance(base, np.ndarray) and base.nbytes == height * width * 4 \
+            and base.flags.c_contiguous:
+        return QImage(base.data, width, height, 4 * width, QImage.Format.Format_RGBX8888).copy()
+    rgb = np.ascontiguousarray(rgb)
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
 class QtViewport(QWidget):
@@ -200,9 +213,7 @@ class QtViewport(QWidget):
             return
         key = (self.slice_index, self.state.timepoint, id(self.state.volume))
         if self._image_key != key or self._image is None:
-            rgb = np.ascontiguousarray(composite(self.state, plane))
-            height, width = rgb.shape[:2]
-            self._image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+            self._image = to_qimage(composite(self.state, plane))
             self._image_key = key
         self._update_transform(plane)
         painter.save()

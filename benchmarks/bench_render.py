@@ -1,0 +1,123 @@
+"""``render``: one 512x512 CT slice windowed, with a label overlay and a heatmap, drawn
+into a 1024x1024 viewport; and a sagittal reformat of a 400-slice volume. Both
+against a naive numpy implementation of the same pipeline, in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _median_ms(function, repeat: int) -> float:
+    function()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000.0
+
+
+def _real_ct(data: Path):
+    from viewer.core.dicom import load_series, scan
+
+    return load_series(scan(data / "ct_abdomen_series_totalsegmentator" / "dicom").series[0])
+
+
+def naive_frame(plane, labels, colors, heat, colormap, window, size=1024):
+    """The same picture computed the plain way: floats everywhere, np.where, repeat-upscale."""
+    low, high = window.center - window.width / 2, window.center + window.width / 2
+    grey = np.clip((plane.astype(np.float64) - low) / (high - low), 0, 1) * 255.0
+    rgb = np.stack([grey, grey, grey], axis=-1)
+    for value in range(1, len(colors)):
+        mask = labels == value
+        rgb = np.where(mask[..., None], rgb * 0.6 + colors[value][:3] * 0.4, rgb)
+    shown = heat > 0.2
+    heat_rgb = colormap[np.clip((heat * 255).astype(int), 0, 255)].astype(np.float64)
+    rgb = np.where(shown[..., None], rgb * 0.55 + heat_rgb * 0.45, rgb)
+    factor = size // plane.shape[0]
+    return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1).astype(np.uint8)
+
+
+def run(args) -> dict:
+    """Measure frame and reformat times."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QApplication
+
+    from viewer.core.display import COLORMAPS, Window
+    from viewer.core.mpr import extract_plane
+    from viewer.core.overlays import HeatmapOverlay, LabelOverlay
+    from viewer.core.volume import Volume
+    from viewer.qt.qt_state import ViewerState
+    from viewer.qt.qt_viewport import composite, to_qimage
+
+    data = Path(args.data or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    app = QApplication.instance() or QApplication([])
+    ct = _real_ct(data)
+    z, y, x = np.mgrid[0:ct.shape_zyx[0], 0:512, 0:512]
+    labels = np.zeros(ct.shape_zyx, dtype=np.uint8)
+    labels[(ct.array > 150) & (ct.array < 1500)] = 2
+    labels[((x - 180) ** 2 + (y - 300) ** 2) < 60 ** 2] = 1
+    heat = np.exp(-(((x - 300) ** 2 + (y - 250) ** 2) / (2 * 40.0 ** 2))).astype(np.float32)
+    state = ViewerState()
+    state.set_volume(ct)
+    state.set_window(Window(40, 400))
+    label_overlay = LabelOverlay.from_names(labels, {1: "liver", 2: "bone"}, opacity=0.4)
+    state.add_overlay(label_overlay)
+    state.add_overlay(HeatmapOverlay(values=heat, colormap="jet", opacity=0.45, threshold=0.2))
+    plane = extract_plane(ct, "axial", 10)
+    target = QImage(1024, 1024, QImage.Format.Format_RGB32)
+
+    def outpost_frame():
+        image = to_qimage(composite(state, plane))
+        painter = QPainter(target)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(QRectF(0, 0, 1024, 1024), image)
+        painter.end()
+
+    colors = label_overlay.rgba_table()
+    naive = lambda: naive_frame(plane.array, labels[10], colors, heat[10], COLORMAPS["jet"],  # noqa: E731
+                                state.window)
+    frame_ms = _median_ms(outpost_frame, 50)
+    naive_ms = _median_ms(naive, 20)
+
+    # A 400-slice volume of the real CT's slices, for the reformat.
+    big = Volume(array=np.concatenate([ct.array] * 20, axis=0), spacing=ct.spacing, modality="CT")
+    big_state = ViewerState()
+    big_state.set_volume(big)
+    big_state.set_window(Window(40, 400))
+    columns = iter(range(10 ** 9))
+
+    def outpost_reformat():
+        sagittal = extract_plane(big, "sagittal", 100 + next(columns) % 300)
+        return composite(big_state, sagittal)
+
+    def naive_reformat():
+        index = 100 + next(columns) % 300
+        cut = np.stack([big.array[k, :, index] for k in range(big.array.shape[0])])[::-1]
+        low, high = 40 - 200, 40 + 200
+        grey = np.clip((cut.astype(np.float64) - low) / (high - low), 0, 1) * 255.0
+        return np.stack([grey] * 3, axis=-1).astype(np.uint8)
+
+    reformat_ms = _median_ms(outpost_reformat, 30)
+    naive_reformat_ms = _median_ms(naive_reformat, 30)
+    del app
+    return {
+        "benchmark": "render",
+        "peer": "naive numpy of the same pipeline (float window, np.where blends, repeat upscale)",
+        "frame_512_to_1024_with_labels_and_heatmap_ms": round(frame_ms, 2),
+        "naive_frame_ms": round(naive_ms, 2),
+        "ratio_frame_vs_naive": round(frame_ms / naive_ms, 3),
+        "sagittal_reformat_400_slices_ms": round(reformat_ms, 2),
+        "naive_reformat_ms": round(naive_reformat_ms, 2),
+        "ratio_reformat_vs_naive": round(reformat_ms / naive_reformat_ms, 3),
+        "targets_ms": {"frame": 5.0, "reformat": 15.0},
+    }
