@@ -125,7 +125,13 @@ def _screenshot(app, main_window, path: Path, layout: str, window: Window | None
         main_window.set_layout("mpr")
     if window is not None:
         main_window.state.set_window(window)
-    app.processEvents()
-    main_window.export_png(path)
+    on_screen = app.platformName() not in ("offscreen", "minimal")
+    settle = time.monotonic() + (0.5 if on_screen else 0.0)
+    while time.monotonic() < settle or not on_screen:
+        app.processEvents()  # let a real window be mapped and painted before reading it back
+        if not on_screen:
+            break
+        time.sleep(0.02)
+    main_window.export_png(path, from_screen=on_screen)
     main_window.close()
     return 0

@@ -511,9 +511,18 @@ class QtMainWindow(QMainWindow):
         self._tags = QtTagBrowser(dataset, os.path.basename(str(instance.source)), self)
         self._tags.show()
 
-    def export_png(self, path: str | Path) -> None:
-        """Save what the views show as a PNG, atomically."""
-        picture = self.view_area.grab()
+    def export_png(self, path: str | Path, from_screen: bool = False) -> None:
+        """Save what the views show as a PNG, atomically.
+
+        With ``from_screen`` the pixels are read back from the display server
+        (what a reader actually sees) instead of being rendered from the widgets.
+        """
+        if from_screen:
+            corner = self.view_area.mapToGlobal(self.view_area.rect().topLeft())
+            picture = self.view_area.screen().grabWindow(0, corner.x(), corner.y(),
+                                                          self.view_area.width(), self.view_area.height())
+        else:
+            picture = self.view_area.grab()
         with atomic_path(path) as temporary:
             if not picture.save(str(temporary), "PNG"):
                 raise OutpostError(f"cannot write {path}")

@@ -1,0 +1,56 @@
+"""The viewer in a real X window (Xvfb, xcb platform): the screen shows the CT, windowed."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def x_display(require_tool):
+    xvfb = require_tool("Xvfb")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen([xvfb, "-displayfd", str(write_end), "-screen", "0", "1400x1000x24",
+                               "-nolisten", "tcp"], pass_fds=(write_end,), stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            pytest.fail("Xvfb did not report a display")
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _screen_shot(display: str, study, out, *extra: str) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    environment = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    result = subprocess.run([sys.executable, "-m", "viewer", "view", str(study), "--screenshot", str(out),
+                             *extra], env=environment, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = QImage(str(out)).convertToFormat(QImage.Format.Format_Grayscale8)
+    assert image.width() > 300 and image.height() > 300
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    return data.reshape(height, stride)[:, :width].copy()  # the QImage owns the memory
+
+
+@pytest.mark.shared_data
+def test_real_window_shows_the_ct_correctly_windowed(x_display, shared_data, tmp_path):
+    study = shared_data / "ct_abdomen_series_totalsegmentator" / "dicom"
+    soft = _screen_shot(x_display, study, tmp_path / "soft.png")  # the file's own W 300 / L 40
+    lung = _screen_shot(x_display, study, tmp_path / "lung.png", "--window=-600,1500")
+    # Not a blank or black frame: air is black, soft tissue mid-grey, bone white.
+    assert soft.std() > 30
+    centre = soft[soft.shape[0] // 4: 3 * soft.shape[0] // 4, soft.shape[1] // 4: 3 * soft.shape[1] // 4]
+    assert (soft < 10).mean() > 0.3, "no black air around the body"
+    assert ((centre > 90) & (centre < 170)).mean() > 0.15, "no mid-grey soft tissue: not windowed at 40/300"
+    assert (centre > 240).mean() > 0.002, "no white bone"
+    # In the lung window soft tissue turns light and lungs/air separate: the picture changes.
+    lung_centre = lung[lung.shape[0] // 4: 3 * lung.shape[0] // 4, lung.shape[1] // 4: 3 * lung.shape[1] // 4]
+    assert np.median(lung_centre[(centre > 90) & (centre < 170)]) > 180
