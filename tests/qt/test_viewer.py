@@ -318,3 +318,36 @@ def test_overlay_panel_controls_opacity_outline_visibility_and_heatmap(qtbot, ma
     assert np.abs(rgb[32, 32].astype(float) - expected).max() <= 2
     picture = window.viewports["axial"].grab().toImage()
     assert picture.width() > 0  # the colour bar paints without error
+
+
+def test_file_windows_and_voi_lut(qtbot, make_window, shared_data):
+    import pydicom
+
+    path = shared_data / "dicom_edge_cases" / "pydicom_data" / "vlut_04.dcm"
+    window = make_window()
+    window.open_paths([str(path)])
+    wait_loaded(qtbot, window)
+    assert window.state.set_voi_lut()
+    rgb = window.viewports["axial"].render_rgb()
+    ds = pydicom.dcmread(path)
+    expected = pydicom.pixels.apply_voi_lut(ds.pixel_array, ds).astype(np.float64)
+    bits = int(ds.VOILUTSequence[0].LUTDescriptor[2])
+    expected = np.clip(expected / (2 ** bits - 1) * 255 + 0.5, 0, 255).astype(np.uint8)
+    assert np.array_equal(rgb[..., 0], expected)
+    assert "VOI LUT (file)" in window.viewports["axial"].corner_text()["bottom_left"]
+    labels = [a.text() for a in window.file_windows_menu.actions()]
+    assert "VOI LUT" in labels
+
+
+def test_drop_opens_the_dropped_folder(qtbot, make_window, phantom_study):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(phantom_study[0]))])
+    event = QDropEvent(QPointF(QPoint(50, 50)), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    wait_loaded(qtbot, window)
+    assert window.state.volume is not None and window.state.volume.shape_zyx == (12, 64, 80)

@@ -109,6 +109,25 @@ def apply_window(plane: np.ndarray, window: Window, invert: bool = False,
     return _to_grey(plane.astype(np.float32, copy=False), window, invert)
 
 
+def apply_voi_lut(plane: np.ndarray, voi_lut: tuple[int, int, np.ndarray], invert: bool = False) -> np.ndarray:
+    """Map a slice through a file's VOI LUT (``(first_mapped, bits, table)``) to 8-bit grey.
+
+    Values below the first mapped one take the first entry, values above the
+    last take the last entry (PS3.3 C.11.2.1.1).
+    """
+    first, bits, table = voi_lut
+    top = float(max(table.max(), 1.0)) if bits <= 0 else float(2 ** bits - 1)
+    index = np.clip(plane.astype(np.int64) - first, 0, len(table) - 1)
+    grey = np.clip(table[index] / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return 255 - grey if invert else grey
+
+
+def file_windows(metadata: dict) -> list[Window]:
+    """The windows a file names (WindowCenter/WindowWidth may list several)."""
+    centers, widths = metadata.get("window_center") or [], metadata.get("window_width") or []
+    return [Window(float(c), float(w)) for c, w in zip(centers, widths, strict=False) if w and w > 0]
+
+
 def apply_rgb_window(plane: np.ndarray, window: Window | None, invert: bool = False) -> np.ndarray:
     """Colour images are shown as stored (8-bit), or windowed per channel when deeper."""
     if plane.dtype == np.uint8 and window is None:

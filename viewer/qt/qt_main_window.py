@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.core.display import default_window, presets_for
+from viewer.core.display import default_window, file_windows, presets_for
 from viewer.core.errors import OutpostError
 from viewer.core.files import atomic_path
 from viewer.core.mpr import VIEW_AXIS
@@ -202,6 +202,7 @@ class QtMainWindow(QMainWindow):
 
         window_menu = bar.addMenu("&Window")
         self._action(window_menu, "File's own window", self._on_file_window, "0")
+        self.file_windows_menu = window_menu.addMenu("File windows and VOI LUT")
         for key, (name, _) in zip(_PRESET_KEYS, presets_for("CT").items(), strict=False):
             self._action(window_menu, f"CT {name}", lambda checked=False, n=name: self.apply_preset(n), key)
 
@@ -428,8 +429,23 @@ class QtMainWindow(QMainWindow):
         self._error_box = box
 
     # ------------------------------------------------------------------ volume shown
+    def _refresh_file_windows_menu(self) -> None:
+        menu = self.file_windows_menu
+        menu.clear()
+        volume = self.state.volume
+        if volume is None:
+            menu.setEnabled(False)
+            return
+        for number, window in enumerate(file_windows(volume.metadata), start=1):
+            action = menu.addAction(f"Window {number}: W {window.width:g} / L {window.center:g}")
+            action.triggered.connect(lambda checked=False, w=window: self.state.set_window(w))
+        if volume.metadata.get("voi_lut") is not None:
+            menu.addAction("VOI LUT").triggered.connect(self.state.set_voi_lut)
+        menu.setEnabled(not menu.isEmpty())
+
     def _on_state_volume_changed(self) -> None:
         volume = self.state.volume
+        self._refresh_file_windows_menu()
         three_d = volume is not None and volume.shape_zyx[0] > 1
         self.mpr_action.setEnabled(three_d)
         if not three_d and self.layout_name == "mpr":

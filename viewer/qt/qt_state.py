@@ -67,6 +67,7 @@ class ViewerState(QObject):
         self.timepoint = 0
         self.window = Window(40.0, 400.0)
         self.invert = False
+        self.use_voi_lut = False  # the file's VOI LUT instead of a linear window
         self.cursor = np.zeros(3)  # voxel (x, y, z) at the crosshair
         self.overlays: list[LabelOverlay | HeatmapOverlay] = []
         self.measurements: list[Measurement] = []
@@ -79,6 +80,7 @@ class ViewerState(QObject):
         self.volume, self.series = volume, series
         self.timepoint = 0
         self.overlays, self.measurements = [], []
+        self.use_voi_lut = False
         self.overlays_changed.emit()
         if volume is not None:
             z, y, x = volume.shape_zyx
@@ -94,9 +96,18 @@ class ViewerState(QObject):
 
     # --------------------------------------------------------------- display
     def set_window(self, window: Window) -> None:
-        """Change the VOI window (width at least 1)."""
+        """Change the VOI window (width at least 1); this leaves the file's VOI LUT."""
         self.window = Window(window.center, max(1.0, window.width))
+        self.use_voi_lut = False
         self.display_changed.emit()
+
+    def set_voi_lut(self) -> bool:
+        """Show the file's own VOI LUT; ``False`` when the file has none."""
+        if self.volume is None or self.volume.metadata.get("voi_lut") is None:
+            return False
+        self.use_voi_lut = True
+        self.display_changed.emit()
+        return True
 
     def set_invert(self, invert: bool) -> None:
         """Show high values dark."""

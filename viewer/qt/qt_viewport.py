@@ -18,7 +18,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from viewer.core.display import Window, apply_rgb_window, apply_window, blend_heatmap, blend_labels, grey_to_rgb
+from viewer.core.display import (
+    Window,
+    apply_rgb_window,
+    apply_voi_lut,
+    apply_window,
+    blend_heatmap,
+    blend_labels,
+    grey_to_rgb,
+)
 from viewer.core.mpr import VIEW_AXIS, SlicePlane, extract_plane, overlay_plane, screen_directions, slice_count
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay
 from viewer.qt.qt_state import Measurement, ViewerState
@@ -37,6 +45,8 @@ def composite(state: ViewerState, plane: SlicePlane) -> np.ndarray:
         rgb = np.ascontiguousarray(apply_rgb_window(plane.array, None if plane.array.dtype == np.uint8
                                                     else state.window, state.invert))
         rgb = rgb if rgb.dtype == np.uint8 else rgb.astype(np.uint8)
+    elif state.use_voi_lut:
+        rgb = apply_voi_lut(plane.array, volume.metadata["voi_lut"], state.invert)
     else:
         rgb = apply_window(plane.array, state.window, state.invert, state.lut())  # grey until blended
     for overlay in state.overlays:
@@ -329,7 +339,8 @@ class QtViewport(QWidget):
             "top_left": [line for line in (name, f"ID {meta['patient_id']}" if meta.get("patient_id") else "",
                                            age_sex, date) if line],
             "top_right": [line for line in top_right if line],
-            "bottom_left": [f"W {window.width:.0f}  L {window.center:.0f}"
+            "bottom_left": [("VOI LUT (file)" if self.state.use_voi_lut else
+                             f"W {window.width:.0f}  L {window.center:.0f}")
                             + ("  INV" if self.state.invert else ""), f"Zoom {self.display_scale:.2f}"],
             "bottom_right": [volume.modality or ""],
         }

@@ -381,6 +381,25 @@ def _mosaic_frame_infos(ds, base: FrameInfo, record: InstanceRecord) -> list[Fra
     return frames
 
 
+def _voi_lut(ds) -> tuple[int, int, np.ndarray] | None:
+    """The first VOI LUT of the file as ``(first_mapped, bits, table)``, or ``None``."""
+    if not _valid_lut_sequence(ds, "VOILUTSequence"):
+        return None
+    item = ds.VOILUTSequence[0]
+    try:
+        entries, first, bits = (int(v) for v in item.LUTDescriptor)
+        data = item.LUTData
+        table = np.asarray(data if not isinstance(data, bytes)
+                           else np.frombuffer(data, dtype="<u2" if bits > 8 else "u1"), dtype=np.float64)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if table.size == 0:
+        return None
+    if first >= 32768 and ds.get("PixelRepresentation", 0) == 1:
+        first -= 65536  # a signed first-mapped value stored as US
+    return first, bits, table[: entries or 65536]
+
+
 def _valid_lut_sequence(ds, keyword: str) -> bool:
     """Whether a LUT sequence has an item with a three-value descriptor and data."""
     item = _first_item(ds, keyword)
@@ -507,6 +526,7 @@ def _record_from_dataset(ds, source, transfer_syntax, pixel_tag, pixel_offset, p
         "window_width": _value(ds, "WindowWidth"),
         "has_voi_lut": "VOILUTSequence" in ds,
     }
+    record.display["voi_lut"] = _voi_lut(ds)
     for key in ("window_center", "window_width"):
         value = record.display[key]
         try:

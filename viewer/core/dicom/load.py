@@ -245,6 +245,7 @@ def _metadata(series: Series) -> dict:
         "window_center": first.display.get("window_center", []),
         "window_width": first.display.get("window_width", []),
         "has_voi_lut": first.display.get("has_voi_lut", False),
+        "voi_lut": first.display.get("voi_lut"),
         "slice_thickness": first.frames[0].slice_thickness if first.frames else None,
         "transfer_syntax": first.transfer_syntax,
         "bits_stored": first.bits_stored,
