@@ -351,3 +351,21 @@ def test_drop_opens_the_dropped_folder(qtbot, make_window, phantom_study):
     window.dropEvent(event)
     wait_loaded(qtbot, window)
     assert window.state.volume is not None and window.state.volume.shape_zyx == (12, 64, 80)
+
+
+def test_every_series_gets_a_thumbnail_and_monochrome1_shows_inverted(qtbot, make_window, shared_data):
+    folder = shared_data / "cxr_chest_xray" / "torchxrayvision_tests"
+    window = make_window()
+    window.open_paths([str(folder)])
+    wait_loaded(qtbot, window)
+    qtbot.waitUntil(lambda: not window.jobs, timeout=30000)
+    items = list(window.browser._series_items.values())
+    assert len(items) == 2 and all(not item.icon(0).isNull() for item in items)
+    pictures = {}
+    for series in window.scan_result.series:
+        window.open_series(series)
+        qtbot.waitUntil(lambda: window.load_job.done, timeout=30000)
+        qtbot.wait(20)
+        pictures[window.state.volume.photometric] = window.viewports["axial"].render_rgb()[..., 0].astype(int)
+    # The same pixels stored as MONOCHROME1 and MONOCHROME2 display as each other's negative.
+    assert np.abs(pictures["MONOCHROME1"] + pictures["MONOCHROME2"] - 255).mean() < 2

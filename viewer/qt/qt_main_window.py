@@ -393,6 +393,17 @@ class QtMainWindow(QMainWindow):
         if series is None:
             series = max(result.series, key=lambda s: len(s.frames))
         self.open_series(series)
+        from viewer.core.dicom.load import preview_planes
+
+        thumbnails = Job(preview_planes, list(result.series), name="thumbnails")
+        thumbnails.signals.result.connect(self._on_thumbnails_result)
+        thumbnails.signals.finished.connect(self._on_job_finished)
+        self.jobs.append(thumbnails)
+        start_job(thumbnails)
+
+    def _on_thumbnails_result(self, planes: dict) -> None:
+        for key, plane in planes.items():
+            self.browser.set_thumbnail(key, plane)
 
     def _on_load_progress(self, done: int, total: int, text: str) -> None:
         self.show_progress(done, total, text)

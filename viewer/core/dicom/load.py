@@ -15,7 +15,7 @@ from viewer.core.dicom import codecs, pixels
 from viewer.core.dicom.headers import InstanceRecord
 from viewer.core.dicom.layout import SeriesLayout, group_by_instance, plan_layout
 from viewer.core.dicom.scan import FrameRef, Series
-from viewer.core.errors import LoadError
+from viewer.core.errors import LoadError, OutpostError
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, lower_thread_priority, report
 from viewer.core.volume import Provenance, Volume
 
@@ -159,22 +159,7 @@ class SeriesLoader:
     def _run_task(self, task: _Task, progress, cancel: CancelToken | None = None) -> None:
         if cancel is not None and cancel.cancelled:
             return
-        instance = task.instance
-        indices = [ref.frame.index for ref, _, _ in task.places]
-        try:
-            if instance.is_native:
-                decoded = [pixels.read_native_frame(instance, index) for index in indices]
-            elif codecs.is_preferred(instance):
-                decoded = [pixels.apply_bits_stored_mask(frame, instance.bits_stored,
-                                                         bool(instance.pixel_representation))
-                           for frame in codecs.decode_frames(instance, indices)]
-            else:
-                decoded = pixels.decode_instance_frames(instance, indices)
-        except (LoadError, OSError, MemoryError) as e:
-            raise _wrap(e, instance) from e
-        except Exception as e:  # noqa: BLE001 - a decoder's surprise is one file's reason
-            raise LoadError(f"cannot decode {os.path.basename(str(instance.source))}: "
-                            f"{type(e).__name__}: {e}") from e
+        decoded = decode_frames(task.instance, [ref.frame.index for ref, _, _ in task.places])
         self._store(task, decoded, progress)
 
     def _widen_if_needed(self, frame: np.ndarray, slope: float, intercept: float) -> None:
@@ -213,6 +198,61 @@ class SeriesLoader:
                 self._done += 1
                 done = self._done
             report(progress, done, self.frames_total, "loading images")
+
+
+def decode_frames(instance: InstanceRecord, indices: list[int]) -> list[np.ndarray]:
+    """Stored values of frames of one instance, by the fastest path that reads them.
+
+    Native data are read straight from the file, JPEG 2000 goes to imagecodecs,
+    the rest to pydicom's plugins. Monochrome values are masked to BitsStored;
+    colour comes back as RGB; mosaic frames whole.
+
+    Raises
+    ------
+    LoadError
+        The frames cannot be decoded; the message names the file.
+    """
+    try:
+        if instance.is_native:
+            return [pixels.read_native_frame(instance, index) for index in indices]
+        if codecs.is_preferred(instance):
+            return [pixels.apply_bits_stored_mask(frame, instance.bits_stored,
+                                                  bool(instance.pixel_representation))
+                    for frame in codecs.decode_frames(instance, indices)]
+        return pixels.decode_instance_frames(instance, indices)
+    except (LoadError, OSError, MemoryError) as e:
+        raise _wrap(e, instance) from e
+    except Exception as e:  # noqa: BLE001 - a decoder's surprise is one file's reason
+        raise LoadError(f"cannot decode {os.path.basename(str(instance.source))}: "
+                        f"{type(e).__name__}: {e}") from e
+
+
+def preview_plane(series: Series) -> np.ndarray:
+    """The middle image of a series (values after the Modality LUT), for a thumbnail."""
+    layout = plan_layout(series)
+    ref = layout.grid[0][layout.n_slices // 2]
+    (frame,) = decode_frames(ref.instance, [ref.frame.index])
+    if ref.frame.tile is not None:
+        frame = pixels.split_mosaic(frame, ref.instance)[ref.frame.tile]
+    if frame.ndim == 3 or ref.instance.modality_lut or frame.dtype.kind == "f":
+        return frame
+    out = np.empty(frame.shape, dtype=np.float32)
+    pixels.apply_rescale(frame, ref.frame.slope, ref.frame.intercept, out)
+    return out
+
+
+def preview_planes(series_list: list[Series], progress: ProgressCallback | None = None,
+                   cancel: CancelToken | None = None) -> dict[str, np.ndarray]:
+    """Thumbnails' planes of several series, keyed by series key; unreadable ones are left out."""
+    planes = {}
+    for number, series in enumerate(series_list, start=1):
+        check_cancel(cancel)
+        try:
+            planes[series.key] = preview_plane(series)
+        except OutpostError:
+            pass
+        report(progress, number, len(series_list), "thumbnails")
+    return planes
 
 
 #: Share of the memory available now that one volume may take.
