@@ -29,3 +29,11 @@ def test_ruff_is_clean():
     result = subprocess.run([ruff, "check", str(ROOT)], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_viewer_window_imports_no_ai_stack_and_no_pydicom_before_it_shows():
+    code = ("import os, sys; os.environ['QT_QPA_PLATFORM']='offscreen'; import viewer.qt.qt_app, "
+            "viewer.qt.qt_main_window; "
+            "print(sorted(m for m in ('torch','monai','captum','pydicom') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
