@@ -27,6 +27,14 @@ def make_window(qtbot, tmp_path):
     return make
 
 
+def open_study(qtbot, make_window, path, plugin_loads=None):
+    """A main window showing the study at ``path``, loaded."""
+    window = make_window(plugin_loads)
+    window.open_paths([str(path)])
+    wait_loaded(qtbot, window)
+    return window
+
+
 def wait_loaded(qtbot, window, timeout=30000):
     """Wait until a scan and a load have finished."""
     qtbot.waitUntil(lambda: window.scan_job is not None and window.scan_job.done, timeout=timeout)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from tests.qt.conftest import wait_loaded
+from tests.qt.conftest import open_study, wait_loaded
 from viewer.core.display import Window
 from viewer.core.measure import roi_mask
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay
@@ -28,9 +28,7 @@ def _drag(qtbot, widget, start: QPointF, end: QPointF, button=Qt.MouseButton.Lef
 
 def test_open_browse_and_first_image(qtbot, make_window, phantom_study):
     folder, values = phantom_study
-    window = make_window()
-    window.open_paths([str(folder)])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, folder)
     assert window.browser.topLevelItemCount() == 1
     assert window.skipped.count() == 1 and "notes.txt" in window.skipped.item(0).text()
     volume = window.state.volume
@@ -48,9 +46,7 @@ def test_open_browse_and_first_image(qtbot, make_window, phantom_study):
 
 
 def test_scroll_by_keys_wheel_and_slider(qtbot, make_window, phantom_study):
-    window = make_window()
-    window.open_paths([str(phantom_study[0])])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, phantom_study[0])
     viewport = window.viewports["axial"]
     viewport.setFocus()
     qtbot.keyClick(viewport, Qt.Key.Key_Down)
@@ -73,9 +69,7 @@ def test_scroll_by_keys_wheel_and_slider(qtbot, make_window, phantom_study):
 
 
 def test_window_level_drag_presets_and_invert(qtbot, make_window, phantom_study):
-    window = make_window()
-    window.open_paths([str(phantom_study[0])])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, phantom_study[0])
     viewport = window.viewports["axial"]
     before = window.state.window
     centre = QPointF(viewport.width() / 2, viewport.height() / 2)
@@ -95,9 +89,7 @@ def test_window_level_drag_presets_and_invert(qtbot, make_window, phantom_study)
 
 def test_length_and_roi_measurements_match_the_volume(qtbot, make_window, phantom_study):
     folder, values = phantom_study
-    window = make_window()
-    window.open_paths([str(folder)])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, folder)
     viewport = window.viewports["axial"]
     qtbot.wait(50)  # the widget-to-image transform exists after the first paint
     window.set_tool("length")
@@ -136,9 +128,7 @@ def test_length_and_roi_measurements_match_the_volume(qtbot, make_window, phanto
 
 
 def test_overlays_draw_on_every_view_aligned_voxel_for_voxel(qtbot, make_window, phantom_study):
-    window = make_window()
-    window.open_paths([str(phantom_study[0])])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, phantom_study[0])
     volume = window.state.volume
     labels = np.zeros(volume.shape_zyx, dtype=np.uint8)
     labels[3:9, 10:20, 60:70] = 2
@@ -169,9 +159,7 @@ def test_overlays_draw_on_every_view_aligned_voxel_for_voxel(qtbot, make_window,
 
 
 def test_mpr_layout_crosshair_and_reformat_aspect(qtbot, make_window, phantom_study):
-    window = make_window()
-    window.open_paths([str(phantom_study[0])])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, phantom_study[0])
     window.viewports["axial"].setFocus()
     qtbot.keyClick(window.viewports["axial"], Qt.Key.Key_M)
     assert window.layout_name == "mpr" and all(v.isVisible() for v in window.viewports.values())
@@ -229,9 +217,7 @@ def test_unreadable_series_and_empty_folder_show_a_message(qtbot, make_window, t
 
 
 def test_tags_shortcuts_and_png_export(qtbot, make_window, phantom_study, tmp_path):
-    window = make_window()
-    window.open_paths([str(phantom_study[0])])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, phantom_study[0])
     window.show_tags()
     texts = [window._tags.tree.topLevelItem(i).text(1) for i in range(window._tags.tree.topLevelItemCount())]
     assert "PatientName" in texts and "ImagePositionPatient" in texts
@@ -282,9 +268,7 @@ def test_event_loop_never_stalls_while_the_real_ct_loads(qtbot, make_window, sha
 
 
 def test_overlay_panel_controls_opacity_outline_visibility_and_heatmap(qtbot, make_window, phantom_study):
-    window = make_window()
-    window.open_paths([str(phantom_study[0])])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, phantom_study[0])
     volume = window.state.volume
     labels = np.zeros(volume.shape_zyx, dtype=np.uint8)
     labels[:, 10:20, 60:70] = 1
@@ -355,9 +339,7 @@ def test_drop_opens_the_dropped_folder(qtbot, make_window, phantom_study):
 
 def test_every_series_gets_a_thumbnail_and_monochrome1_shows_inverted(qtbot, make_window, shared_data):
     folder = shared_data / "cxr_chest_xray" / "torchxrayvision_tests"
-    window = make_window()
-    window.open_paths([str(folder)])
-    wait_loaded(qtbot, window)
+    window = open_study(qtbot, make_window, folder)
     qtbot.waitUntil(lambda: not window.jobs, timeout=30000)
     items = list(window.browser._series_items.values())
     assert len(items) == 2 and all(not item.icon(0).isNull() for item in items)
