@@ -1,0 +1,17 @@
+"""Exceptions of the AI engine; all are one-line reasons a user can read."""
+
+from __future__ import annotations
+
+from viewer.core.errors import OutpostError
+
+
+class AIError(OutpostError):
+    """Base class of AI engine errors."""
+
+
+class PackRefusedError(AIError):
+    """A model pack was refused: unsafe, damaged or incomplete. The message names the file or key."""
+
+
+class PackUnavailableError(AIError):
+    """A model pack is sound but cannot run here (for example a missing package)."""

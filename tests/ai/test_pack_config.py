@@ -1,0 +1,91 @@
+"""Reading MONAI bundle configs safely: expressions, references, allow-list, refusals."""
+
+import json
+
+import pytest
+
+from ai.errors import PackRefusedError
+from ai.packs.config import BundleConfig, Instantiator, Reference, RuntimeValue, locate_target
+from ai.packs.expressions import evaluate
+
+
+def _no_refs(name):
+    raise AssertionError(f"unexpected reference {name}")
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1 + 2 * 3", 7), ("[1.5, 1.5, 2.0]", [1.5, 1.5, 2.0]), ("'a' + '/b'", "a/b"),
+    ("2 ** 10", 1024), ("(1, 2) if 3 > 2 else None", (1, 2)), ("not 1 in [1, 2]", False),
+    ("{'k': -3}", {"k": -3}), ("1 < 2 <= 2", True), ("0 or 'x'", "x"),
+])
+def test_expressions_accept_literals_arithmetic_comparisons_and_conditionals(text, value):
+    assert evaluate(text, _no_refs, "k") == value
+
+
+def test_expressions_resolve_references():
+    values = {"bundle_root": ".", "spacing#0": 1.5}
+    assert evaluate("@bundle_root + '/eval'", values.__getitem__, "k") == "./eval"
+    assert evaluate("@spacing#0 * 2", values.__getitem__, "k") == 3.0
+
+
+@pytest.mark.parametrize("text", [
+    "__import__('os').system('touch /tmp/pwned')", "open('/etc/passwd').read()", "numpy.float32",
+    "torch.load('x')", "[x for x in (1, 2)]", "lambda: 1", "os", "(1).__class__", "'a'[0]",
+    "9 ** 99999999", "'a' * 10**9",
+])
+def test_expressions_refuse_everything_else(text):
+    with pytest.raises(PackRefusedError, match="config key 'bad'"):
+        evaluate(text, _no_refs, "bad")
+
+
+def test_published_spleen_config_reads_as_it_is(shared_data):
+    raw = json.loads((shared_data / "monai_bundle_configs" / "spleen_ct_segmentation" / "configs" /
+                      "inference.json").read_text())
+    resolved = BundleConfig(raw).resolve_all()
+    assert set(resolved) == {"network_def", "preprocessing", "inferer", "postprocessing"}
+    pre = resolved["preprocessing"].value["transforms"]
+    assert [t["_target_"] for t in pre][:4] == ["LoadImaged", "EnsureChannelFirstd", "Orientationd", "Spacingd"]
+    assert pre[0]["keys"] == "image"  # "@image_key" followed
+    post = resolved["postprocessing"].value["transforms"]
+    assert [t["_target_"] for t in post] == ["Activationsd", "Invertd", "AsDiscreted"]  # SaveImaged dropped
+    assert isinstance(post[1]["transform"], Reference) and post[1]["transform"].key == "preprocessing"
+
+
+def test_ignored_parts_are_never_read():
+    raw = {"imports": ["$import os"], "run": ["$os.system('x')"], "evaluator": {"_target_": "os.system"},
+           "device": "$torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')",
+           "network_def": {"_target_": "UNet", "spatial_dims": 3, "in_channels": 1, "out_channels": 2,
+                           "channels": [4, 8], "strides": [2]},
+           "inferer": {"_target_": "SimpleInferer"}, "where": "@device"}
+    config = BundleConfig(raw)
+    assert set(config.resolve_all()) == {"network_def", "inferer"}
+    assert config.resolve_key("where") == RuntimeValue("device")
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ({"network_def": "$__import__('os').system('echo pwned')"}, "function call"),
+    ({"network_def": {"_target_": "os.system", "command": "echo pwned"}}, "allow-list"),
+    ({"network_def": {"_target_": "builtins.eval", "source": "1"}}, "allow-list"),
+    ({"preprocessing": {"_target_": "Lambdad", "keys": "image", "func": "$print"}}, "not allowed"),
+    ({"inferer": "%configs/other.json#inferer"}, "another file"),
+    ({"network_def": "@missing"}, "names nothing"),
+    ({"network_def": "@loop", "loop": "@network_def"}, "circular"),
+])
+def test_hostile_configs_are_refused_with_the_key_named(raw, reason):
+    config = BundleConfig(raw)
+    with pytest.raises(PackRefusedError, match=reason):
+        resolved = config.resolve_all()
+        builder = Instantiator({"device": "cpu"})
+        for key, value in resolved.items():
+            builder.build(value, key)
+
+
+def test_allow_list_finds_monai_and_project_classes():
+    assert locate_target("UNet", "k").__name__ == "UNet"
+    assert locate_target("monai.inferers.SlidingWindowInferer", "k").__name__ == "SlidingWindowInferer"
+    assert locate_target("ai.networks.MeshNet", "k").__name__ == "MeshNet"
+    assert locate_target("LoadImaged", "k").__name__ == "LoadVolumed"  # replaced by the in-memory one
+    with pytest.raises(PackRefusedError):
+        locate_target("monai.bundle.ConfigParser", "k")
+    with pytest.raises(PackRefusedError):
+        locate_target("subprocess.Popen", "k")
