@@ -1,0 +1,281 @@
+"""Run a model pack on a volume: results on the patient's own grid, with provenance.
+
+``run(volume, pack, device="auto", progress=None, cancel=None) -> Result``. No Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ai.errors import AIError
+from ai.packs.pack import Pack
+from viewer.core.errors import Cancelled
+from viewer.core.overlays import resample_to_grid
+from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
+from viewer.core.volume import LPS_TO_RAS, Volume
+
+
+@dataclass
+class Result:
+    """What a model said about a volume.
+
+    Attributes
+    ----------
+    labels
+        Segmentation label map ``[z, y, x]`` on the volume's grid (``None`` for
+        classification).
+    probabilities
+        Class name to probability, highest first (``None`` for segmentation).
+    label_names
+        Label value to name.
+    volumes_ml
+        Label name to volume in millilitres.
+    timings
+        Seconds per stage.
+    device
+        Where it ran (``cpu``, ``cuda:0 (NVIDIA ...)``, ``mps``).
+    notes
+        Fallbacks taken (e.g. out of GPU memory), in plain words.
+    provenance
+        Pack name, version and checksum, input series UID, date.
+    """
+
+    task: str
+    labels: np.ndarray | None = None
+    probabilities: dict[str, float] | None = None
+    label_names: dict[int, str] = field(default_factory=dict)
+    volumes_ml: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    device: str = "cpu"
+    notes: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-serialisable part (everything but the label array)."""
+        data = asdict(self)
+        data.pop("labels")
+        data["label_names"] = {str(k): v for k, v in self.label_names.items()}
+        if self.labels is not None:
+            data["labels_shape_zyx"] = list(self.labels.shape)
+        return data
+
+
+def choose_device(requested: str = "auto"):
+    """CUDA, then MPS, then CPU for ``auto``; a named device must exist.
+
+    Raises
+    ------
+    AIError
+        The requested device is not available here.
+    """
+    import torch
+
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda:0")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise AIError("no CUDA GPU is available here (use --device cpu or auto)")
+    return torch.device(requested)
+
+
+def describe_device(device) -> str:
+    """A device as a reader would name it (GPU model for CUDA)."""
+    import torch
+
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return str(device)
+
+
+class _CountingNetwork:
+    """Wraps a network: counts windows or batches, reports progress, honours cancel."""
+
+    def __init__(self, network, total: int, progress, cancel) -> None:
+        self.network, self.total, self.progress, self.cancel = network, max(1, total), progress, cancel
+        self.done = 0
+
+    def __call__(self, x):
+        check_cancel(self.cancel)
+        out = self.network(x)
+        self.done += 1
+        report(self.progress, min(self.done, self.total), self.total, "windows")
+        return out
+
+
+def _window_batches(inferer, spatial_shape: tuple[int, ...]) -> int:
+    roi = getattr(inferer, "roi_size", None)
+    if roi is None:
+        return 1
+    from monai.data.utils import dense_patch_slices
+    from monai.inferers.utils import _get_scan_interval
+    from monai.utils import ensure_tuple_rep, fall_back_tuple
+
+    roi = fall_back_tuple(roi, spatial_shape)
+    padded = tuple(max(s, r) for s, r in zip(spatial_shape, roi, strict=True))
+    overlap = ensure_tuple_rep(inferer.overlap, len(padded))
+    interval = _get_scan_interval(padded, roi, len(padded), overlap)
+    windows = len(dense_patch_slices(padded, roi, interval))
+    return math.ceil(windows / max(1, int(getattr(inferer, "sw_batch_size", 1))))
+
+
+def _check_suitable(volume: Volume, pack: Pack) -> None:
+    modalities = [str(m).upper() for m in pack.outpost.get("modalities", [])]
+    if modalities and volume.modality.upper() not in modalities:
+        raise AIError(f"{pack.name} is made for {', '.join(modalities)} images; this series is "
+                      f"{volume.modality or 'of unknown modality'}")
+    if volume.is_4d or volume.is_rgb:
+        raise AIError(f"{pack.name} takes one grey-scale volume; this series is "
+                      f"{'colour' if volume.is_rgb else 'a time series'}")
+    if pack.dimensions == 2 and volume.shape_zyx[0] != 1:
+        raise AIError(f"{pack.name} is a 2-D model for single images; this series has "
+                      f"{volume.shape_zyx[0]} slices")
+    minimum = pack.outpost.get("min_shape_zyx")
+    if minimum and any(s < m for s, m in zip(volume.shape_zyx, minimum, strict=False)):
+        raise AIError(f"this series ({'x'.join(map(str, volume.shape_zyx))}) is smaller than "
+                      f"{pack.name} needs ({'x'.join(map(str, minimum))})")
+
+
+def run(volume: Volume, pack: Pack, device: str = "auto", progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None) -> Result:
+    """Run ``pack`` on ``volume``.
+
+    A CUDA out-of-memory error retries with one window per batch, then on
+    the CPU, and the result says so. Cancellation is checked before every
+    window or batch.
+
+    Raises
+    ------
+    AIError
+        The pack does not suit the volume, or cannot run; the message says why.
+    Cancelled
+        ``cancel`` was set.
+    """
+    import torch
+
+    _check_suitable(volume, pack)
+    chosen = choose_device(device)
+    notes: list[str] = []
+    attempts = [(chosen, None)]
+    if chosen.type == "cuda":
+        attempts += [(chosen, 1), (torch.device("cpu"), None)]
+    last_error: Exception | None = None
+    for target, batch in attempts:
+        try:
+            result = _run_once(volume, pack, target, batch, progress, cancel)
+            result.notes = notes + result.notes
+            return result
+        except torch.cuda.OutOfMemoryError as e:
+            last_error = e
+            torch.cuda.empty_cache()
+            notes.append(f"out of GPU memory on {describe_device(target)}"
+                         + (" with one window per batch" if batch else "") + "; retried")
+    raise AIError(f"out of memory: {last_error}")
+
+
+def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress, cancel) -> Result:
+    import torch
+
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    parts = pack.build(device)
+    timings["build"] = time.perf_counter() - start
+    check_cancel(cancel)
+
+    stage = time.perf_counter()
+    data = parts["preprocessing"]({"image": volume}) if "preprocessing" in parts else {"image": volume}
+    image = data["image"]
+    timings["preprocessing"] = time.perf_counter() - stage
+    check_cancel(cancel)
+
+    inferer = parts.get("inferer")
+    if sw_batch is not None and inferer is not None and hasattr(inferer, "sw_batch_size"):
+        inferer.sw_batch_size = sw_batch
+    total = _window_batches(inferer, tuple(image.shape[1:])) if inferer is not None else 1
+    network = _CountingNetwork(parts["network"], total, progress, cancel)
+    stage = time.perf_counter()
+    with torch.inference_mode():
+        batch = image[None].to(device)
+        output = inferer(batch, network) if inferer is not None else network(batch)
+    timings["inference"] = time.perf_counter() - stage
+    check_cancel(cancel)
+
+    result = Result(task=pack.task, device=describe_device(device), label_names=pack.channel_names())
+    stage = time.perf_counter()
+    if pack.task == "classification":
+        _classify(result, output, pack)
+    else:
+        data["pred"] = output[0].to("cpu")
+        if "postprocessing" in parts:
+            data = parts["postprocessing"](data)
+        result.labels = _labels_on_grid(data["pred"], volume)
+        voxel_ml = float(np.prod(volume.spacing)) / 1000.0
+        counts = np.bincount(result.labels.ravel(), minlength=max(result.label_names, default=0) + 1)
+        result.volumes_ml = {result.label_names.get(value, f"label {value}"): round(float(c) * voxel_ml, 3)
+                             for value, c in enumerate(counts)
+                             if value != 0 and (c or value in result.label_names)}
+    timings["postprocessing"] = time.perf_counter() - stage
+    timings["total"] = time.perf_counter() - start
+    result.timings = {k: round(v, 4) for k, v in timings.items()}
+    result.provenance = {
+        "pack": pack.name, "version": pack.version, "checksum": pack.checksum,
+        "verified": pack.verified, "series_uid": volume.provenance.series_uid,
+        "study_uid": volume.provenance.study_uid,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return result
+
+
+def _classify(result: Result, output, pack: Pack) -> None:
+    import torch
+
+    logits = output.detach().to("cpu").float().reshape(output.shape[0], -1)[0]
+    activation = pack.outpost.get("activation", "softmax")
+    values = torch.sigmoid(logits) if activation == "sigmoid" else torch.softmax(logits, dim=0)
+    names = result.label_names or {i: f"class {i}" for i in range(len(values))}
+    pairs = [(names.get(i, f"class {i}"), float(v)) for i, v in enumerate(values)]
+    result.probabilities = dict(sorted(pairs, key=lambda p: -p[1]))
+
+
+def _labels_on_grid(prediction, volume: Volume) -> np.ndarray:
+    """A ``[C, X, Y, Z]`` (or 2-D ``[C, X, Y]``) prediction as ``[z, y, x]`` labels on the volume's grid."""
+    array = np.asarray(prediction.detach().cpu().numpy())
+    two_d = array.ndim == 3
+    array = array[0] if array.shape[0] == 1 else array.argmax(0)
+    if two_d:
+        array = array[..., None]
+    labels = np.rint(array).astype(np.int64).transpose(2, 1, 0)
+    labels = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
+    affine = getattr(prediction, "affine", None)
+    if labels.shape == volume.shape_zyx and (two_d or affine is None or _same_affine(affine, volume)):
+        return labels
+    if two_d or affine is None:
+        raise AIError(f"the model's output {labels.shape} is not on the image grid {volume.shape_zyx}")
+    return resample_to_grid(labels, _grid_of(np.asarray(affine, dtype=np.float64), labels.shape), volume,
+                            nearest=True).astype(labels.dtype)
+
+
+def _same_affine(affine, volume: Volume) -> bool:
+    return np.asarray(affine).shape == (4, 4) and np.allclose(np.asarray(affine, dtype=np.float64),
+                                                               volume.affine_ras, atol=1e-3)
+
+
+def _grid_of(affine_ras: np.ndarray, shape_zyx: tuple[int, ...]) -> Volume:
+    """A geometry-only Volume for an ``(x, y, z)``-indexed RAS affine."""
+    lps = np.diag([-1.0, -1.0, 1.0]) @ affine_ras[:3, :3]
+    spacing = np.linalg.norm(lps, axis=0)
+    direction = lps / spacing
+    origin = LPS_TO_RAS @ affine_ras[:3, 3]
+    return Volume(array=np.zeros(shape_zyx, dtype=np.uint8), origin=origin, spacing=spacing,
+                  direction=direction)
+
+
+__all__ = ["Cancelled", "Result", "choose_device", "run"]

@@ -1,0 +1,48 @@
+"""Build model packs in temporary folders for tests (never committed)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+
+def write_checksums(root: Path) -> None:
+    """Write checksums.sha256 for every file of a pack folder."""
+    lines = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "checksums.sha256"):
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(root).as_posix()}")
+    (root / "checksums.sha256").write_text("\n".join(lines) + "\n")
+
+
+def make_pack(root: Path, metadata: dict, inference: dict, state_dict: dict | None = None,
+              checksums: bool = True) -> Path:
+    """A pack folder with the given configs and a state dict saved as models/model.pt."""
+    (root / "configs").mkdir(parents=True, exist_ok=True)
+    (root / "models").mkdir(exist_ok=True)
+    (root / "configs" / "metadata.json").write_text(json.dumps(metadata, indent=1))
+    (root / "configs" / "inference.json").write_text(json.dumps(inference, indent=1))
+    if state_dict is not None:
+        torch.save(state_dict, root / "models" / "model.pt")
+    if checksums:
+        write_checksums(root)
+    return root
+
+
+def spleen_pack(shared_data: Path, root: Path, seed: int = 0) -> Path:
+    """MONAI's published spleen configs with random weights of the right shapes."""
+    from ai.packs.config import BundleConfig, Instantiator
+
+    source = shared_data / "monai_bundle_configs" / "spleen_ct_segmentation" / "configs"
+    inference = json.loads((source / "inference.json").read_text())
+    metadata = json.loads((source / "metadata.json").read_text())
+    metadata["outpost"] = {"task": "segmentation", "modalities": ["CT"],
+                           "labels": {"1": {"name": "spleen", "color": [220, 60, 60]}}}
+    torch.manual_seed(seed)
+    network = Instantiator({}).build(BundleConfig(inference).resolve_all()["network_def"], "network_def")
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source.parent / "LICENSE", root / "LICENSE")
+    return make_pack(root, metadata, inference, network.state_dict())
