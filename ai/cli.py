@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from viewer.cli import _TerminalProgress
 
 
 def command_demo(args: argparse.Namespace) -> int:
@@ -49,3 +52,131 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--seed", type=int, default=0, help="phantom variant (default 0)")
     demo.add_argument("--nifti", action="store_true", help="also write phantom.nii.gz")
     demo.set_defaults(handler=command_demo)
+
+    models = commands.add_parser("models", help="list, install, verify or remove model packs")
+    models.add_argument("action", choices=["list", "install", "verify", "remove"])
+    models.add_argument("target", nargs="?", metavar="PACK", help="a pack name, or a .zip/folder to install")
+    models.add_argument("--yes", action="store_true",
+                        help="install a pack without checksums.sha256 after reading its provenance")
+    models.set_defaults(handler=command_models)
+
+    ai = commands.add_parser("ai", help="run AI models")
+    ai_commands = ai.add_subparsers(dest="ai_command", metavar="COMMAND", required=True)
+    run = ai_commands.add_parser("run", help="run a pack on a series")
+    run.add_argument("--pack", required=True, metavar="NAME|PATH")
+    run.add_argument("--input", required=True, metavar="PATH")
+    run.add_argument("--series", metavar="KEY")
+    run.add_argument("--out", required=True, metavar="DIR")
+    run.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    run.set_defaults(handler=command_ai_run)
+
+
+# --------------------------------------------------------------------------- models
+def _store():
+    from ai.packs.store import PackStore
+
+    return PackStore()
+
+
+def command_models(args: argparse.Namespace) -> int:
+    """List, install, verify or remove model packs."""
+    store = _store()
+    if args.action == "list":
+        entries = store.entries()
+        if not entries:
+            print(f"no packs installed (user store {store.user_dir}, bundled {store.bundled_dir})")
+        for entry in entries:
+            version = entry.pack.version if entry.pack else ""
+            reason = f"  ({entry.reason})" if entry.reason else ""
+            print(f"{entry.name:32} {version:10} {entry.location:8} {entry.status}{reason}")
+        return 0
+    if not args.target:
+        raise SystemExit(f"outpost models {args.action}: name the pack")
+    if args.action == "install":
+        from ai.packs.pack import extract_zip, read_pack
+
+        source = Path(args.target)
+        if not source.exists():
+            from viewer.core.errors import OutpostError
+
+            raise OutpostError(f"no such pack file or folder: {args.target}")
+        preview_root = extract_zip(source, Path(tempfile.mkdtemp(prefix="outpost-preview-"))) \
+            if source.is_file() else source
+        preview = read_pack(preview_root)
+        print(f"pack {preview.name} {preview.version} by {preview.metadata.get('authors', 'unknown authors')}")
+        print(f"sha256 {preview.checksum}  ({'checksums verified' if preview.verified else 'NO checksums file'})")
+        pack = store.install(source, accept_unverified=args.yes)
+        print(f"installed {pack.name} into {pack.root}")
+        return 0
+    if args.action == "verify":
+        entry = store.verify(args.target)
+        print(f"{entry.name}: {entry.status}" + (f" ({entry.reason})" if entry.reason else ""))
+        return 0 if entry.status in ("ok", "unverified") else 1
+    removed = store.remove(args.target)
+    print(f"removed {removed}")
+    return 0
+
+
+# --------------------------------------------------------------------------- ai run
+def command_ai_run(args: argparse.Namespace) -> int:
+    """Run a pack on a series and write result.json, labels.nii.gz and seg.dcm."""
+    import json
+
+    from ai.inference import run
+    from viewer.core.dicom import load_series, scan
+    from viewer.core.dicom.layout import plan_layout
+    from viewer.core.errors import ExportError, OutpostError
+    from viewer.core.files import atomic_path
+    from viewer.export.nifti import write_nifti
+
+    pack = _store().find(args.pack)
+    result_scan = scan([args.input])
+    if not result_scan.series:
+        raise OutpostError(f"no image series found in {args.input}")
+    if args.series:
+        series = result_scan.find_series(args.series)
+    elif len(result_scan.series) == 1:
+        series = result_scan.series[0]
+    else:
+        keys = ", ".join(s.key for s in result_scan.series)
+        raise OutpostError(f"{len(result_scan.series)} series found; choose one with --series ({keys})")
+    volume = load_series(series)
+    progress = _TerminalProgress("inference")
+    try:
+        result = run(volume, pack, device=args.device, progress=progress)
+    finally:
+        progress.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = result.summary()
+    summary["input"] = {"series_key": series.key, "modality": volume.modality,
+                        "shape_zyx": list(volume.shape_zyx), "spacing_xyz": [float(v) for v in volume.spacing]}
+    summary["files"] = {}
+    if result.labels is not None:
+        from viewer.core.volume import Volume
+
+        labels = Volume(array=result.labels, origin=volume.origin, spacing=volume.spacing,
+                        direction=volume.direction)
+        write_nifti(labels, out / "labels.nii.gz")
+        summary["files"]["labels"] = "labels.nii.gz"
+        try:
+            from viewer.export.seg import write_seg
+
+            files = [str(ref.instance.source) for ref in plan_layout(series).grid[0]]
+            write_seg(result.labels, files, result.label_names, out / "seg.dcm",
+                      algorithm_name=pack.name, algorithm_version=pack.version)
+            summary["files"]["seg"] = "seg.dcm"
+        except ExportError as e:
+            summary["files"]["seg_error"] = str(e)
+            print(f"warning: no DICOM SEG: {e}", file=sys.stderr)
+    with atomic_path(out / "result.json") as temporary:
+        temporary.write_text(json.dumps(summary, indent=2))
+    if result.probabilities:
+        for name, probability in result.probabilities.items():
+            print(f"{name:30} {probability:.3f}")
+    for name, ml in result.volumes_ml.items():
+        print(f"{name:30} {ml:10.1f} mL")
+    print(f"wrote {out / 'result.json'} ({result.device}, {result.timings.get('total', 0):.1f} s)")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
