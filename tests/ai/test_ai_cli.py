@@ -9,8 +9,8 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from tests.ai.test_packs_and_inference import TINY_CONFIG, TINY_META, _tiny_state
 from tests.ai.pack_factory import make_pack
+from tests.ai.test_packs_and_inference import TINY_CONFIG, TINY_META, _tiny_state
 
 
 def outpost(*args, data_dir):
