@@ -68,6 +68,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--series", metavar="KEY")
     run.add_argument("--out", required=True, metavar="DIR")
     run.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    run.add_argument("--explain", choices=["gradcam", "ig", "occlusion", "saliency"],
+                     help="also write heatmap.nii.gz, the attribution of the result")
     run.set_defaults(handler=command_ai_run)
 
 
@@ -119,17 +121,15 @@ def command_models(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- ai run
 def command_ai_run(args: argparse.Namespace) -> int:
-    """Run a pack on a series and write result.json, labels.nii.gz and seg.dcm."""
-    import json
-
-    from ai.inference import run
+    """Run a pack on a series (or a picture) and write result.json, labels.nii.gz and seg.dcm."""
     from viewer.core.dicom import load_series, scan
-    from viewer.core.dicom.layout import plan_layout
-    from viewer.core.errors import ExportError, OutpostError
-    from viewer.core.files import atomic_path
-    from viewer.export.nifti import write_nifti
+    from viewer.core.errors import OutpostError
 
     pack = _store().find(args.pack)
+    from viewer.core.pictures import is_picture, load_picture
+
+    if is_picture(args.input):
+        return _write_run(pack, load_picture(args.input), None, args)
     result_scan = scan([args.input])
     if not result_scan.series:
         raise OutpostError(f"no image series found in {args.input}")
@@ -140,7 +140,18 @@ def command_ai_run(args: argparse.Namespace) -> int:
     else:
         keys = ", ".join(s.key for s in result_scan.series)
         raise OutpostError(f"{len(result_scan.series)} series found; choose one with --series ({keys})")
-    volume = load_series(series)
+    return _write_run(pack, load_series(series), series, args)
+
+
+def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
+    import json
+
+    from ai.inference import run
+    from viewer.core.dicom.layout import plan_layout
+    from viewer.core.errors import ExportError
+    from viewer.core.files import atomic_path
+    from viewer.export.nifti import write_nifti
+
     progress = _TerminalProgress("inference")
     try:
         result = run(volume, pack, device=args.device, progress=progress)
@@ -149,7 +160,7 @@ def command_ai_run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = result.summary()
-    summary["input"] = {"series_key": series.key, "modality": volume.modality,
+    summary["input"] = {"series_key": series.key if series else None, "modality": volume.modality,
                         "shape_zyx": list(volume.shape_zyx), "spacing_xyz": [float(v) for v in volume.spacing]}
     summary["files"] = {}
     if result.labels is not None:
@@ -162,6 +173,8 @@ def command_ai_run(args: argparse.Namespace) -> int:
         try:
             from viewer.export.seg import write_seg
 
+            if series is None:
+                raise ExportError("a picture is not a DICOM series, so a SEG cannot reference it")
             files = [str(ref.instance.source) for ref in plan_layout(series).grid[0]]
             write_seg(result.labels, files, result.label_names, out / "seg.dcm",
                       algorithm_name=pack.name, algorithm_version=pack.version)
@@ -169,6 +182,16 @@ def command_ai_run(args: argparse.Namespace) -> int:
         except ExportError as e:
             summary["files"]["seg_error"] = str(e)
             print(f"warning: no DICOM SEG: {e}", file=sys.stderr)
+    if args.explain:
+        from ai.explain import explain
+        from viewer.core.volume import Volume
+
+        heatmap = explain(volume, pack, result, args.explain, device=args.device)
+        write_nifti(Volume(array=heatmap.values, origin=volume.origin, spacing=volume.spacing,
+                           direction=volume.direction), out / "heatmap.nii.gz")
+        summary["files"]["heatmap"] = "heatmap.nii.gz"
+        summary["explanation"] = {"method": heatmap.method, "target": heatmap.target,
+                                  "timings": heatmap.timings}
     with atomic_path(out / "result.json") as temporary:
         temporary.write_text(json.dumps(summary, indent=2))
     if result.probabilities:

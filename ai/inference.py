@@ -259,7 +259,7 @@ def _labels_on_grid(prediction, volume: Volume) -> np.ndarray:
         return labels
     if two_d or affine is None:
         raise AIError(f"the model's output {labels.shape} is not on the image grid {volume.shape_zyx}")
-    return resample_to_grid(labels, _grid_of(np.asarray(affine, dtype=np.float64), labels.shape), volume,
+    return resample_to_grid(labels, grid_of(np.asarray(affine, dtype=np.float64), labels.shape), volume,
                             nearest=True).astype(labels.dtype)
 
 
@@ -268,7 +268,7 @@ def _same_affine(affine, volume: Volume) -> bool:
                                                                volume.affine_ras, atol=1e-3)
 
 
-def _grid_of(affine_ras: np.ndarray, shape_zyx: tuple[int, ...]) -> Volume:
+def grid_of(affine_ras: np.ndarray, shape_zyx: tuple[int, ...]) -> Volume:
     """A geometry-only Volume for an ``(x, y, z)``-indexed RAS affine."""
     lps = np.diag([-1.0, -1.0, 1.0]) @ affine_ras[:3, :3]
     spacing = np.linalg.norm(lps, axis=0)

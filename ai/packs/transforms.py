@@ -31,6 +31,10 @@ def volume_to_metatensor(volume: Volume, spatial_dims: int | None = None) -> Met
     if volume.is_4d or volume.is_rgb:
         raise ValueError("models take one 3-D grey-scale volume (choose a time point first)")
     array = np.ascontiguousarray(volume.array.transpose(2, 1, 0)).astype(np.float32)
+    if volume.photometric == "MONOCHROME1":
+        # Models learn that bright means dense: give them MONOCHROME2 meaning.
+        bits = int(volume.metadata.get("bits_stored") or 16)
+        array = np.float32(2 ** bits - 1) - array
     affine_ras = volume.affine_ras
     dims = spatial_dims or (2 if array.shape[2] == 1 else 3)
     if dims == 2:

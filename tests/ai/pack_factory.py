@@ -46,3 +46,33 @@ def spleen_pack(shared_data: Path, root: Path, seed: int = 0) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(source.parent / "LICENSE", root / "LICENSE")
     return make_pack(root, metadata, inference, network.state_dict())
+
+
+CXR_CLASSES = {"0": "Bacterial Pneumonia", "1": "Normal", "2": "Viral Pneumonia"}
+
+
+def squeezenet_cxr_pack(shared_data: Path, root: Path) -> Path:
+    """The real SqueezeNet 1.1 pneumonia weights, with torchvision's preprocessing as MONAI transforms."""
+    weights = shared_data / "weights_cxr_pneumonia_squeezenet" / "Models" / "squeezenet1_1_model.pth"
+    metadata = {
+        "name": "cxr-pneumonia-squeezenet", "version": "0.1", "task": "classification",
+        "authors": "Shain Sahagun (weights); Outpost (pack)", "intended_use": "research only",
+        "network_data_format": {"outputs": {"pred": {"channel_def": CXR_CLASSES}}},
+        "outpost": {"task": "classification", "dimensions": 2, "modalities": ["CR", "DX", "OT"],
+                    "explain": {"layer": "features.12"}},
+    }
+    inference = {
+        "network_def": {"_target_": "ai.networks.SqueezeNet11", "n_classes": 3},
+        "preprocessing": {"_target_": "Compose", "transforms": [
+            {"_target_": "LoadImaged", "keys": "image"},
+            {"_target_": "EnsureChannelFirstd", "keys": "image"},
+            {"_target_": "Transposed", "keys": "image", "indices": [0, 2, 1]},
+            {"_target_": "ScaleIntensityd", "keys": "image", "minv": 0.0, "maxv": 1.0},
+            {"_target_": "Resized", "keys": "image", "spatial_size": [224, 224], "mode": "bilinear"},
+            {"_target_": "RepeatChanneld", "keys": "image", "repeats": 3},
+            {"_target_": "NormalizeIntensityd", "keys": "image", "subtrahend": [0.485, 0.456, 0.406],
+             "divisor": [0.229, 0.224, 0.225], "channel_wise": True}]},
+        "inferer": {"_target_": "SimpleInferer"},
+    }
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    return make_pack(root, metadata, inference, state)

@@ -34,9 +34,13 @@ def test_ai_run_writes_result_labels_and_a_valid_seg(tmp_path, phantom_study, re
                      _tiny_state())
     out = tmp_path / "out"
     result = outpost("ai", "run", "--pack", str(pack), "--input", str(phantom_study), "--out", str(out),
-                     "--device", "cpu", data_dir=tmp_path / "data")
+                     "--device", "cpu", "--explain", "gradcam", data_dir=tmp_path / "data")
     assert result.returncode == 0, result.stderr
     document = json.loads((out / "result.json").read_text())
+    assert document["explanation"]["method"] == "gradcam"
+    heatmap = nib.load(out / "heatmap.nii.gz")
+    assert heatmap.shape == (64, 64, 16) and 0 <= heatmap.get_fdata().min() and heatmap.get_fdata().max() <= 1
+    del document["files"]["heatmap"]
     assert document["task"] == "segmentation" and document["device"] == "cpu"
     assert document["provenance"]["pack"] == "tiny" and len(document["provenance"]["checksum"]) == 64
     assert document["files"] == {"labels": "labels.nii.gz", "seg": "seg.dcm"}

@@ -169,3 +169,20 @@ def test_pack_needing_a_missing_package_is_listed_unavailable(shared_data, tmp_p
     (entry,) = PackStore(user_dir=tmp_path / "user", bundled_dir=tmp_path / "bundled").entries()
     assert entry.status == "unavailable" and "torchvision" in entry.reason
     assert root.exists()
+
+
+def test_segmentation_gradcam_lands_on_the_volume_grid(tmp_path):
+    from ai.demo.phantom import make_phantom
+    from ai.explain import explain
+
+    volume = make_phantom(shape=(16, 64, 64), spacing=(4.0, 4.0, 6.0)).volume
+    pack = read_pack(make_pack(tmp_path / "tiny", TINY_META, TINY_CONFIG, _tiny_state()))
+    result = run(volume, pack, device="cpu")
+    label = next(name for name, ml in result.volumes_ml.items() if ml > 0)
+    heatmap = explain(volume, pack, result, "gradcam", target=label, device="cpu")
+    assert heatmap.values.shape == volume.shape_zyx
+    assert heatmap.values.max() == pytest.approx(1.0) and heatmap.values.min() >= 0
+    with pytest.raises(AIError, match="unknown explanation"):
+        explain(volume, pack, result, "magic", device="cpu")
+    with pytest.raises(AIError, match="not a class or label"):
+        explain(volume, pack, result, "gradcam", target="nothing", device="cpu")

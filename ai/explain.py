@@ -1,0 +1,187 @@
+"""Why the model said what it said: captum attributions as heatmaps on the image grid.
+
+``explain(volume, pack, result, method, target=None, cancel=None) -> Heatmap``.
+Methods: ``gradcam`` (on the pack's layer, or the last convolution), ``ig``
+(Integrated Gradients, batched), ``occlusion`` and ``saliency``. For a
+classification the chosen class's logit is explained; for a segmentation, the
+summed logit of a label inside its predicted mask. No Qt.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ai.errors import AIError
+from ai.inference import Result, choose_device
+from ai.packs.pack import Pack
+from viewer.core.tasks import CancelToken, check_cancel
+from viewer.core.volume import Volume
+
+METHODS = ("gradcam", "ig", "occlusion", "saliency")
+IG_STEPS = 32
+IG_INTERNAL_BATCH = 8
+
+
+@dataclass
+class Heatmap:
+    """A ``[0, 1]`` attribution map ``[z, y, x]`` on the image's grid, with what it explains."""
+
+    values: np.ndarray
+    method: str
+    target: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _last_convolution(network):
+    from torch import nn
+
+    found = None
+    for name, module in network.named_modules():
+        if isinstance(module, nn.Conv1d | nn.Conv2d | nn.Conv3d):
+            found = (name, module)
+    if found is None:
+        raise AIError("the network has no convolution for Grad-CAM; choose another method")
+    return found
+
+
+def _layer(network, pack: Pack):
+    name = (pack.outpost.get("explain") or {}).get("layer")
+    if not name:
+        return _last_convolution(network)[1]
+    modules = dict(network.named_modules())
+    if name not in modules:
+        raise AIError(f"{pack.name} names Grad-CAM layer {name!r}, which the network does not have")
+    return modules[name]
+
+
+def _target_index(pack: Pack, result: Result, target: str | None) -> tuple[int, str]:
+    names = result.label_names or pack.channel_names()
+    if target is None:
+        if result.probabilities:
+            target = next(iter(result.probabilities))
+        else:
+            present = [v for v in sorted(names) if v != 0 and result.volumes_ml.get(names[v], 0) > 0]
+            if not present:
+                raise AIError("the segmentation is empty: there is nothing to explain")
+            return present[0], names[present[0]]
+    for index, name in names.items():
+        if name == target or str(index) == str(target):
+            return index, name
+    raise AIError(f"{target!r} is not a class or label of {pack.name} ({', '.join(names.values())})")
+
+
+def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam", target: str | None = None,
+            cancel: CancelToken | None = None, device: str = "auto") -> Heatmap:
+    """Attribute the result to the input pixels.
+
+    Parameters
+    ----------
+    volume
+        The volume the result was computed on.
+    pack
+        The pack that computed it.
+    result
+        Its result (the class or mask to explain comes from it).
+    method
+        One of :data:`METHODS`.
+    target
+        A class or label name (default: the top class, or the first label present).
+    cancel
+        Checked between the model evaluations the method makes.
+
+    Raises
+    ------
+    AIError
+        Unknown method or target, or a network the method cannot hook.
+    """
+    import torch
+    from monai.data import MetaTensor
+
+    if method not in METHODS:
+        raise AIError(f"unknown explanation {method!r}; choose one of {', '.join(METHODS)}")
+    start = time.perf_counter()
+    index, name = _target_index(pack, result, target)
+    parts = pack.build(choose_device(device))
+    network = parts["network"]
+    data = parts["preprocessing"]({"image": volume}) if "preprocessing" in parts else {"image": volume}
+    image: MetaTensor = data["image"]
+    x = image.as_tensor()[None].to(next(network.parameters()).device).float()
+    crop = None
+    if pack.task == "segmentation":
+        x, crop, mask = _segmentation_window(x, network, parts.get("inferer"), index)
+
+        def forward(batch):
+            check_cancel(cancel)
+            logits = network(batch)[:, index]
+            return (logits * mask.to(logits.dtype)).flatten(1).sum(1)
+    else:
+        def forward(batch):
+            check_cancel(cancel)
+            return network(batch).reshape(batch.shape[0], -1)[:, index]
+
+    attribution = _attribute(method, forward, network, x, pack)
+    raw = attribution.detach().float()
+    # Grad-CAM keeps what speaks for the target; gradients count by magnitude. Channels are summed.
+    values = raw.sum(1, keepdim=True)[0].clamp(min=0) if method == "gradcam" else raw.abs().sum(1, keepdim=True)[0]
+    if crop is not None:
+        full = torch.zeros((1, *image.shape[1:]), dtype=values.dtype)
+        full[(slice(None), *crop)] = values.cpu()
+        values = full
+    heat = MetaTensor(values.cpu(), meta=dict(image.meta), applied_operations=list(image.applied_operations))
+    if "preprocessing" in parts:
+        heat = parts["preprocessing"].inverse({"image": heat})["image"]
+    array = np.asarray(heat.detach().cpu().numpy())[0]
+    array = array[..., None] if array.ndim == 2 else array
+    array = array.transpose(2, 1, 0)
+    if array.shape != volume.shape_zyx:
+        from ai.inference import _grid_of
+        from viewer.core.overlays import resample_to_grid
+
+        array = resample_to_grid(array.astype(np.float32), _grid_of(np.asarray(heat.affine), array.shape),
+                                 volume, nearest=False)
+    top = float(array.max())
+    values01 = (np.clip(array, 0, None) / top).astype(np.float32) if top > 0 else np.zeros_like(array, np.float32)
+    return Heatmap(values=values01, method=method, target=name,
+                   timings={"total": round(time.perf_counter() - start, 4)})
+
+
+def _segmentation_window(x, network, inferer, label: int):
+    """The roi-sized window around the predicted structure (the whole input if it is small)."""
+    import torch
+
+    roi = tuple(getattr(inferer, "roi_size", x.shape[2:])) if inferer is not None else tuple(x.shape[2:])
+    roi = tuple(min(int(r), int(s)) if int(r) > 0 else int(s) for r, s in zip(roi, x.shape[2:], strict=True))
+    with torch.inference_mode():
+        prediction = (inferer(x, network) if inferer is not None else network(x)).argmax(1)[0]
+    where = torch.nonzero(prediction == label)
+    if where.numel() == 0:
+        raise AIError("the label is absent from the prediction: there is nothing to explain")
+    centre = where.float().mean(0).round().long().tolist()
+    crop = tuple(slice(max(0, min(c - r // 2, s - r)), max(0, min(c - r // 2, s - r)) + r)
+                 for c, r, s in zip(centre, roi, x.shape[2:], strict=True))
+    window = x[(slice(None), slice(None), *crop)].clone()
+    mask = (prediction[crop] == label)[None]
+    return window, crop, mask
+
+
+def _attribute(method: str, forward, network, x, pack: Pack):
+    from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Occlusion, Saliency
+
+    x = x.clone().requires_grad_(True)
+    if method == "gradcam":
+        layer = _layer(network, pack)
+        cam = LayerGradCam(forward, layer).attribute(x)
+        return LayerAttribution.interpolate(cam, tuple(x.shape[2:]),
+                                            interpolate_mode="trilinear" if x.ndim == 5 else "bilinear")
+    if method == "ig":
+        return IntegratedGradients(forward).attribute(x, baselines=x * 0, n_steps=IG_STEPS,
+                                                      internal_batch_size=IG_INTERNAL_BATCH)
+    if method == "saliency":
+        return Saliency(forward).attribute(x, abs=True)
+    window = tuple(max(1, s // 8) for s in x.shape[2:])
+    return Occlusion(forward).attribute(x, sliding_window_shapes=(x.shape[1], *window),
+                                        strides=(x.shape[1], *window), baselines=0,
+                                        perturbations_per_eval=8)
