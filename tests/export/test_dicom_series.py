@@ -46,3 +46,14 @@ def test_refuses_what_it_cannot_store(tmp_path):
     volume.modality = "US"
     with pytest.raises(ExportError, match="modality"):
         write_series(volume, tmp_path, patient_name="x", patient_id="y")
+
+
+def test_nifti_round_trip_keeps_voxels_and_geometry(tmp_path):
+    from viewer.core.nifti import load_nifti
+    from viewer.export.nifti import write_nifti
+
+    volume = _oblique_ct()
+    write_nifti(volume, tmp_path / "v.nii.gz")
+    back = load_nifti(tmp_path / "v.nii.gz")
+    assert np.array_equal(back.array, volume.array)
+    assert back.same_grid(volume, tolerance_mm=1e-4)
