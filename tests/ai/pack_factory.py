@@ -76,3 +76,55 @@ def squeezenet_cxr_pack(shared_data: Path, root: Path) -> Path:
     }
     state = torch.load(weights, map_location="cpu", weights_only=True)
     return make_pack(root, metadata, inference, state)
+
+
+def hybridgnet_pack(shared_data: Path, root: Path) -> Path:
+    """The HybridGNet baseline U-Net (JSRT lungs, heart, clavicles) as a 2-D segmentation pack."""
+    weights = shared_data / "weights_cxr_lung_heart_clavicle_unet_hybridgnet" / "weights" / "unet.pt"
+    metadata = {
+        "name": "cxr-anatomy-unet", "version": "0.1", "task": "segmentation",
+        "network_data_format": {"outputs": {"pred": {"channel_def": {
+            "0": "background", "1": "lungs", "2": "heart", "3": "clavicles"}}}},
+        "outpost": {"task": "segmentation", "dimensions": 2, "modalities": ["CR", "DX", "OT"]},
+    }
+    inference = {
+        "network_def": {"_target_": "ai.networks.ResidualUNet", "in_channels": 1, "n_classes": 4},
+        "preprocessing": {"_target_": "Compose", "transforms": [
+            {"_target_": "LoadImaged", "keys": "image"},
+            {"_target_": "EnsureChannelFirstd", "keys": "image"},
+            {"_target_": "Transposed", "keys": "image", "indices": [0, 2, 1]},
+            {"_target_": "Resized", "keys": "image", "spatial_size": [512, 512], "mode": "area"},
+            {"_target_": "ScaleIntensityRanged", "keys": "image", "a_min": 0, "a_max": 255, "b_min": 0,
+             "b_max": 1, "clip": True}]},
+        "inferer": {"_target_": "SimpleInferer"},
+        "postprocessing": {"_target_": "Compose", "transforms": [
+            {"_target_": "AsDiscreted", "keys": "pred", "argmax": True},
+            {"_target_": "Invertd", "keys": "pred", "transform": "@preprocessing", "orig_keys": "image",
+             "nearest_interp": True}]},
+    }
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    return make_pack(root, metadata, inference, state)
+
+
+def mindgrab_pack(shared_data: Path, root: Path) -> Path:
+    """brainchop's mindgrab MeshNet (skull stripping) for conformed 256^3 T1 volumes."""
+    weights = shared_data / "weights_brain_mri_meshnet_brainchop" / "meshnet" / "mindgrab" / "model.pth"
+    metadata = {
+        "name": "brain-mask-mindgrab", "version": "0.1", "task": "segmentation",
+        "network_data_format": {"outputs": {"pred": {"channel_def": {"0": "background", "1": "brain"}}}},
+        "outpost": {"task": "segmentation", "dimensions": 3, "modalities": ["MR"]},
+    }
+    inference = {
+        "network_def": {"_target_": "ai.networks.MeshNet", "in_channels": 1, "n_classes": 2, "channels": 15,
+                        "dilations": [16, 8, 4, 2, 1] * 5, "activation": "gelu", "layout": "blocks"},
+        "preprocessing": {"_target_": "Compose", "transforms": [
+            {"_target_": "LoadImaged", "keys": "image"},
+            {"_target_": "EnsureChannelFirstd", "keys": "image"},
+            {"_target_": "ScaleIntensityRangePercentilesd", "keys": "image", "lower": 2, "upper": 98,
+             "b_min": 0, "b_max": 1, "clip": True}]},
+        "inferer": {"_target_": "SimpleInferer"},
+        "postprocessing": {"_target_": "Compose", "transforms": [
+            {"_target_": "AsDiscreted", "keys": "pred", "argmax": True}]},
+    }
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    return make_pack(root, metadata, inference, state)

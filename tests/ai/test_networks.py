@@ -1,6 +1,5 @@
 """The project's networks load the real published weights (every key) and work on real inputs."""
 
-import nibabel as nib
 import numpy as np
 import pytest
 import torch
@@ -42,22 +41,11 @@ def test_slab_application_of_the_last_layer_changes_nothing():
     assert torch.allclose(whole, slabs, atol=1e-6)
 
 
-def test_mindgrab_brain_mask_is_plausible_on_the_t1_sample(shared_data):
-    network = _mindgrab()
+def test_mindgrab_matches_every_key(shared_data):
+    """Its behaviour on the T1 sample is tested through a pack in test_real_packs.py."""
     state = torch.load(shared_data / MESHNET / "mindgrab" / "model.pth", map_location="cpu", weights_only=True)
-    network.load_state_dict(state, strict=True)
-    image = nib.load(shared_data / "weights_brain_mri_meshnet_brainchop" / "t1_crop.nii.gz")
-    t1 = np.asarray(image.dataobj, dtype=np.float32)
-    low, high = np.quantile(t1, [0.02, 0.98])
-    x = torch.from_numpy(np.clip((t1 - low) / (high - low), 0, 1).astype(np.float32))[None, None]
-    with torch.inference_mode():
-        mask = network.eval()(x).argmax(1)[0].numpy().astype(bool)
-    volume_ml = mask.sum() * float(np.prod(image.header.get_zooms())) / 1000.0
-    assert 900 < volume_ml < 2000
-    # Inside the head: every brain voxel is brighter than the darkest 2 % (air), and the
-    # mask stays off the edges of the field of view.
-    assert (t1[mask] > low).all()
-    assert not mask[0].any() and not mask[-1].any() and not mask[:, 0].any() and not mask[:, :, -1].any()
+    result = _mindgrab().load_state_dict(state, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
 
 
 @pytest.mark.parametrize("sample", ["JPCLN004", "JPCNN043"])
