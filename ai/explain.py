@@ -18,7 +18,7 @@ from ai.errors import AIError
 from ai.inference import Result, choose_device
 from ai.packs.pack import Pack
 from viewer.core.tasks import CancelToken, check_cancel
-from viewer.core.volume import Volume
+from viewer.core.volume import Volume, reversed_axes
 
 METHODS = ("gradcam", "ig", "occlusion", "saliency")
 IG_STEPS = 32
@@ -135,12 +135,12 @@ def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
         heat = parts["preprocessing"].inverse({"image": heat})["image"]
     array = np.asarray(heat.detach().cpu().numpy())[0]
     array = array[..., None] if array.ndim == 2 else array
-    array = array.transpose(2, 1, 0)
+    array = reversed_axes(array)
     if array.shape != volume.shape_zyx:
-        from ai.inference import _grid_of
+        from ai.inference import grid_of
         from viewer.core.overlays import resample_to_grid
 
-        array = resample_to_grid(array.astype(np.float32), _grid_of(np.asarray(heat.affine), array.shape),
+        array = resample_to_grid(array.astype(np.float32), grid_of(np.asarray(heat.affine), array.shape),
                                  volume, nearest=False)
     top = float(array.max())
     values01 = (np.clip(array, 0, None) / top).astype(np.float32) if top > 0 else np.zeros_like(array, np.float32)

@@ -18,7 +18,7 @@ from ai.packs.pack import Pack
 from viewer.core.errors import Cancelled
 from viewer.core.overlays import resample_to_grid
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
-from viewer.core.volume import LPS_TO_RAS, Volume
+from viewer.core.volume import LPS_TO_RAS, Volume, reversed_axes
 
 
 @dataclass
@@ -218,7 +218,7 @@ def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress
             data = parts["postprocessing"](data)
         result.labels = _labels_on_grid(data["pred"], volume)
         voxel_ml = float(np.prod(volume.spacing)) / 1000.0
-        counts = np.bincount(result.labels.ravel(), minlength=max(result.label_names, default=0) + 1)
+        counts = _label_counts(result.labels, max(result.label_names, default=0) + 1)
         result.volumes_ml = {result.label_names.get(value, f"label {value}"): round(float(c) * voxel_ml, 3)
                              for value, c in enumerate(counts)
                              if value != 0 and (c or value in result.label_names)}
@@ -252,8 +252,9 @@ def _labels_on_grid(prediction, volume: Volume) -> np.ndarray:
     array = array[0] if array.shape[0] == 1 else array.argmax(0)
     if two_d:
         array = array[..., None]
-    labels = np.rint(array).astype(np.int64).transpose(2, 1, 0)
-    labels = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
+    if np.issubdtype(array.dtype, np.floating):
+        array = np.rint(array)
+    labels = reversed_axes(array.astype(np.uint8 if array.max(initial=0) < 256 else np.uint16))
     affine = getattr(prediction, "affine", None)
     if labels.shape == volume.shape_zyx and (two_d or affine is None or _same_affine(affine, volume)):
         return labels
@@ -261,6 +262,15 @@ def _labels_on_grid(prediction, volume: Volume) -> np.ndarray:
         raise AIError(f"the model's output {labels.shape} is not on the image grid {volume.shape_zyx}")
     return resample_to_grid(labels, grid_of(np.asarray(affine, dtype=np.float64), labels.shape), volume,
                             nearest=True).astype(labels.dtype)
+
+
+def _label_counts(labels: np.ndarray, minlength: int) -> np.ndarray:
+    """Voxels per label value; torch counts uint8 without numpy's widening copy (3x faster)."""
+    import torch
+
+    if labels.dtype == np.uint8:
+        return torch.from_numpy(labels.reshape(-1)).bincount(minlength=minlength).numpy()
+    return np.bincount(labels.reshape(-1), minlength=minlength)
 
 
 def _same_affine(affine, volume: Volume) -> bool:

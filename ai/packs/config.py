@@ -30,7 +30,9 @@ RUNTIME_EXPRESSIONS = {
 #: Transforms Outpost does itself or does not need: dropped, their arguments never read.
 DROPPED_TARGETS = {"SaveImaged", "SaveImage"}
 #: Transforms that Outpost replaces by its own in-memory equivalent.
-REPLACED_TARGETS = {"LoadImaged": "ai.packs.transforms.LoadVolumed"}
+REPLACED_TARGETS = {"LoadImaged": "ai.packs.transforms.LoadVolumed",
+                    "AsDiscrete": "ai.packs.transforms.AsDiscrete",
+                    "AsDiscreted": "ai.packs.transforms.AsDiscreted"}
 #: Never instantiated even though their module is allowed: they run or read arbitrary things.
 DENIED_TARGETS = {"Lambda", "Lambdad", "RandLambda", "RandLambdad", "LoadImage", "SaveImage",
                   "DataStats", "DataStatsd", "ClassesToIndices"}
@@ -155,8 +157,9 @@ def locate_target(name: str, key: str) -> type:
     """
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][\w.]*", name):
         raise PackRefusedError(f"config key {key!r}: _target_ {name!r} is not a class name")
-    name = REPLACED_TARGETS.get(name, name)
     short = name.split(".")[-1]
+    if short in REPLACED_TARGETS and (name == short or name.startswith("monai.transforms.")):
+        name = REPLACED_TARGETS[short]
     if short in DENIED_TARGETS:
         raise PackRefusedError(f"config key {key!r}: _target_ {name!r} is not allowed")
     if "." in name:

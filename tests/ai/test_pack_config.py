@@ -85,7 +85,36 @@ def test_allow_list_finds_monai_and_project_classes():
     assert locate_target("monai.inferers.SlidingWindowInferer", "k").__name__ == "SlidingWindowInferer"
     assert locate_target("ai.networks.MeshNet", "k").__name__ == "MeshNet"
     assert locate_target("LoadImaged", "k").__name__ == "LoadVolumed"  # replaced by the in-memory one
+    assert locate_target("monai.transforms.AsDiscreted", "k").__module__ == "ai.packs.transforms"
     with pytest.raises(PackRefusedError):
         locate_target("monai.bundle.ConfigParser", "k")
     with pytest.raises(PackRefusedError):
         locate_target("subprocess.Popen", "k")
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 6, 7), (4, 3, 3), (3, 10), (1, 4)])
+def test_channel_argmax_equals_torch_argmax_ties_included(shape):
+    import torch
+
+    from ai.packs.transforms import channel_argmax
+
+    scores = torch.randint(0, 3, shape, generator=torch.Generator().manual_seed(1)).float()  # many ties
+    for dim in range(len(shape)):
+        for keepdim in (True, False):
+            assert torch.equal(channel_argmax(scores, dim, keepdim).long(), torch.argmax(scores, dim, keepdim))
+
+
+def test_outpost_as_discreted_matches_monai_and_keeps_the_geometry():
+    import torch
+    from monai.data import MetaTensor
+    from monai.transforms import AsDiscreted as MonaiAsDiscreted
+
+    from ai.packs.transforms import AsDiscreted
+
+    affine = torch.diag(torch.tensor([0.8, 0.8, 2.0, 1.0], dtype=torch.float64))
+    scores = MetaTensor(torch.randn(3, 6, 7, 5, generator=torch.Generator().manual_seed(2)), affine=affine)
+    for options in ({"argmax": True}, {"argmax": True, "to_onehot": 3}, {"threshold": 0.5}):
+        ours = AsDiscreted("pred", **options)({"pred": scores})["pred"]
+        theirs = MonaiAsDiscreted("pred", **options)({"pred": scores})["pred"]
+        assert ours.dtype == theirs.dtype and torch.equal(ours.as_tensor(), theirs.as_tensor())
+        assert torch.equal(ours.affine, affine)

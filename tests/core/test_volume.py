@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from viewer.core.volume import Volume
+from viewer.core.volume import Volume, reversed_axes
 
 
 def _oblique_volume(shape=(4, 5, 6), dtype=np.int16, **kwargs) -> Volume:
@@ -72,3 +72,12 @@ def test_from_sitk_reads_a_2d_image_as_one_slice():
     volume = Volume.from_sitk(image)
     assert volume.shape_zyx == (1, 3, 4)
     assert np.allclose(volume.spacing[:2], (0.5, 0.25))
+
+
+@pytest.mark.parametrize("shape", [(37, 20, 9), (16, 1, 16), (1, 3, 40)])
+def test_reversed_axes_is_a_contiguous_transpose(shape):
+    array = np.random.default_rng(3).integers(0, 255, size=shape).astype(np.uint8)
+    copy = reversed_axes(array, tile=8)
+    assert copy.flags.c_contiguous
+    np.testing.assert_array_equal(copy, array.transpose(2, 1, 0))
+    assert reversed_axes(array.astype(np.float32), dtype=np.uint16).dtype == np.uint16

@@ -1,0 +1,137 @@
+"""``ai``: the engine's overhead against bare MONAI sliding-window inference, and the cost of
+explanations against one forward pass of the same 2-D classifier, in the same run.
+
+The overhead is what ``ai.inference.run`` spends outside its inference stage
+(building, preprocessing, inversion, labels on the grid, bookkeeping), taken
+from the same runs, as a fraction of the bare sliding-window time; on two busy
+cores the run-to-run spread of the sliding window alone (about 0.5 s) is larger
+than that overhead, so the end-to-end ratio is reported beside it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.bench_load import PeakMemory
+
+UNET_PACK = {
+    "network_def": {"_target_": "UNet", "spatial_dims": 3, "in_channels": 1, "out_channels": 2,
+                    "channels": [16, 32, 64, 128, 256], "strides": [2, 2, 2, 2]},
+    "preprocessing": {"_target_": "Compose", "transforms": [
+        {"_target_": "LoadImaged", "keys": "image"}, {"_target_": "EnsureChannelFirstd", "keys": "image"},
+        {"_target_": "Orientationd", "keys": "image", "axcodes": "RAS"},
+        {"_target_": "ScaleIntensityRanged", "keys": "image", "a_min": -57, "a_max": 164, "b_min": 0,
+         "b_max": 1, "clip": True}]},
+    "inferer": {"_target_": "SlidingWindowInferer", "roi_size": [96, 96, 96], "sw_batch_size": 4,
+                "overlap": 0.25},
+    "postprocessing": {"_target_": "Compose", "transforms": [
+        {"_target_": "Invertd", "keys": "pred", "transform": "@preprocessing", "orig_keys": "image",
+         "nearest_interp": False},
+        {"_target_": "AsDiscreted", "keys": "pred", "argmax": True}]},
+}
+
+
+def _timed(function, repeat: int):
+    times, value = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), value
+
+
+def run(args) -> dict:
+    """Measure engine overhead and explanation cost."""
+    import torch
+    from monai.inferers import sliding_window_inference
+
+    from ai.demo.phantom import make_phantom
+    from ai.explain import _attribute
+    from ai.inference import _window_batches
+    from ai.inference import run as run_pack
+    from ai.packs.pack import read_pack
+    from tests.ai.pack_factory import make_pack, squeezenet_cxr_pack
+    from viewer.core.dicom import load_series, scan
+
+    torch.manual_seed(0)
+    device = torch.device("cpu")
+    repeat = max(1, min(args.repeat, 5))
+    work = Path(tempfile.mkdtemp(prefix="outpost-bench-ai-"))
+    from monai.networks.nets import UNet
+
+    network = UNet(3, 1, 2, (16, 32, 64, 128, 256), (2, 2, 2, 2))
+    pack = read_pack(make_pack(work / "unet", {"name": "bench-unet", "version": "1", "task": "segmentation"},
+                               UNET_PACK, network.state_dict()))
+    ct = make_phantom(shape=(128, 512, 512), spacing=(0.8, 0.8, 2.0)).volume
+
+    parts = pack.build(device)
+    tensor = parts["preprocessing"]({"image": ct})["image"].as_tensor()[None]
+
+    def bare():
+        with torch.inference_mode():
+            return sliding_window_inference(tensor, (96, 96, 96), 4, parts["network"], overlap=0.25)
+
+    # Bare and engine runs alternate, so that drift in the machine's speed hits both alike.
+    bare()
+    run_pack(ct, pack, device="cpu")
+    bare_times, engine_times, overheads, result = [], [], [], None
+    for _ in range(repeat):
+        bare_times.append(_timed(bare, 1)[0])
+        seconds, result = _timed(lambda: run_pack(ct, pack, device="cpu"), 1)
+        engine_times.append(seconds)
+        overheads.append(result.timings["total"] - result.timings["inference"])
+    bare_s, engine_s = statistics.median(bare_times), statistics.median(engine_times)
+    overhead_s = statistics.median(overheads)
+    with PeakMemory() as bare_memory:
+        bare()
+    with PeakMemory() as engine_memory:
+        run_pack(ct, pack, device="cpu")
+    inference_s = result.timings["inference"]
+
+    data = Path(args.data or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    cxr_pack = read_pack(squeezenet_cxr_pack(data, work / "cxr"))
+    cxr = load_series(scan(data / "cxr_chest_xray" / "torchxrayvision_tests" /
+                           "1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm").series[0])
+    cxr_parts = cxr_pack.build(device)
+    x = cxr_parts["preprocessing"]({"image": cxr})["image"].as_tensor()[None].float()
+    classifier = cxr_parts["network"]
+
+    def forward_once():
+        with torch.no_grad():
+            return classifier(x)
+
+    def target(batch):
+        return classifier(batch)[:, 1]
+
+    forward_once()
+    forward_s, _ = _timed(forward_once, 20)
+    gradcam_s, _ = _timed(lambda: _attribute("gradcam", target, classifier, x, cxr_pack), 10)
+    with PeakMemory() as ig_memory:
+        ig_s, _ = _timed(lambda: _attribute("ig", target, classifier, x, cxr_pack), 5)
+    return {
+        "benchmark": "ai",
+        "device": str(device),
+        "peer": "bare monai sliding_window_inference on the same preprocessed tensor; one forward pass",
+        "volume_shape_zyx": list(ct.shape_zyx),
+        "sliding_window_batches": _window_batches(parts["inferer"], tuple(tensor.shape[2:])),
+        "bare_sliding_window_s": round(bare_s, 3),
+        "engine_run_s": round(engine_s, 3),
+        "engine_inference_stage_s": round(inference_s, 3),
+        "engine_overhead_s": round(overhead_s, 3),
+        "engine_overhead_fraction": round(overhead_s / bare_s, 3),
+        "ratio_engine_vs_bare": round(engine_s / bare_s, 3),
+        "engine_stage_timings_s": result.timings,
+        "bare_peak_mb": round(bare_memory.above_baseline / 2**20, 1),
+        "engine_peak_mb": round(engine_memory.above_baseline / 2**20, 1),
+        "classifier_forward_s": round(forward_s, 4),
+        "gradcam_s": round(gradcam_s, 4),
+        "ratio_gradcam_vs_forward": round(gradcam_s / forward_s, 2),
+        "integrated_gradients_32_steps_s": round(ig_s, 4),
+        "ratio_ig_vs_forward": round(ig_s / forward_s, 2),
+        "ig_peak_mb": round(ig_memory.above_baseline / 2**20, 1),
+        "targets": {"engine_overhead_fraction": 0.15, "ratio_gradcam_vs_forward": 2.0,
+                    "ratio_ig_vs_forward": 40.0},
+    }
