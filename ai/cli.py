@@ -70,6 +70,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     run.add_argument("--explain", choices=["gradcam", "ig", "occlusion", "saliency"],
                      help="also write heatmap.nii.gz, the attribution of the result")
+    run.add_argument("--target", metavar="LABEL|CLASS",
+                     help="the label or class to explain (default: the top class, or the first label found)")
     run.set_defaults(handler=command_ai_run)
 
 
@@ -186,7 +188,7 @@ def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
         from ai.explain import explain
         from viewer.core.volume import Volume
 
-        heatmap = explain(volume, pack, result, args.explain, device=args.device)
+        heatmap = explain(volume, pack, result, args.explain, target=args.target, device=args.device)
         write_nifti(Volume(array=heatmap.values, origin=volume.origin, spacing=volume.spacing,
                            direction=volume.direction), out / "heatmap.nii.gz")
         summary["files"]["heatmap"] = "heatmap.nii.gz"

@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--data", default=None, help="the shared data folder (default ../shared/data)")
     parser.add_argument("--slices", type=int, default=400, help="slices of the synthetic series")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="for the ai benchmark")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median)")
     args = parser.parse_args(argv)
     figures = BENCHMARKS[args.name](args)
