@@ -146,56 +146,23 @@ def command_ai_run(args: argparse.Namespace) -> int:
 
 
 def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
-    import json
-
     from ai.inference import run
-    from viewer.core.dicom.layout import plan_layout
-    from viewer.core.errors import ExportError
-    from viewer.core.files import atomic_path
-    from viewer.export.nifti import write_nifti
+    from ai.results import save_result
 
     progress = _TerminalProgress("inference")
     try:
         result = run(volume, pack, device=args.device, progress=progress)
     finally:
         progress.close()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    summary = result.summary()
-    summary["input"] = {"series_key": series.key if series else None, "modality": volume.modality,
-                        "shape_zyx": list(volume.shape_zyx), "spacing_xyz": [float(v) for v in volume.spacing]}
-    summary["files"] = {}
-    if result.labels is not None:
-        from viewer.core.volume import Volume
-
-        labels = Volume(array=result.labels, origin=volume.origin, spacing=volume.spacing,
-                        direction=volume.direction)
-        write_nifti(labels, out / "labels.nii.gz")
-        summary["files"]["labels"] = "labels.nii.gz"
-        try:
-            from viewer.export.seg import write_seg
-
-            if series is None:
-                raise ExportError("a picture is not a DICOM series, so a SEG cannot reference it")
-            files = [str(ref.instance.source) for ref in plan_layout(series).grid[0]]
-            write_seg(result.labels, files, result.label_names, out / "seg.dcm",
-                      algorithm_name=pack.name, algorithm_version=pack.version)
-            summary["files"]["seg"] = "seg.dcm"
-        except ExportError as e:
-            summary["files"]["seg_error"] = str(e)
-            print(f"warning: no DICOM SEG: {e}", file=sys.stderr)
+    heatmap = None
     if args.explain:
         from ai.explain import explain
-        from viewer.core.volume import Volume
 
         heatmap = explain(volume, pack, result, args.explain, target=args.target, device=args.device)
-        write_nifti(Volume(array=heatmap.values, origin=volume.origin, spacing=volume.spacing,
-                           direction=volume.direction), out / "heatmap.nii.gz")
-        summary["files"]["heatmap"] = "heatmap.nii.gz"
-        summary["explanation"] = {"method": heatmap.method, "target": heatmap.target,
-                                  "timings": heatmap.timings}
-    with atomic_path(out / "result.json") as temporary:
-        temporary.write_text(json.dumps(summary, indent=2))
+    out = Path(args.out)
+    summary = save_result(out, volume, series, pack, result, heatmap)
+    if "seg_error" in summary["files"]:
+        print(f"warning: no DICOM SEG: {summary['files']['seg_error']}", file=sys.stderr)
     if result.probabilities:
         for name, probability in result.probabilities.items():
             print(f"{name:30} {probability:.3f}")

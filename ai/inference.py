@@ -15,6 +15,7 @@ import numpy as np
 
 from ai.errors import AIError
 from ai.packs.pack import Pack
+from ai.suitability import unsuitable_reason
 from viewer.core.errors import Cancelled
 from viewer.core.overlays import resample_to_grid
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
@@ -128,20 +129,9 @@ def _window_batches(inferer, spatial_shape: tuple[int, ...]) -> int:
 
 
 def _check_suitable(volume: Volume, pack: Pack) -> None:
-    modalities = [str(m).upper() for m in pack.outpost.get("modalities", [])]
-    if modalities and volume.modality.upper() not in modalities:
-        raise AIError(f"{pack.name} is made for {', '.join(modalities)} images; this series is "
-                      f"{volume.modality or 'of unknown modality'}")
-    if volume.is_4d or volume.is_rgb:
-        raise AIError(f"{pack.name} takes one grey-scale volume; this series is "
-                      f"{'colour' if volume.is_rgb else 'a time series'}")
-    if pack.dimensions == 2 and volume.shape_zyx[0] != 1:
-        raise AIError(f"{pack.name} is a 2-D model for single images; this series has "
-                      f"{volume.shape_zyx[0]} slices")
-    minimum = pack.outpost.get("min_shape_zyx")
-    if minimum and any(s < m for s, m in zip(volume.shape_zyx, minimum, strict=False)):
-        raise AIError(f"this series ({'x'.join(map(str, volume.shape_zyx))}) is smaller than "
-                      f"{pack.name} needs ({'x'.join(map(str, minimum))})")
+    reason = unsuitable_reason(volume, pack)
+    if reason:
+        raise AIError(reason)
 
 
 def run(volume: Volume, pack: Pack, device: str = "auto", progress: ProgressCallback | None = None,
@@ -213,6 +203,9 @@ def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress
     if pack.task == "classification":
         _classify(result, output, pack)
     else:
+        if output.ndim != pack.dimensions + 2:
+            raise AIError(f"{pack.name} is declared a segmentation, but its network gives an output of shape "
+                          f"{tuple(output.shape)}, not a {pack.dimensions}-D image")
         data["pred"] = output[0].to("cpu")
         if "postprocessing" in parts:
             data = parts["postprocessing"](data)

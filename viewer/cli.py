@@ -151,8 +151,11 @@ def command_view(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not os.path.exists(path):
             raise OutpostError(f"no such file or folder: {path}")
+    options = {key: value for key, value in (("pack", args.pack), ("explain", args.explain)) if value}
+    if args.explain and not args.pack:
+        raise OutpostError("--explain needs --pack")
     return run_viewer(args.paths, series_key=args.series, layout=args.layout, window=args.window,
-                      screenshot=args.screenshot)
+                      screenshot=args.screenshot, plugin_options=options)
 
 
 # --------------------------------------------------------------------------- main
@@ -181,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     view_parser.add_argument("--window", metavar="C,W", help="window centre and width, e.g. 40,400")
     view_parser.add_argument("--screenshot", metavar="FILE.png",
                              help="render offscreen, save the picture and exit")
+    view_parser.add_argument("--pack", metavar="NAME|PATH",
+                             help="run this model pack on the series once it has loaded (AI plugin)")
+    view_parser.add_argument("--explain", choices=["gradcam", "ig", "occlusion", "saliency"],
+                             help="then show this attention map (AI plugin)")
     view_parser.set_defaults(handler=command_view)
 
     for entry_point in entry_points(group="outpost.commands"):

@@ -56,7 +56,16 @@ class PluginContext(Protocol):
         """Run ``function`` on a worker with progress and cancel; returns the job."""
 
     def on_series_changed(self, callback: Callable[[Any], None]) -> None:
-        """Call ``callback(volume)`` whenever another series is shown."""
+        """Call ``callback(volume)`` whenever another series is shown (it may still be loading)."""
+
+    def on_series_loaded(self, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(volume)`` when the series on screen has finished loading."""
+
+    def go_to_voxel(self, voxel_xyz: Any) -> None:
+        """Move every view to the voxel ``(x, y, z)``."""
+
+    def plugin_options(self) -> dict[str, Any]:
+        """Options the user gave on the command line for plugins (e.g. ``pack``, ``explain``)."""
 
 
 class ViewerPlugin(Protocol):

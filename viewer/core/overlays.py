@@ -131,3 +131,61 @@ def resample_to_grid(values: np.ndarray, source: Volume, target: Volume, *,
     resampled = sitk.Resample(moving, reference, sitk.Transform(), interpolator, 0.0,
                               moving.GetPixelID())
     return sitk.GetArrayFromImage(resampled)
+
+
+@dataclass
+class LabelStatistics:
+    """Size and place of one label in a label map.
+
+    Attributes
+    ----------
+    value
+        The label value.
+    voxels, volume_ml
+        How much of the image it covers.
+    first_slice, last_slice
+        The axial slices (``z`` indices) it spans.
+    centre_xyz
+        A voxel ``(x, y, z)`` inside it: the centroid of its largest axial cross-section.
+    """
+
+    value: int
+    voxels: int
+    volume_ml: float
+    first_slice: int
+    last_slice: int
+    centre_xyz: tuple[int, int, int]
+
+
+def label_statistics(labels: np.ndarray, spacing) -> dict[int, LabelStatistics]:
+    """Volume, slice extent and a centre for every non-zero label of ``[z, y, x]`` ``labels``.
+
+    Counts one axial slice at a time, so the cost stays that of one pass over
+    the labels without any full-size temporary.
+
+    Parameters
+    ----------
+    labels
+        Integer label map.
+    spacing
+        ``(x, y, z)`` millimetres.
+    """
+    labels = labels.reshape((1, *labels.shape)) if labels.ndim == 2 else labels
+    top = int(labels.max(initial=0))
+    per_slice = np.zeros((labels.shape[0], top + 1), dtype=np.int64)
+    for z, plane in enumerate(labels):
+        per_slice[z] = np.bincount(plane.reshape(-1), minlength=top + 1)
+    voxel_ml = float(np.prod(spacing)) / 1000.0
+    found = {}
+    for value in range(1, top + 1):
+        column = per_slice[:, value]
+        present = np.flatnonzero(column)
+        if present.size == 0:
+            continue
+        best = int(np.argmax(column))
+        ys, xs = np.nonzero(labels[best] == value)
+        found[value] = LabelStatistics(value=value, voxels=int(column.sum()),
+                                       volume_ml=float(column.sum()) * voxel_ml,
+                                       first_slice=int(present[0]), last_slice=int(present[-1]),
+                                       centre_xyz=(int(round(xs.mean())), int(round(ys.mean())), best))
+    return found

@@ -57,8 +57,12 @@ def parse_window(text: str | None) -> Window | None:
 
 
 def run_viewer(paths: list[str], *, series_key: str | None = None, layout: str = "single",
-               window: str | None = None, screenshot: str | None = None, timeout_s: float = 300.0) -> int:
+               window: str | None = None, screenshot: str | None = None, timeout_s: float = 300.0,
+               plugin_options: dict | None = None) -> int:
     """Open the viewer on ``paths``; with ``screenshot``, render offscreen, save and exit.
+
+    ``plugin_options`` reach plugins (e.g. the AI plugin's ``pack`` and
+    ``explain``); a screenshot waits for the jobs they start.
 
     Returns
     -------
@@ -71,7 +75,7 @@ def run_viewer(paths: list[str], *, series_key: str | None = None, layout: str =
     app = create_application()
     from viewer.qt.qt_main_window import QtMainWindow
 
-    main_window = QtMainWindow()
+    main_window = QtMainWindow(plugin_options=plugin_options)
     if os.environ.get("OUTPOST_EXIT_AFTER_FIRST_PAINT"):
         _exit_after_first_paint(app, main_window)
     main_window.show()
@@ -113,7 +117,9 @@ def _screenshot(app, main_window, path: Path, layout: str, window: Window | None
         app.processEvents()
         loading = main_window.load_job is not None and not main_window.load_job.done
         scanning = main_window.scan_job is not None and not main_window.scan_job.done
-        if not loading and not scanning and (main_window.state.volume is not None or main_window.last_error):
+        working = any(not job.done for job in main_window.jobs)
+        if not (loading or scanning or working) and (main_window.state.volume is not None
+                                                      or main_window.last_error):
             break
         time.sleep(0.01)
     else:

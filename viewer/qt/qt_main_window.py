@@ -64,8 +64,9 @@ class QtMainWindow(QMainWindow):
     """
 
     def __init__(self, plugin_loads: list[PluginLoad] | None = None,
-                 settings: QSettings | None = None) -> None:
+                 settings: QSettings | None = None, plugin_options: dict[str, Any] | None = None) -> None:
         super().__init__()
+        self._plugin_options = dict(plugin_options or {})
         self.setWindowTitle("Outpost")
         self.resize(1400, 900)
         self.setAcceptDrops(True)
@@ -78,6 +79,7 @@ class QtMainWindow(QMainWindow):
         self.last_error = ""
         self.plugins: list[PluginLoad] = []
         self._series_callbacks: list[Callable[[Any], None]] = []
+        self._loaded_callbacks: list[Callable[[Any], None]] = []
         self._pending_series_key: str | None = None
         self._build_viewports()
         self._build_docks()
@@ -306,6 +308,25 @@ class QtMainWindow(QMainWindow):
         """Call ``callback(volume)`` when another series is shown (plugin API)."""
         self._series_callbacks.append(callback)
 
+    def on_series_loaded(self, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(volume)`` when a series has finished loading (plugin API)."""
+        self._loaded_callbacks.append(callback)
+
+    def go_to_voxel(self, voxel_xyz) -> None:
+        """Move the crosshair, and so every view, to a voxel ``(x, y, z)`` (plugin API)."""
+        self.state.set_cursor(voxel_xyz)
+
+    def plugin_options(self) -> dict[str, Any]:
+        """Options given on the command line for plugins, e.g. ``{"pack": ..., "explain": ...}`` (plugin API)."""
+        return dict(self._plugin_options)
+
+    def _run_callbacks(self, callbacks: list[Callable[[Any], None]], volume) -> None:
+        for callback in callbacks:
+            try:
+                callback(volume)
+            except Exception as e:  # noqa: BLE001 - a plugin callback must not break viewing
+                log.warning("plugin callback failed: %s", e)
+
     def _activate_plugins(self, loads: list[PluginLoad]) -> None:
         for load in loads:
             if load.plugin is not None:
@@ -420,6 +441,7 @@ class QtMainWindow(QMainWindow):
                 self.browser.set_thumbnail(series.key, axial.array, volume.metadata)
         warnings = "; ".join(volume.warnings)
         self.show_status("Loaded" + (f" — {warnings}" if warnings else ""))
+        self._run_callbacks(self._loaded_callbacks, volume)
 
     def _on_job_finished(self) -> None:
         self.jobs = [job for job in self.jobs if not job.done]
@@ -463,11 +485,7 @@ class QtMainWindow(QMainWindow):
             self.set_layout("single")
         self._sync_slider()
         self._update_status_window()
-        for callback in self._series_callbacks:
-            try:
-                callback(volume)
-            except Exception as e:  # noqa: BLE001 - a plugin callback must not break viewing
-                log.warning("series-changed callback failed: %s", e)
+        self._run_callbacks(self._series_callbacks, volume)
 
     def _sync_slider(self) -> None:
         viewport = self.active_viewport

@@ -1,0 +1,534 @@
+"""The AI panel: suitable models, their cards, run and cancel, results, attention maps and trust signals.
+
+Everything slow (listing packs, which builds their networks; inference;
+explanations) runs as a viewer job on a worker thread. torch, monai and captum
+are imported there, on first use, never on the GUI thread at start-up.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ai.packs.card import NOT_FOR_DIAGNOSIS, model_card, needs_diagnostic_banner
+from ai.suitability import distribution_warnings, unsuitable_reason
+from viewer.core.overlays import HeatmapOverlay, LabelOverlay, label_statistics
+
+log = logging.getLogger(__name__)
+
+METHOD_NAMES = {"gradcam": "Grad-CAM", "ig": "Integrated Gradients", "occlusion": "Occlusion",
+                "saliency": "Saliency"}
+
+
+# --------------------------------------------------------------------------- worker functions (no Qt)
+@dataclass
+class Listing:
+    """What the listing job found: the packs and the device inference will use."""
+
+    entries: list
+    device: str
+
+
+@dataclass
+class Outcome:
+    """A finished run: the pack, the engine's result and its label statistics."""
+
+    pack: Any
+    result: Any
+    statistics: dict = field(default_factory=dict)
+
+
+def list_packs(store=None) -> Listing:
+    """Every pack with its status (building each network), and the device in use."""
+    import torch
+
+    from ai.inference import choose_device, describe_device
+    from ai.packs.store import PackStore
+
+    store = store or PackStore()
+    device = choose_device("auto")
+    name = describe_device(device) if device.type != "cpu" else f"CPU ({torch.get_num_threads()} threads)"
+    return Listing(store.entries(check_network=True), name)
+
+
+def run_pack(volume, pack, progress=None, cancel=None) -> Outcome:
+    """Run ``pack`` on ``volume`` and measure each label."""
+    from ai.inference import run
+
+    result = run(volume, pack, progress=progress, cancel=cancel)
+    statistics = label_statistics(result.labels, volume.spacing) if result.labels is not None else {}
+    return Outcome(pack, result, statistics)
+
+
+def explain_result(volume, pack, result, method, target, cancel=None):
+    """The attention map of ``result`` for ``target``."""
+    from ai.explain import explain
+
+    return explain(volume, pack, result, method, target=target, cancel=cancel)
+
+
+# --------------------------------------------------------------------------- the panel
+class AIPanel(QWidget):
+    """The dock panel of the AI plugin.
+
+    Parameters
+    ----------
+    context
+        The viewer's plugin context (see :mod:`viewer.plugins`).
+    store
+        The pack store (tests pass one on temporary folders).
+    """
+
+    def __init__(self, context, store=None) -> None:
+        super().__init__()
+        self.context, self.store = context, store
+        self.volume = None
+        self.listing: Listing | None = None
+        self.outcome: Outcome | None = None
+        self.heatmap = None
+        self.label_overlay: LabelOverlay | None = None
+        self.heat_overlay: HeatmapOverlay | None = None
+        self.job = None
+        self.queue: list[tuple[str, Callable[[], Any]]] = []
+        self.last_error = ""
+        self._job_started = 0.0
+        self._listing_started = False
+        self._auto = dict(context.plugin_options()) if hasattr(context, "plugin_options") else {}
+        self._build()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.banner = QLabel(NOT_FOR_DIAGNOSIS.upper())
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setStyleSheet("background:#7a1010; color:white; font-weight:bold; padding:4px;")
+        self.banner.setVisible(False)
+        layout.addWidget(self.banner)
+
+        self.pack_list = QListWidget()
+        self.pack_list.setMaximumHeight(120)
+        self.pack_list.currentItemChanged.connect(lambda *_: self._on_pack_selected())
+        layout.addWidget(QLabel("Models for this series"))
+        layout.addWidget(self.pack_list)
+
+        self.card = QTextBrowser()
+        self.card.setMaximumHeight(170)
+        self.card.setOpenExternalLinks(False)
+        layout.addWidget(self.card)
+
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color:#ffb347;")
+        self.warning.setVisible(False)
+        layout.addWidget(self.warning)
+
+        controls = QHBoxLayout()
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Run the selected model on this series (Ctrl+Shift+R)")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the AI job (Ctrl+Shift+X)")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        controls.addWidget(self.run_button)
+        controls.addWidget(self.cancel_button)
+        layout.addLayout(controls)
+
+        self.device_label = QLabel("Device: looking…")
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.device_label)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Structure", "Volume (mL)", "Slices"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.cellClicked.connect(self._on_row_clicked)
+        self.table.setVisible(False)
+        layout.addWidget(self.table)
+
+        self.probabilities = QTableWidget(0, 2)
+        self.probabilities.setHorizontalHeaderLabels(["Class", "Probability"])
+        self.probabilities.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.probabilities.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.probabilities.setVisible(False)
+        layout.addWidget(self.probabilities)
+
+        explain = QGridLayout()
+        self.method = QComboBox()
+        for key, title in METHOD_NAMES.items():
+            self.method.addItem(title, key)
+        self.target = QComboBox()
+        self.explain_button = QPushButton("Explain")
+        self.explain_button.setToolTip("Compute the attention map of the result (Ctrl+Shift+E)")
+        self.explain_button.clicked.connect(self.explain)
+        explain.addWidget(QLabel("Attention"), 0, 0)
+        explain.addWidget(self.method, 0, 1)
+        explain.addWidget(QLabel("for"), 1, 0)
+        explain.addWidget(self.target, 1, 1)
+        explain.addWidget(self.explain_button, 2, 1)
+        layout.addLayout(explain)
+
+        self.save_button = QPushButton("Save result…")
+        self.save_button.setToolTip("Write result.json, labels, DICOM SEG and heatmap")
+        self.save_button.clicked.connect(lambda: self.save())
+        layout.addWidget(self.save_button)
+
+        self.provenance = QLabel()
+        self.provenance.setWordWrap(True)
+        self.provenance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.provenance.setStyleSheet("color:#9aa0a6; font-size:11px;")
+        layout.addWidget(self.provenance)
+        layout.addStretch(1)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ series
+    def series_changed(self, volume) -> None:
+        """Another series is on screen (still loading): forget the last result."""
+        self.cancel()
+        self.volume = None
+        self.outcome, self.heatmap = None, None
+        self.label_overlay = self.heat_overlay = None  # the viewer drops overlays with the series
+        self._show_outcome()
+        self._refresh_list()
+
+    def series_loaded(self, volume) -> None:
+        """The series has loaded: list (once) and filter the models, run what the command line asked."""
+        self.volume = volume
+        if self.listing is None:
+            self._list()
+        else:
+            self._refresh_list()
+            self._auto_run()
+
+    def _list(self) -> None:
+        if self._listing_started:
+            return
+        self._listing_started = True
+        self.status.setText("Reading model packs…")
+        self._start("list", list_packs, self.store, name="AI: reading model packs", on_result=self._on_listing)
+
+    def _on_listing(self, listing: Listing) -> None:
+        self.listing = listing
+        self.device_label.setText(f"Device: {listing.device}")
+        self.status.setText("")
+        self._refresh_list()
+        self._auto_run()
+
+    def _auto_run(self) -> None:
+        wanted = self._auto.pop("pack", None)
+        if not wanted or self.volume is None:
+            return
+        for row in range(self.pack_list.count()):
+            entry = self.pack_list.item(row).data(Qt.ItemDataRole.UserRole)
+            if wanted in (entry.name, str(entry.path)):
+                self.pack_list.setCurrentRow(row)
+                self.run()
+                return
+        self._fail(f"No model pack named {wanted!r}")
+
+    # ------------------------------------------------------------------ models
+    def _reason(self, entry) -> str:
+        if entry.status in ("unavailable", "refused"):
+            return f"{entry.status}: {entry.reason}"
+        if self.volume is not None and entry.pack is not None:
+            return unsuitable_reason(self.volume, entry.pack)
+        return ""
+
+    def _refresh_list(self) -> None:
+        selected = self.selected_entry()
+        self.pack_list.blockSignals(True)
+        self.pack_list.clear()
+        entries = self.listing.entries if self.listing else []
+        ranked = sorted(entries, key=lambda e: (bool(self._reason(e)), e.name))
+        for entry in ranked:
+            reason = self._reason(entry)
+            version = entry.pack.version if entry.pack is not None else ""
+            item = QListWidgetItem(f"{entry.name} {version}".strip() + (f"  ({entry.location})"))
+            item.setData(Qt.ItemDataRole.UserRole, entry)
+            if reason:
+                item.setForeground(QBrush(QColor("#777777")))
+                item.setToolTip(reason)
+            elif entry.status == "unverified":
+                item.setToolTip("no checksums: its files cannot be verified")
+            self.pack_list.addItem(item)
+        self.pack_list.blockSignals(False)
+        names = [self.pack_list.item(r).data(Qt.ItemDataRole.UserRole).name for r in range(self.pack_list.count())]
+        if selected is not None and selected.name in names:
+            self.pack_list.setCurrentRow(names.index(selected.name))
+        elif names and not self._reason(self.pack_list.item(0).data(Qt.ItemDataRole.UserRole)):
+            self.pack_list.setCurrentRow(0)
+        self._on_pack_selected()
+
+    def selected_entry(self):
+        """The :class:`~ai.packs.store.PackEntry` selected, or ``None``."""
+        item = self.pack_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _on_pack_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            self.card.setHtml("<i>No model selected</i>" if self.listing else "")
+            self.banner.setVisible(False)
+            self.warning.setVisible(False)
+            self._update_buttons()
+            return
+        metadata = entry.pack.metadata if entry.pack is not None else {}
+        rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
+                       for k, v in model_card(metadata))
+        note = f"<p style='color:#ffb347'>{html.escape(self._reason(entry))}</p>" if self._reason(entry) else ""
+        checksum = entry.pack.checksum[:16] if entry.pack is not None else ""
+        self.card.setHtml(f"<h3>{html.escape(entry.name)}</h3>{note}<table>{rows}</table>"
+                          f"<p>Checksum {checksum}… ({'verified' if entry.status == 'ok' else entry.status})</p>")
+        self.banner.setVisible(needs_diagnostic_banner(metadata))
+        warnings = (distribution_warnings(self.volume, entry.pack)
+                    if self.volume is not None and entry.pack is not None else [])
+        self.warning.setText("Out of distribution: " + "; ".join(warnings) if warnings else "")
+        self.warning.setVisible(bool(warnings))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        entry = self.selected_entry()
+        runnable = entry is not None and self.volume is not None and not self._reason(entry)
+        self.run_button.setEnabled(runnable)
+        busy = self.job is not None and not self.job.done
+        self.cancel_button.setEnabled(busy)
+        self.explain_button.setEnabled(self.outcome is not None and self.target.count() > 0)
+        self.save_button.setEnabled(self.outcome is not None)
+
+    # ------------------------------------------------------------------ jobs
+    def _start(self, kind: str, function, *args, name: str, on_result, **kwargs) -> None:
+        """Start a job now, or queue it behind the running one."""
+        def launch():
+            self.job = self.context.run_job(function, *args, name=name, on_result=on_result,
+                                            on_error=self._on_error, **kwargs)
+            self._job_started = time.monotonic()
+            self.job.signals.progress.connect(self._on_progress)
+            self.job.signals.cancelled.connect(lambda: self.status.setText("Cancelled; nothing was changed"))
+            self.job.signals.finished.connect(self._on_finished)
+            self.progress.setVisible(True)
+            self.progress.setRange(0, 0)  # busy until the first progress report
+            self.status.setText(f"{name}…")
+            self._update_buttons()
+
+        if self.job is not None and not self.job.done:
+            self.queue.append((name, launch))
+            self.status.setText(f"{len(self.queue)} waiting: " + ", ".join(n for n, _ in self.queue))
+        else:
+            launch()
+
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        elapsed = time.monotonic() - self._job_started
+        left = f", about {elapsed / done * (total - done):.0f} s left" if 0 < done < total else ""
+        self.progress.setFormat(f"{text} %v/%m{left}")
+
+    def _on_finished(self) -> None:
+        self.progress.setVisible(False)
+        self._update_buttons()
+        if self.queue:
+            _, launch = self.queue.pop(0)
+            launch()
+
+    def _on_error(self, error: BaseException) -> None:
+        from viewer.core.errors import OutpostError
+
+        message = str(error) or type(error).__name__
+        if not isinstance(error, OutpostError | MemoryError):  # AIError is an OutpostError
+            message = f"the model failed ({type(error).__name__}): {message}"
+        if isinstance(error, MemoryError) or "out of memory" in message.lower():
+            message = f"not enough memory for this model: {message}"
+        self._fail(message)
+
+    def _fail(self, message: str) -> None:
+        self.last_error = message
+        self.status.setText(f"<span style='color:#ff6b6b'>{html.escape(message)}</span>")
+        self.context.show_status(f"AI: {message}")
+
+    def cancel(self) -> None:
+        """Stop the running AI job and drop the queued ones."""
+        self.queue.clear()
+        if self.job is not None and not self.job.done:
+            self.job.cancel()
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> None:
+        """Run the selected pack on the series."""
+        entry = self.selected_entry()
+        if entry is None or self.volume is None:
+            return
+        reason = self._reason(entry)
+        if reason:
+            self._fail(reason)
+            return
+        self._start("run", run_pack, self.volume, entry.pack, name=f"AI: {entry.name}",
+                    on_result=self._on_outcome)
+
+    def _on_outcome(self, outcome: Outcome) -> None:
+        if self.volume is None or outcome.result.labels is not None and \
+                outcome.result.labels.shape != self.volume.shape_zyx:
+            return  # the series changed meanwhile
+        self.outcome, self.heatmap = outcome, None
+        self._drop_overlays()
+        result = outcome.result
+        if result.labels is not None:
+            self.label_overlay = LabelOverlay.from_names(
+                result.labels, {v: n for v, n in result.label_names.items() if v != 0},
+                outcome.pack.label_colors(), name=f"AI: {outcome.pack.name}")
+            self.context.add_overlay(self.label_overlay)
+        self._show_outcome()
+        self.context.show_status(f"AI: {outcome.pack.name} finished on {result.device} in "
+                                 f"{result.timings.get('total', 0):.1f} s")
+        method = self._auto.pop("explain", None)
+        if method:
+            self.method.setCurrentIndex(max(0, self.method.findData(method)))
+            self.explain()
+
+    def _drop_overlays(self) -> None:
+        for overlay in (self.label_overlay, self.heat_overlay):
+            if overlay is not None:
+                self.context.remove_overlay(overlay)
+        self.label_overlay = self.heat_overlay = None
+
+    def _show_outcome(self) -> None:
+        outcome = self.outcome
+        result = outcome.result if outcome else None
+        self.table.setRowCount(0)
+        self.probabilities.setRowCount(0)
+        self.target.clear()
+        segmentation = result is not None and result.labels is not None
+        self.table.setVisible(segmentation)
+        self.probabilities.setVisible(result is not None and bool(result.probabilities))
+        if segmentation:
+            colors = outcome.pack.label_colors()
+            for value, stats in sorted(outcome.statistics.items()):
+                name = result.label_names.get(value, f"label {value}")
+                row = self.table.rowCount()
+                self.table.insertRow(row)
+                swatch = QTableWidgetItem(name)
+                color = colors.get(value) or (self.label_overlay.info[value].color
+                                              if self.label_overlay and value in self.label_overlay.info else None)
+                if color is not None:
+                    swatch.setBackground(QColor(*color, 90))
+                swatch.setData(Qt.ItemDataRole.UserRole, value)
+                self.table.setItem(row, 0, swatch)
+                self.table.setItem(row, 1, QTableWidgetItem(f"{stats.volume_ml:.1f}"))
+                self.table.setItem(row, 2, QTableWidgetItem(f"{stats.first_slice + 1}-{stats.last_slice + 1}"))
+                self.target.addItem(name, name)
+        if result is not None and result.probabilities:
+            threshold = outcome.pack.outpost.get("threshold")
+            for name, probability in result.probabilities.items():
+                row = self.probabilities.rowCount()
+                self.probabilities.insertRow(row)
+                mark = "  ≥ threshold" if threshold is not None and probability >= float(threshold) else ""
+                self.probabilities.setItem(row, 0, QTableWidgetItem(name))
+                self.probabilities.setItem(row, 1, QTableWidgetItem(f"{probability:.3f}{mark}"))
+                self.target.addItem(name, name)
+            if threshold is not None:
+                self.probabilities.setHorizontalHeaderLabels(["Class", f"Probability (threshold {threshold})"])
+        self.provenance.setText(self._provenance_text())
+        self._update_buttons()
+
+    def _provenance_text(self) -> str:
+        if self.outcome is None:
+            return ""
+        p = self.outcome.result.provenance
+        text = (f"{p.get('pack')} {p.get('version')} · checksum {str(p.get('checksum', ''))[:12]}… · "
+                f"{self.outcome.result.device} · {p.get('date')} · series {p.get('series_uid') or 'without UID'}")
+        if self.heatmap is not None:
+            text += f" · attention: {METHOD_NAMES.get(self.heatmap.method)} for {self.heatmap.target}"
+        return text
+
+    def _on_row_clicked(self, row: int, _column: int) -> None:
+        item = self.table.item(row, 0)
+        if item is None or self.outcome is None:
+            return
+        stats = self.outcome.statistics.get(item.data(Qt.ItemDataRole.UserRole))
+        if stats is not None:
+            self.context.go_to_voxel(stats.centre_xyz)
+
+    # ------------------------------------------------------------------ explain
+    def explain(self) -> None:
+        """Compute the chosen attention map for the chosen label or class."""
+        if self.outcome is None or self.volume is None:
+            return
+        method = self.method.currentData()
+        target = self.target.currentData()
+        self._start("explain", explain_result, self.volume, self.outcome.pack, self.outcome.result, method,
+                    target, name=f"AI: {METHOD_NAMES[method]}", on_result=self._on_heatmap)
+
+    def _on_heatmap(self, heatmap) -> None:
+        if self.volume is None or heatmap.values.shape != self.volume.shape_zyx:
+            return
+        if self.heat_overlay is not None:
+            self.context.remove_overlay(self.heat_overlay)
+        self.heatmap = heatmap
+        self.heat_overlay = HeatmapOverlay(values=heatmap.values, method=METHOD_NAMES.get(heatmap.method, ""),
+                                           target=heatmap.target, name=f"AI: {heatmap.method}")
+        self.context.add_overlay(self.heat_overlay)
+        self.provenance.setText(self._provenance_text())
+
+    # ------------------------------------------------------------------ save
+    def default_folder(self) -> Path | None:
+        """Where results go: beside the study's files, in ``outpost-results/<series>``."""
+        series = self.context.current_series()
+        if series is None or self.outcome is None:
+            return None
+        source = Path(str(series.first.source))
+        base = source.parent if source.is_file() else source
+        return base / "outpost-results" / f"{series.key}-{self.outcome.pack.name}"
+
+    def save(self, folder: Path | None = None) -> Path | None:
+        """Save the result (and heatmap) with the engine's writers; returns the folder."""
+        if self.outcome is None or self.volume is None:
+            return None
+        from ai.results import save_result
+        from viewer.core.errors import OutpostError
+
+        folder = Path(folder) if folder else self.default_folder()
+        if folder is None:
+            self._fail("this result has no study folder to be saved beside")
+            return None
+        try:
+            summary = save_result(folder, self.volume, self.context.current_series(), self.outcome.pack,
+                                  self.outcome.result, self.heatmap)
+        except (OSError, OutpostError) as e:
+            self._fail(f"could not save the result: {e}")
+            return None
+        note = f" (no SEG: {summary['files']['seg_error']})" if "seg_error" in summary["files"] else ""
+        self.context.show_status(f"AI result saved in {folder}{note}")
+        return folder
+
+
+__all__ = ["AIPanel", "Listing", "Outcome", "explain_result", "list_packs", "run_pack"]

@@ -1,0 +1,80 @@
+"""Saving a result: result.json, the label map, a DICOM SEG and the heatmap, each written atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ai.inference import Result
+from viewer.core.errors import ExportError
+from viewer.core.files import atomic_path
+from viewer.core.volume import Volume
+
+
+def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Result, heatmap: Any = None) -> dict:
+    """Write a result into ``out`` and return the summary written as result.json.
+
+    Parameters
+    ----------
+    out
+        The folder (created if missing).
+    volume, series
+        The input; ``series`` is the scanned :class:`~viewer.core.dicom.Series`, or
+        ``None`` for a picture (then no SEG can reference it).
+    pack, result
+        The pack and what it produced.
+    heatmap
+        An :class:`~ai.explain.Heatmap`, written as heatmap.nii.gz.
+
+    Returns
+    -------
+    dict
+        The result.json content; ``files.seg_error`` says why a SEG was not written.
+    """
+    from viewer.core.dicom.layout import plan_layout
+    from viewer.export.nifti import write_nifti
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = result.summary()
+    summary["input"] = {"series_key": series.key if series is not None else None, "modality": volume.modality,
+                        "shape_zyx": list(volume.shape_zyx), "spacing_xyz": [float(v) for v in volume.spacing]}
+    summary["files"] = {}
+
+    def on_grid(array) -> Volume:
+        return Volume(array=array, origin=volume.origin, spacing=volume.spacing, direction=volume.direction)
+
+    if result.labels is not None:
+        write_nifti(on_grid(result.labels), out / "labels.nii.gz")
+        summary["files"]["labels"] = "labels.nii.gz"
+        try:
+            from viewer.export.seg import write_seg
+
+            if series is None:
+                raise ExportError("a picture is not a DICOM series, so a SEG cannot reference it")
+            files = [str(ref.instance.source) for ref in plan_layout(series).grid[0]]
+            write_seg(result.labels, files, result.label_names, out / "seg.dcm",
+                      algorithm_name=pack.name, algorithm_version=pack.version)
+            summary["files"]["seg"] = "seg.dcm"
+        except ExportError as e:
+            summary["files"]["seg_error"] = str(e)
+    if heatmap is not None:
+        write_nifti(on_grid(heatmap.values), out / "heatmap.nii.gz")
+        summary["files"]["heatmap"] = "heatmap.nii.gz"
+        summary["explanation"] = {"method": heatmap.method, "target": heatmap.target,
+                                  "timings": heatmap.timings}
+    with atomic_path(out / "result.json") as temporary:
+        temporary.write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def load_summary(folder: Path) -> dict | None:
+    """A saved result.json, or ``None`` when there is none or it cannot be read."""
+    try:
+        return json.loads((Path(folder) / "result.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+__all__ = ["load_summary", "save_result"]

@@ -1,0 +1,170 @@
+"""The AI panel driven end to end on real images and real weights, through the viewer's plugin API."""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from ai.packs.store import PackStore
+from ai.qt.plugin import AIPlugin
+from tests.ai.pack_factory import hybridgnet_pack, make_pack, spleen_pack, squeezenet_cxr_pack
+from tests.qt.conftest import open_study
+from viewer.core.overlays import HeatmapOverlay, LabelOverlay
+from viewer.plugins import PluginLoad
+
+CXR_DICOM = "cxr_chest_xray/torchxrayvision_tests/1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"
+LOADED = 60000
+
+
+def _store(tmp_path: Path, shared_data: Path, *makers) -> PackStore:
+    user = tmp_path / "packs-user"
+    for maker in makers:
+        maker(shared_data, user / maker.__name__)
+    return PackStore(user_dir=user, bundled_dir=tmp_path / "packs-bundled")
+
+
+def _open_with_panel(qtbot, make_window, path, store):
+    plugin = AIPlugin(store=store)
+    window = open_study(qtbot, make_window, path, [PluginLoad("ai", plugin)])
+    panel = plugin.panel
+    qtbot.waitUntil(lambda: panel.listing is not None, timeout=LOADED)
+    return window, panel
+
+
+def _select(panel, name: str) -> None:
+    for row in range(panel.pack_list.count()):
+        if panel.pack_list.item(row).data(Qt.ItemDataRole.UserRole).name == name:
+            panel.pack_list.setCurrentRow(row)
+            return
+    raise AssertionError(f"{name} is not listed")
+
+
+def _overlays(window, kind):
+    return [o for o in window.state.overlays if isinstance(o, kind)]
+
+
+@pytest.mark.shared_data
+def test_classification_run_probabilities_gradcam_and_provenance(qtbot, make_window, shared_data, tmp_path):
+    store = _store(tmp_path, shared_data, squeezenet_cxr_pack, hybridgnet_pack)
+    window, panel = _open_with_panel(qtbot, make_window, shared_data / CXR_DICOM, store)
+    assert panel.device_label.text().startswith("Device: CPU")
+    _select(panel, "cxr-pneumonia-squeezenet")
+    card = panel.card.toPlainText()
+    assert "Shain Sahagun" in card and "research only" in card
+    assert panel.banner.isVisibleTo(panel)  # "research only" is not for diagnosis
+    assert panel.run_button.isEnabled()
+
+    panel.run()
+    qtbot.waitUntil(lambda: panel.outcome is not None, timeout=LOADED)
+    shown = [panel.probabilities.item(r, 0).text() for r in range(panel.probabilities.rowCount())]
+    values = [float(panel.probabilities.item(r, 1).text().split()[0]) for r in range(len(shown))]
+    assert sorted(shown) == ["Bacterial Pneumonia", "Normal", "Viral Pneumonia"]
+    assert values == sorted(values, reverse=True) and abs(sum(values) - 1) < 1e-3
+    assert panel.outcome.result.probabilities[shown[0]] == pytest.approx(values[0], abs=1e-3)
+
+    panel.method.setCurrentIndex(panel.method.findData("gradcam"))
+    panel.explain()
+    qtbot.waitUntil(lambda: panel.heat_overlay is not None, timeout=LOADED)
+    heat = _overlays(window, HeatmapOverlay)
+    assert len(heat) == 1 and heat[0].values.shape == window.state.volume.shape_zyx
+    assert heat[0].values.max() == pytest.approx(1.0) and heat[0].target == shown[0]
+    provenance = panel.provenance.text()
+    assert "cxr-pneumonia-squeezenet 0.1" in provenance and panel.outcome.pack.checksum[:12] in provenance
+    assert "Grad-CAM" in provenance and "1.2.276.0.7230010" in provenance
+
+
+@pytest.mark.shared_data
+def test_segmentation_overlay_legend_volumes_and_jump(qtbot, make_window, shared_data, tmp_path):
+    store = _store(tmp_path, shared_data, squeezenet_cxr_pack, hybridgnet_pack)
+    window, panel = _open_with_panel(qtbot, make_window, shared_data / CXR_DICOM, store)
+    _select(panel, "cxr-anatomy-unet")
+    panel.run()
+    qtbot.waitUntil(lambda: panel.outcome is not None, timeout=LOADED)
+    labels = _overlays(window, LabelOverlay)
+    assert len(labels) == 1 and labels[0].labels.shape == window.state.volume.shape_zyx
+    names = {info.name for info in labels[0].info.values()}
+    assert {"lungs", "heart"} <= names
+    rows = {panel.table.item(r, 0).text(): float(panel.table.item(r, 1).text())
+            for r in range(panel.table.rowCount())}
+    spacing = window.state.volume.spacing
+    lungs = int(np.count_nonzero(labels[0].labels == 1))
+    assert rows["lungs"] == pytest.approx(lungs * float(np.prod(spacing)) / 1000, rel=1e-3, abs=0.1)
+    # A click on a row moves the views into that structure.
+    row = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())].index("heart")
+    panel.table.cellClicked.emit(row, 0)
+    x, y, z = (int(v) for v in window.state.cursor)
+    assert labels[0].labels[z, y, x] == 2
+    # Saving writes the engine's files beside the study.
+    saved = panel.save(tmp_path / "saved")
+    assert (saved / "result.json").is_file() and (saved / "labels.nii.gz").is_file()
+
+
+@pytest.mark.shared_data
+def test_a_cxr_pack_offered_a_ct_is_refused_with_the_reason(qtbot, make_window, shared_data, tmp_path,
+                                                            phantom_study):
+    store = _store(tmp_path, shared_data, squeezenet_cxr_pack)
+    folder, _ = phantom_study
+    window, panel = _open_with_panel(qtbot, make_window, folder, store)
+    _select(panel, "cxr-pneumonia-squeezenet")
+    assert not panel.run_button.isEnabled()
+    item = panel.pack_list.currentItem()
+    assert "made for CR, DX, OT" in item.toolTip() and "CT" in item.toolTip()
+    assert panel.warning.isVisibleTo(panel) and "unsuitable" in panel.warning.text()
+    panel.run()  # the menu shortcut still reaches run(): it must refuse, not crash
+    assert "made for" in panel.last_error and panel.outcome is None
+
+
+@pytest.mark.shared_data
+def test_cancel_stops_within_a_second_and_leaves_the_viewer_as_it_was(qtbot, make_window, shared_data, tmp_path):
+    store = _store(tmp_path, shared_data, spleen_pack)
+    window, panel = _open_with_panel(qtbot, make_window, shared_data / "ct_abdomen_series_totalsegmentator", store)
+    before = list(window.state.overlays)
+    _select(panel, "Spleen CT segmentation")
+    panel.run()
+    qtbot.waitUntil(lambda: panel.progress.maximum() > 1, timeout=LOADED)  # windows are being counted
+    start = time.monotonic()
+    panel.cancel()
+    qtbot.waitUntil(lambda: panel.job.done, timeout=5000)
+    assert time.monotonic() - start < 1.0
+    assert "Cancelled" in panel.status.text()
+    assert window.state.overlays == before and panel.outcome is None
+
+
+@pytest.mark.shared_data
+def test_a_failing_model_reaches_the_user_as_a_message(qtbot, make_window, shared_data, tmp_path):
+    def broken_pack(shared, root):  # SqueezeNet weights behind a segmentation task: its output is no image
+        import json
+
+        squeezenet_cxr_pack(shared, root)
+        metadata = json.loads((root / "configs" / "metadata.json").read_text())
+        metadata.update(name="broken-segmenter", task="segmentation")
+        metadata["outpost"]["task"] = "segmentation"
+        make_pack(root, metadata, json.loads((root / "configs" / "inference.json").read_text()))
+
+    store = _store(tmp_path, shared_data, broken_pack)
+    window, panel = _open_with_panel(qtbot, make_window, shared_data / CXR_DICOM, store)
+    _select(panel, "broken-segmenter")
+    panel.run()
+    qtbot.waitUntil(lambda: panel.job.done and bool(panel.last_error), timeout=LOADED)
+    assert panel.outcome is None and not _overlays(window, LabelOverlay)
+    assert "declared a segmentation" in panel.last_error and "Traceback" not in panel.status.text()
+    assert window.isVisible() and window.state.volume is not None  # the viewer stays usable
+
+
+def test_jobs_queue_one_at_a_time(qtbot, make_window, tmp_path, phantom_study):
+    folder, _ = phantom_study
+    store = PackStore(user_dir=tmp_path / "none", bundled_dir=tmp_path / "none2")
+    window, panel = _open_with_panel(qtbot, make_window, folder, store)
+    order = []
+
+    def slow(tag, cancel=None):
+        time.sleep(0.3)
+        return tag
+
+    panel._start("a", slow, "first", name="first", on_result=order.append)
+    panel._start("b", slow, "second", name="second", on_result=order.append)
+    assert "1 waiting: second" in panel.status.text()
+    qtbot.waitUntil(lambda: order == ["first", "second"], timeout=5000)
+
