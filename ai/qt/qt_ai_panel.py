@@ -405,7 +405,7 @@ class AIPanel(QWidget):
         if result.labels is not None:
             self.label_overlay = LabelOverlay.from_names(
                 result.labels, {v: n for v, n in result.label_names.items() if v != 0},
-                outcome.pack.label_colors(), name=f"AI: {outcome.pack.name}")
+                outcome.pack.label_colors(), present=list(outcome.statistics), name=f"AI: {outcome.pack.name}")
             self.context.add_overlay(self.label_overlay)
         self._show_outcome()
         self.context.show_status(f"AI: {outcome.pack.name} finished on {result.device} in "

@@ -237,7 +237,23 @@ class QtViewport(QWidget):
         self._paint_measurements(painter)
         self._paint_corners(painter, plane)
         self._paint_colour_bars(painter)
+        self._paint_legends(painter)
         painter.end()
+
+    def _paint_legends(self, painter: QPainter, most: int = 12) -> None:
+        """A swatch and name for each shown label, at the left edge below the corner text."""
+        entries = [(info.name, info.color) for overlay in self.state.overlays if isinstance(overlay, LabelOverlay)
+                   for _, info in sorted(overlay.info.items()) if info.visible]
+        if not entries:
+            return
+        painter.setFont(QFont(self.font().family(), 9))
+        top = max(90, (self.height() - 16 * min(len(entries), most + 1)) // 2)
+        for number, (name, color) in enumerate(entries[:most]):
+            y = top + 16 * number
+            painter.fillRect(8, y - 9, 11, 11, QColor(*color))
+            self._shadow_text(painter, QPointF(24, y), name)
+        if len(entries) > most:
+            self._shadow_text(painter, QPointF(24, top + 16 * most), f"+{len(entries) - most} more")
 
     def _paint_colour_bars(self, painter: QPainter) -> None:
         heatmaps = [o for o in self.state.overlays if isinstance(o, HeatmapOverlay)]
