@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,62 @@ def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Resul
     return summary
 
 
+def _safe(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", text).strip("._") or "series"
+
+
+def result_folders(series: Any, pack_name: str) -> list[Path]:
+    """Where a result of ``pack_name`` on ``series`` is saved, in order of preference.
+
+    Beside the study's files (``outpost-results/<series>-<pack>``), else (a CD, a
+    read-only share) in the user's data folder under the study UID.
+    """
+    from ai.packs.store import user_data_dir
+
+    name = _safe(f"{series.key}-{pack_name}")
+    beside = Path(series.first.source.path).parent / "outpost-results" / name
+    study = _safe(str(series.first.study_uid or "unknown-study"))
+    return [beside, user_data_dir() / "results" / study / name]
+
+
+def previous_results(series: Any) -> list[tuple[Path, dict]]:
+    """Saved results for ``series`` (either place of :func:`result_folders`), newest first."""
+    found = []
+    for base in {folder.parent for folder in result_folders(series, "x")}:
+        prefix = _safe(f"{series.key}-")
+        for folder in sorted(base.glob(f"{prefix}*")) if base.is_dir() else []:
+            summary = load_summary(folder)
+            if summary is not None:
+                found.append((folder, summary))
+    return sorted(found, key=lambda item: str(item[1].get("provenance", {}).get("date", "")), reverse=True)
+
+
+def load_previous(folder: Path, volume: Volume) -> tuple[Any, Any, dict]:
+    """The label map and heatmap saved in ``folder`` as arrays on ``volume``'s grid, and the summary.
+
+    Raises
+    ------
+    viewer.core.errors.LoadError
+        A file cannot be read, or is not on the volume's grid.
+    """
+    from viewer.core.errors import LoadError
+    from viewer.core.nifti import load_nifti
+
+    folder = Path(folder)
+    summary = load_summary(folder) or {}
+    arrays = []
+    for name in ("labels", "heatmap"):
+        file = summary.get("files", {}).get(name)
+        if not file:
+            arrays.append(None)
+            continue
+        saved = load_nifti(folder / file)
+        if not saved.same_grid(volume, tolerance_mm=1e-2) or saved.shape_zyx != volume.shape_zyx:
+            raise LoadError(f"{folder / file} is not on this series' grid")
+        arrays.append(saved.array)
+    return arrays[0], arrays[1], summary
+
+
 def load_summary(folder: Path) -> dict | None:
     """A saved result.json, or ``None`` when there is none or it cannot be read."""
     try:
@@ -77,4 +134,4 @@ def load_summary(folder: Path) -> dict | None:
         return None
 
 
-__all__ = ["load_summary", "save_result"]
+__all__ = ["load_previous", "load_summary", "previous_results", "result_folders", "save_result"]

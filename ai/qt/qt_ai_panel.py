@@ -85,6 +85,15 @@ def run_pack(volume, pack, progress=None, cancel=None) -> Outcome:
     return Outcome(pack, result, statistics)
 
 
+def load_previous_result(folder, volume, cancel=None) -> tuple:
+    """A saved result's arrays on ``volume``'s grid, its summary and its label statistics."""
+    from ai.results import load_previous
+
+    labels, heat, summary = load_previous(folder, volume)
+    statistics = label_statistics(labels, volume.spacing) if labels is not None else {}
+    return labels, heat, summary, statistics
+
+
 def explain_result(volume, pack, result, method, target, cancel=None):
     """The attention map of ``result`` for ``target``."""
     from ai.explain import explain
@@ -199,6 +208,19 @@ class AIPanel(QWidget):
         explain.addWidget(self.explain_button, 2, 1)
         layout.addLayout(explain)
 
+        previous = QHBoxLayout()
+        self.previous_box = QComboBox()
+        self.previous_button = QPushButton("Show")
+        self.previous_button.setToolTip("Show a result saved earlier for this series")
+        self.previous_button.clicked.connect(self.show_previous)
+        previous.addWidget(QLabel("Earlier"))
+        previous.addWidget(self.previous_box, 1)
+        previous.addWidget(self.previous_button)
+        self.previous_row = QWidget()
+        self.previous_row.setLayout(previous)
+        self.previous_row.setVisible(False)
+        layout.addWidget(self.previous_row)
+
         self.save_button = QPushButton("Save result…")
         self.save_button.setToolTip("Write result.json, labels, DICOM SEG and heatmap")
         self.save_button.clicked.connect(lambda: self.save())
@@ -225,6 +247,7 @@ class AIPanel(QWidget):
     def series_loaded(self, volume) -> None:
         """The series has loaded: list (once) and filter the models, run what the command line asked."""
         self.volume = volume
+        self._offer_previous()
         if self.listing is None:
             self._list()
         else:
@@ -256,6 +279,47 @@ class AIPanel(QWidget):
                 self.run()
                 return
         self._fail(f"No model pack named {wanted!r}")
+
+    def _offer_previous(self) -> None:
+        from ai.results import previous_results
+
+        series = self.context.current_series()
+        self.previous_box.clear()
+        for folder, summary in previous_results(series) if series is not None else []:
+            p = summary.get("provenance", {})
+            self.previous_box.addItem(f"{p.get('pack', '?')} {p.get('version', '')} · {p.get('date', '')}", folder)
+        self.previous_row.setVisible(self.previous_box.count() > 0)
+
+    def show_previous(self) -> None:
+        """Show the saved result chosen in the "Earlier" list."""
+        folder = self.previous_box.currentData()
+        if folder is None or self.volume is None:
+            return
+        self._start("previous", load_previous_result, folder, self.volume, name="AI: reading a saved result",
+                    on_result=self._on_previous)
+
+    def _on_previous(self, loaded: tuple) -> None:
+        from ai.inference import Result
+
+        labels, heat, summary, statistics = loaded
+        if self.volume is None or (labels is not None and labels.shape != self.volume.shape_zyx):
+            return
+        names = {int(k): v for k, v in (summary.get("label_names") or {}).items()}
+        result = Result(task=summary.get("task", "segmentation"), labels=labels,
+                        probabilities=summary.get("probabilities"), label_names=names,
+                        volumes_ml=summary.get("volumes_ml", {}), timings=summary.get("timings", {}),
+                        device=summary.get("device", ""), notes=summary.get("notes", []),
+                        provenance=summary.get("provenance", {}))
+        wanted = result.provenance.get("pack")
+        entries = self.listing.entries if self.listing else []
+        pack = next((e.pack for e in entries if e.pack is not None and e.name == wanted), None)
+        self._on_outcome(Outcome(pack, result, statistics), saved=True)
+        if heat is not None:
+            from ai.explain import Heatmap
+
+            explanation = summary.get("explanation", {})
+            self._on_heatmap(Heatmap(values=heat, method=explanation.get("method", ""),
+                                     target=explanation.get("target", "")))
 
     # ------------------------------------------------------------------ models
     def _reason(self, entry) -> str:
@@ -323,7 +387,8 @@ class AIPanel(QWidget):
         self.run_button.setEnabled(runnable)
         busy = self.job is not None and not self.job.done
         self.cancel_button.setEnabled(busy)
-        self.explain_button.setEnabled(self.outcome is not None and self.target.count() > 0)
+        self.explain_button.setEnabled(self.outcome is not None and self.outcome.pack is not None
+                                       and self.target.count() > 0)
         self.save_button.setEnabled(self.outcome is not None)
 
     # ------------------------------------------------------------------ jobs
@@ -395,7 +460,7 @@ class AIPanel(QWidget):
         self._start("run", run_pack, self.volume, entry.pack, name=f"AI: {entry.name}",
                     on_result=self._on_outcome)
 
-    def _on_outcome(self, outcome: Outcome) -> None:
+    def _on_outcome(self, outcome: Outcome, saved: bool = False) -> None:
         if self.volume is None or outcome.result.labels is not None and \
                 outcome.result.labels.shape != self.volume.shape_zyx:
             return  # the series changed meanwhile
@@ -405,15 +470,25 @@ class AIPanel(QWidget):
         if result.labels is not None:
             self.label_overlay = LabelOverlay.from_names(
                 result.labels, {v: n for v, n in result.label_names.items() if v != 0},
-                outcome.pack.label_colors(), present=list(outcome.statistics), name=f"AI: {outcome.pack.name}")
+                self._colors(), present=list(outcome.statistics), name=f"AI: {self._pack_name()}")
             self.context.add_overlay(self.label_overlay)
         self._show_outcome()
-        self.context.show_status(f"AI: {outcome.pack.name} finished on {result.device} in "
+        if saved:
+            self.context.show_status(f"AI: showing the saved result of {self._pack_name()}")
+            return
+        self.context.show_status(f"AI: {self._pack_name()} finished on {result.device} in "
                                  f"{result.timings.get('total', 0):.1f} s")
         method = self._auto.pop("explain", None)
         if method:
             self.method.setCurrentIndex(max(0, self.method.findData(method)))
             self.explain()
+
+    def _colors(self) -> dict:
+        pack = self.outcome.pack if self.outcome else None
+        return pack.label_colors() if pack is not None else {}
+
+    def _pack_name(self) -> str:
+        return str(self.outcome.result.provenance.get("pack", "")) if self.outcome else ""
 
     def _drop_overlays(self) -> None:
         for overlay in (self.label_overlay, self.heat_overlay):
@@ -431,7 +506,7 @@ class AIPanel(QWidget):
         self.table.setVisible(segmentation)
         self.probabilities.setVisible(result is not None and bool(result.probabilities))
         if segmentation:
-            colors = outcome.pack.label_colors()
+            colors = self._colors()
             for value, stats in sorted(outcome.statistics.items()):
                 name = result.label_names.get(value, f"label {value}")
                 row = self.table.rowCount()
@@ -447,7 +522,7 @@ class AIPanel(QWidget):
                 self.table.setItem(row, 2, QTableWidgetItem(f"{stats.first_slice + 1}-{stats.last_slice + 1}"))
                 self.target.addItem(name, name)
         if result is not None and result.probabilities:
-            threshold = outcome.pack.outpost.get("threshold")
+            threshold = outcome.pack.outpost.get("threshold") if outcome.pack is not None else None
             for name, probability in result.probabilities.items():
                 row = self.probabilities.rowCount()
                 self.probabilities.insertRow(row)
@@ -481,7 +556,7 @@ class AIPanel(QWidget):
     # ------------------------------------------------------------------ explain
     def explain(self) -> None:
         """Compute the chosen attention map for the chosen label or class."""
-        if self.outcome is None or self.volume is None:
+        if self.outcome is None or self.outcome.pack is None or self.volume is None:
             return
         method = self.method.currentData()
         target = self.target.currentData()
@@ -500,35 +575,39 @@ class AIPanel(QWidget):
         self.provenance.setText(self._provenance_text())
 
     # ------------------------------------------------------------------ save
-    def default_folder(self) -> Path | None:
-        """Where results go: beside the study's files, in ``outpost-results/<series>``."""
-        series = self.context.current_series()
-        if series is None or self.outcome is None:
-            return None
-        source = Path(str(series.first.source))
-        base = source.parent if source.is_file() else source
-        return base / "outpost-results" / f"{series.key}-{self.outcome.pack.name}"
-
     def save(self, folder: Path | None = None) -> Path | None:
-        """Save the result (and heatmap) with the engine's writers; returns the folder."""
-        if self.outcome is None or self.volume is None:
+        """Save the result (and heatmap) with the engine's writers; returns the folder.
+
+        By default beside the study's files, or in the user's data folder when
+        the study's folder cannot be written (a CD, a read-only share).
+        """
+        if self.outcome is None or self.volume is None or self.outcome.pack is None:
             return None
-        from ai.results import save_result
+        from ai.results import result_folders, save_result
         from viewer.core.errors import OutpostError
 
-        folder = Path(folder) if folder else self.default_folder()
-        if folder is None:
-            self._fail("this result has no study folder to be saved beside")
+        series = self.context.current_series()
+        if folder is not None:
+            choices = [Path(folder)]
+        elif series is not None:
+            choices = result_folders(series, self.outcome.pack.name)
+        else:
+            self._fail("a picture that is not a DICOM series has no study folder to save beside")
             return None
-        try:
-            summary = save_result(folder, self.volume, self.context.current_series(), self.outcome.pack,
-                                  self.outcome.result, self.heatmap)
-        except (OSError, OutpostError) as e:
-            self._fail(f"could not save the result: {e}")
-            return None
-        note = f" (no SEG: {summary['files']['seg_error']})" if "seg_error" in summary["files"] else ""
-        self.context.show_status(f"AI result saved in {folder}{note}")
-        return folder
+        failure = ""
+        for choice in choices:
+            try:
+                summary = save_result(choice, self.volume, series, self.outcome.pack, self.outcome.result,
+                                      self.heatmap)
+            except (OSError, OutpostError) as e:
+                failure = str(e)
+                continue
+            note = f" (no SEG: {summary['files']['seg_error']})" if "seg_error" in summary["files"] else ""
+            self.context.show_status(f"AI result saved in {choice}{note}")
+            self._offer_previous()
+            return choice
+        self._fail(f"could not save the result: {failure}")
+        return None
 
 
-__all__ = ["AIPanel", "Listing", "Outcome", "explain_result", "list_packs", "run_pack"]
+__all__ = ["AIPanel", "Listing", "Outcome", "explain_result", "list_packs", "load_previous_result", "run_pack"]

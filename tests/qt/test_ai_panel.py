@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from ai.packs.store import PackStore
 from ai.qt.plugin import AIPlugin
 from tests.ai.pack_factory import hybridgnet_pack, make_pack, spleen_pack, squeezenet_cxr_pack
-from tests.qt.conftest import open_study
+from tests.qt.conftest import open_study, wait_loaded
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay
 from viewer.plugins import PluginLoad
 
@@ -77,8 +77,13 @@ def test_classification_run_probabilities_gradcam_and_provenance(qtbot, make_win
 
 @pytest.mark.shared_data
 def test_segmentation_overlay_legend_volumes_and_jump(qtbot, make_window, shared_data, tmp_path):
+    import shutil
+
     store = _store(tmp_path, shared_data, squeezenet_cxr_pack, hybridgnet_pack)
-    window, panel = _open_with_panel(qtbot, make_window, shared_data / CXR_DICOM, store)
+    study = tmp_path / "study" / "cxr.dcm"  # a copy: results are saved beside the study
+    study.parent.mkdir()
+    shutil.copy(shared_data / CXR_DICOM, study)
+    window, panel = _open_with_panel(qtbot, make_window, study, store)
     _select(panel, "cxr-anatomy-unet")
     panel.run()
     qtbot.waitUntil(lambda: panel.outcome is not None, timeout=LOADED)
@@ -96,9 +101,20 @@ def test_segmentation_overlay_legend_volumes_and_jump(qtbot, make_window, shared
     panel.table.cellClicked.emit(row, 0)
     x, y, z = (int(v) for v in window.state.cursor)
     assert labels[0].labels[z, y, x] == 2
-    # Saving writes the engine's files beside the study.
-    saved = panel.save(tmp_path / "saved")
+    # Saving writes the engine's files beside the study; reopening the study offers them again.
+    saved = panel.save()
+    assert saved.parent == study.parent / "outpost-results"
     assert (saved / "result.json").is_file() and (saved / "labels.nii.gz").is_file()
+    shown = labels[0].labels.copy()
+    window.open_paths([str(study)])
+    wait_loaded(qtbot, window)
+    assert panel.outcome is None and not _overlays(window, LabelOverlay)
+    assert panel.previous_row.isVisibleTo(panel) and "cxr-anatomy-unet 0.1" in panel.previous_box.itemText(0)
+    panel.show_previous()
+    qtbot.waitUntil(lambda: panel.outcome is not None, timeout=LOADED)
+    again = _overlays(window, LabelOverlay)
+    assert len(again) == 1 and np.array_equal(again[0].labels, shown)
+    assert panel.table.rowCount() == len(rows) and "cxr-anatomy-unet" in panel.provenance.text()
 
 
 @pytest.mark.shared_data
