@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,6 +21,10 @@ from viewer.core.errors import Cancelled
 from viewer.core.overlays import resample_to_grid
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import LPS_TO_RAS, Volume, reversed_axes
+
+# MONAI says these on every run of a correct pack; a reader cannot act on them.
+warnings.filterwarnings("ignore", message="Setting affine, but the applied meta contains an affine")
+warnings.filterwarnings("ignore", message=".*Orientationd.__init__:labels: Current default value")
 
 
 @dataclass

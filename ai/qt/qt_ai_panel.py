@@ -272,6 +272,11 @@ class AIPanel(QWidget):
         wanted = self._auto.pop("pack", None)
         if not wanted or self.volume is None:
             return
+        if not any(wanted in (e.name, str(e.path)) for e in self.listing.entries) and Path(wanted).is_dir():
+            from ai.packs.store import examine
+
+            self.listing.entries.append(examine(Path(wanted), "command line", check_network=False))
+            self._refresh_list()
         for row in range(self.pack_list.count()):
             entry = self.pack_list.item(row).data(Qt.ItemDataRole.UserRole)
             if wanted in (entry.name, str(entry.path)):

@@ -54,3 +54,34 @@ def test_real_window_shows_the_ct_correctly_windowed(x_display, shared_data, tmp
     # In the lung window soft tissue turns light and lungs/air separate: the picture changes.
     lung_centre = lung[lung.shape[0] // 4: 3 * lung.shape[0] // 4, lung.shape[1] // 4: 3 * lung.shape[1] // 4]
     assert np.median(lung_centre[(centre > 90) & (centre < 170)]) > 180
+
+
+def _colour_shot(display: str, arguments: list[str], out, env: dict | None = None) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    environment = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", **(env or {}))
+    result = subprocess.run([sys.executable, "-m", "viewer", *arguments, "--screenshot", str(out)],
+                            env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = QImage(str(out)).convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    return data.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).astype(int)
+
+
+@pytest.mark.shared_data
+def test_real_window_shows_a_chest_x_ray_with_its_gradcam_map(x_display, shared_data, tmp_path):
+    from tests.ai.pack_factory import squeezenet_cxr_pack
+
+    squeezenet_cxr_pack(shared_data, tmp_path / "data" / "packs" / "cxr")
+    study = shared_data / "cxr_chest_xray" / "torchxrayvision_tests" / \
+        "1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"
+    plain = _colour_shot(x_display, ["view", str(study)], tmp_path / "plain.png")
+    explained = _colour_shot(x_display, ["view", str(study), "--pack", "cxr-pneumonia-squeezenet", "--explain",
+                                         "gradcam"], tmp_path / "gradcam.png",
+                             env={"OUTPOST_DATA_DIR": str(tmp_path / "data")})
+    # The plain film is grey; the explained one carries a warm-to-cool map over part of it, not all of it.
+    saturation = lambda rgb: rgb.max(axis=2) - rgb.min(axis=2)  # noqa: E731
+    assert (saturation(plain) > 60).mean() < 0.01
+    coloured = (saturation(explained) > 60).mean()
+    assert 0.03 < coloured < 0.9, f"{coloured:.3f} of the view is coloured"

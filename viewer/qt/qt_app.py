@@ -115,11 +115,9 @@ def _screenshot(app, main_window, path: Path, layout: str, window: Window | None
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         app.processEvents()
-        loading = main_window.load_job is not None and not main_window.load_job.done
-        scanning = main_window.scan_job is not None and not main_window.scan_job.done
-        working = any(not job.done for job in main_window.jobs)
-        if not (loading or scanning or working) and (main_window.state.volume is not None
-                                                      or main_window.last_error):
+        # A job leaves main_window.jobs once its result and "finished" have been handled,
+        # including what they start (the AI plugin's run and explanation).
+        if not main_window.jobs and (main_window.state.volume is not None or main_window.last_error):
             break
         time.sleep(0.01)
     else:

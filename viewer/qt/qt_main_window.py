@@ -299,8 +299,7 @@ class QtMainWindow(QMainWindow):
         if on_result is not None:
             job.signals.result.connect(on_result)
         job.signals.errored.connect(on_error or (lambda e, n=job.name: self.notify_error(f"{n}: {e}")))
-        job.signals.finished.connect(self._on_job_finished)
-        self.jobs.append(job)
+        self._track(job)
         self._set_busy(True)
         return start_job(job)
 
@@ -361,9 +360,8 @@ class QtMainWindow(QMainWindow):
         job.signals.progress.connect(self.show_progress)
         job.signals.result.connect(self._on_scan_result)
         job.signals.errored.connect(lambda e: self.notify_error(str(e)))
-        job.signals.finished.connect(self._on_job_finished)
         self.scan_job = job
-        self.jobs.append(job)
+        self._track(job)
         self._set_busy(True)
         return start_job(job)
 
@@ -385,9 +383,8 @@ class QtMainWindow(QMainWindow):
         job.signals.result.connect(self._on_load_result)
         job.signals.errored.connect(lambda e: self.notify_error(f"Loading stopped: {e}"))
         job.signals.cancelled.connect(lambda: self.show_status("Loading cancelled"))
-        job.signals.finished.connect(self._on_job_finished)
         self.load_job = job
-        self.jobs.append(job)
+        self._track(job)
         self._set_busy(True)
         return start_job(job)
 
@@ -418,8 +415,7 @@ class QtMainWindow(QMainWindow):
 
         thumbnails = Job(preview_planes, list(result.series), name="thumbnails")
         thumbnails.signals.result.connect(self._on_thumbnails_result)
-        thumbnails.signals.finished.connect(self._on_job_finished)
-        self.jobs.append(thumbnails)
+        self._track(thumbnails)
         start_job(thumbnails)
 
     def _on_thumbnails_result(self, planes: dict) -> None:
@@ -428,11 +424,20 @@ class QtMainWindow(QMainWindow):
 
     def _on_load_progress(self, done: int, total: int, text: str) -> None:
         self.show_progress(done, total, text)
+        if done >= 1:
+            self._refresh_automatic_window()
         if not self._repaint_timer.isActive():
             self._repaint_timer.start()
 
+    def _refresh_automatic_window(self) -> None:
+        volume, index = self.state.volume, self.viewports["axial"].slice_index
+        if self.state.automatic_window and volume is not None and 0 <= index < volume.shape_zyx[0]:
+            plane = volume.array[self.state.timepoint] if volume.is_4d else volume.array
+            self.state.refresh_automatic_window(plane[index])
+
     def _on_load_result(self, volume) -> None:
         self.state.volume = volume  # the same object, possibly widened during the load
+        self._refresh_automatic_window()
         self.state.pixels_changed.emit()
         series = self.state.series
         if series is not None:
@@ -443,8 +448,15 @@ class QtMainWindow(QMainWindow):
         self.show_status("Loaded" + (f" — {warnings}" if warnings else ""))
         self._run_callbacks(self._loaded_callbacks, volume)
 
-    def _on_job_finished(self) -> None:
-        self.jobs = [job for job in self.jobs if not job.done]
+    def _track(self, job: Job) -> None:
+        """Keep ``job`` in :attr:`jobs` until its last signal has been handled here."""
+        job.signals.finished.connect(lambda finished=job: self._on_job_finished(finished))
+        self.jobs.append(job)
+
+    def _on_job_finished(self, job: Job) -> None:
+        # Only the job whose "finished" arrived: another may be done on its thread
+        # with its result still queued for this one.
+        self.jobs = [other for other in self.jobs if other is not job]
         self._set_busy(bool(self.jobs))
 
     def _set_busy(self, busy: bool) -> None:

@@ -66,6 +66,7 @@ class ViewerState(QObject):
         self.series = None
         self.timepoint = 0
         self.window = Window(40.0, 400.0)
+        self.automatic_window = False
         self.invert = False
         self.use_voi_lut = False  # the file's VOI LUT instead of a linear window
         self.cursor = np.zeros(3)  # voxel (x, y, z) at the crosshair
@@ -86,6 +87,10 @@ class ViewerState(QObject):
             z, y, x = volume.shape_zyx
             self.cursor = np.array([x // 2, y // 2, z // 2], dtype=np.float64)
             self.window = default_window(volume.array, volume.metadata)
+            # Without a window in the file, this one came from pixels that may not be decoded
+            # yet: it is redone from the first shown slice (see refresh_automatic_window).
+            metadata = volume.metadata
+            self.automatic_window = not (metadata.get("window_center") and metadata.get("window_width"))
             self.invert = volume.photometric == "MONOCHROME1"
         self.volume_changed.emit()
 
@@ -97,9 +102,15 @@ class ViewerState(QObject):
     # --------------------------------------------------------------- display
     def set_window(self, window: Window) -> None:
         """Change the VOI window (width at least 1); this leaves the file's VOI LUT."""
+        self.automatic_window = False
         self.window = Window(window.center, max(1.0, window.width))
         self.use_voi_lut = False
         self.display_changed.emit()
+
+    def refresh_automatic_window(self, shown: np.ndarray) -> None:
+        """Once real pixels are on screen, base an automatic window on them (one slice: cheap)."""
+        if self.automatic_window and self.volume is not None and shown.size and np.ptp(shown) > 0:
+            self.set_window(default_window(shown, self.volume.metadata))
 
     def set_voi_lut(self) -> bool:
         """Show the file's own VOI LUT; ``False`` when the file has none."""

@@ -275,8 +275,9 @@ class QtViewport(QWidget):
             self._shadow_text(painter, QPointF(left + 15, top + height), "0.0")
             threshold_y = top + (1.0 - heatmap.threshold) * height
             painter.drawLine(QPointF(left - 3, threshold_y), QPointF(left + 15, threshold_y))
-            caption = heatmap.method or heatmap.name
-            self._shadow_text(painter, QPointF(left - 6, top - 6), caption[:10])
+            caption = (heatmap.method or heatmap.name)[:14]
+            width = painter.fontMetrics().horizontalAdvance(caption)
+            self._shadow_text(painter, QPointF(min(left - 6, self.width() - width - 4), top - 6), caption)
 
     def _paint_crosshair(self, painter: QPainter, plane: SlicePlane) -> None:
         row, col = plane.pixel_of(self.state.cursor)
