@@ -9,6 +9,7 @@ summed logit of a label inside its predicted mask. No Qt.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -17,12 +18,15 @@ import numpy as np
 from ai.errors import AIError
 from ai.inference import Result, choose_device
 from ai.packs.pack import Pack
-from viewer.core.tasks import CancelToken, check_cancel
+from viewer.core.tasks import CancelToken, check_cancel, report
 from viewer.core.volume import Volume, reversed_axes
 
 METHODS = ("gradcam", "ig", "occlusion", "saliency")
 IG_STEPS = 32
 IG_INTERNAL_BATCH = 8
+OCCLUSION_BATCH = 8
+METHOD_TITLES = {"gradcam": "Grad-CAM", "ig": "Integrated Gradients", "occlusion": "Occlusion",
+                 "saliency": "Saliency"}
 
 
 @dataclass
@@ -74,7 +78,7 @@ def _target_index(pack: Pack, result: Result, target: str | None) -> tuple[int, 
 
 
 def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam", target: str | None = None,
-            cancel: CancelToken | None = None, device: str = "auto") -> Heatmap:
+            cancel: CancelToken | None = None, device: str = "auto", progress=None) -> Heatmap:
     """Attribute the result to the input pixels.
 
     Parameters
@@ -91,6 +95,8 @@ def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
         A class or label name (default: the top class, or the first label present).
     cancel
         Checked between the model evaluations the method makes.
+    progress
+        ``progress(done, total, text)`` after each of those evaluations.
 
     Raises
     ------
@@ -112,15 +118,17 @@ def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
     crop = None
     if pack.task == "segmentation":
         x, crop, mask = _segmentation_window(x, network, parts.get("inferer"), index)
+    total, done = _evaluations(method, x), [0]
 
-        def forward(batch):
-            check_cancel(cancel)
-            logits = network(batch)[:, index]
+    def forward(batch):
+        check_cancel(cancel)
+        output = network(batch)
+        done[0] += 1
+        report(progress, min(done[0], total), total, METHOD_TITLES[method])
+        if pack.task == "segmentation":
+            logits = output[:, index]
             return (logits * mask.to(logits.dtype)).flatten(1).sum(1)
-    else:
-        def forward(batch):
-            check_cancel(cancel)
-            return network(batch).reshape(batch.shape[0], -1)[:, index]
+        return output.reshape(batch.shape[0], -1)[:, index]
 
     attribution = _attribute(method, forward, network, x, pack)
     raw = attribution.detach().float()
@@ -167,6 +175,16 @@ def _segmentation_window(x, network, inferer, label: int):
     return window, crop, mask
 
 
+def _evaluations(method: str, x) -> int:
+    """How many times :func:`_attribute` evaluates the network (for progress)."""
+    if method == "ig":
+        return math.ceil(IG_STEPS / IG_INTERNAL_BATCH)
+    if method == "occlusion":
+        patches = math.prod(math.ceil(s / max(1, s // 8)) for s in x.shape[2:])
+        return 1 + math.ceil(patches / OCCLUSION_BATCH)
+    return 1
+
+
 def _attribute(method: str, forward, network, x, pack: Pack):
     from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Occlusion, Saliency
 
@@ -184,4 +202,4 @@ def _attribute(method: str, forward, network, x, pack: Pack):
     window = tuple(max(1, s // 8) for s in x.shape[2:])
     return Occlusion(forward).attribute(x, sliding_window_shapes=(x.shape[1], *window),
                                         strides=(x.shape[1], *window), baselines=0,
-                                        perturbations_per_eval=8)
+                                        perturbations_per_eval=OCCLUSION_BATCH)

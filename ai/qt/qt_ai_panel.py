@@ -35,14 +35,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ai.explain import METHOD_TITLES
 from ai.packs.card import NOT_FOR_DIAGNOSIS, model_card, needs_diagnostic_banner
 from ai.suitability import distribution_warnings, unsuitable_reason
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay, label_statistics
+from viewer.core.tasks import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
-METHOD_NAMES = {"gradcam": "Grad-CAM", "ig": "Integrated Gradients", "occlusion": "Occlusion",
-                "saliency": "Saliency"}
 
 
 # --------------------------------------------------------------------------- worker functions (no Qt)
@@ -65,6 +65,7 @@ class Outcome:
 
 def list_packs(store=None) -> Listing:
     """Every pack with its status (building each network), and the device in use."""
+    lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
     import torch
 
     from ai.inference import choose_device, describe_device
@@ -78,6 +79,7 @@ def list_packs(store=None) -> Listing:
 
 def run_pack(volume, pack, progress=None, cancel=None) -> Outcome:
     """Run ``pack`` on ``volume`` and measure each label."""
+    lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
     from ai.inference import run
 
     result = run(volume, pack, progress=progress, cancel=cancel)
@@ -87,6 +89,7 @@ def run_pack(volume, pack, progress=None, cancel=None) -> Outcome:
 
 def load_previous_result(folder, volume, cancel=None) -> tuple:
     """A saved result's arrays on ``volume``'s grid, its summary and its label statistics."""
+    lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
     from ai.results import load_previous
 
     labels, heat, summary = load_previous(folder, volume)
@@ -94,11 +97,12 @@ def load_previous_result(folder, volume, cancel=None) -> tuple:
     return labels, heat, summary, statistics
 
 
-def explain_result(volume, pack, result, method, target, cancel=None):
+def explain_result(volume, pack, result, method, target, progress=None, cancel=None):
     """The attention map of ``result`` for ``target``."""
+    lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
     from ai.explain import explain
 
-    return explain(volume, pack, result, method, target=target, cancel=cancel)
+    return explain(volume, pack, result, method, target=target, cancel=cancel, progress=progress)
 
 
 # --------------------------------------------------------------------------- the panel
@@ -195,7 +199,7 @@ class AIPanel(QWidget):
 
         explain = QGridLayout()
         self.method = QComboBox()
-        for key, title in METHOD_NAMES.items():
+        for key, title in METHOD_TITLES.items():
             self.method.addItem(title, key)
         self.target = QComboBox()
         self.explain_button = QPushButton("Explain")
@@ -547,7 +551,7 @@ class AIPanel(QWidget):
         text = (f"{p.get('pack')} {p.get('version')} · checksum {str(p.get('checksum', ''))[:12]}… · "
                 f"{self.outcome.result.device} · {p.get('date')} · series {p.get('series_uid') or 'without UID'}")
         if self.heatmap is not None:
-            text += f" · attention: {METHOD_NAMES.get(self.heatmap.method)} for {self.heatmap.target}"
+            text += f" · attention: {METHOD_TITLES.get(self.heatmap.method)} for {self.heatmap.target}"
         return text
 
     def _on_row_clicked(self, row: int, _column: int) -> None:
@@ -566,7 +570,7 @@ class AIPanel(QWidget):
         method = self.method.currentData()
         target = self.target.currentData()
         self._start("explain", explain_result, self.volume, self.outcome.pack, self.outcome.result, method,
-                    target, name=f"AI: {METHOD_NAMES[method]}", on_result=self._on_heatmap)
+                    target, name=f"AI: {METHOD_TITLES[method]}", on_result=self._on_heatmap)
 
     def _on_heatmap(self, heatmap) -> None:
         if self.volume is None or heatmap.values.shape != self.volume.shape_zyx:
@@ -574,7 +578,7 @@ class AIPanel(QWidget):
         if self.heat_overlay is not None:
             self.context.remove_overlay(self.heat_overlay)
         self.heatmap = heatmap
-        self.heat_overlay = HeatmapOverlay(values=heatmap.values, method=METHOD_NAMES.get(heatmap.method, ""),
+        self.heat_overlay = HeatmapOverlay(values=heatmap.values, method=METHOD_TITLES.get(heatmap.method, ""),
                                            target=heatmap.target, name=f"AI: {heatmap.method}")
         self.context.add_overlay(self.heat_overlay)
         self.provenance.setText(self._provenance_text())
