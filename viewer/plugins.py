@@ -61,6 +61,9 @@ class PluginContext(Protocol):
     def on_series_loaded(self, callback: Callable[[Any], None]) -> None:
         """Call ``callback(volume)`` when the series on screen has finished loading."""
 
+    def set_view_note(self, text: str) -> None:
+        """Show one line at the top of every view until the series changes ("" removes it)."""
+
     def go_to_voxel(self, voxel_xyz: Any) -> None:
         """Move every view to the voxel ``(x, y, z)``."""
 

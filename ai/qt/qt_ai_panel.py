@@ -542,7 +542,30 @@ class AIPanel(QWidget):
             if threshold is not None:
                 self.probabilities.setHorizontalHeaderLabels(["Class", f"Probability (threshold {threshold})"])
         self.provenance.setText(self._provenance_text())
+        self._update_note()
         self._update_buttons()
+
+    def _update_note(self) -> None:
+        """One line over the views: what the model said, what the map shows, how far to trust it."""
+        if not hasattr(self.context, "set_view_note"):
+            return
+        if self.outcome is None:
+            self.context.set_view_note("")
+            return
+        result, parts = self.outcome.result, [f"AI {self._pack_name()}"]
+        if result.probabilities:
+            top, probability = next(iter(result.probabilities.items()))
+            parts.append(f"{top} {probability:.2f}")
+        elif self.outcome.statistics:
+            parts.append(f"{len(self.outcome.statistics)} structures")
+        if self.heatmap is not None:
+            parts.append(f"{METHOD_TITLES.get(self.heatmap.method, self.heatmap.method)}: {self.heatmap.target}")
+        pack = self.outcome.pack
+        if pack is not None and self.volume is not None and distribution_warnings(self.volume, pack):
+            parts.append("out of distribution")
+        if pack is None or needs_diagnostic_banner(pack.metadata):
+            parts.append("not for diagnostic use")
+        self.context.set_view_note(" · ".join(parts))
 
     def _provenance_text(self) -> str:
         if self.outcome is None:
@@ -582,6 +605,7 @@ class AIPanel(QWidget):
                                            target=heatmap.target, name=f"AI: {heatmap.method}")
         self.context.add_overlay(self.heat_overlay)
         self.provenance.setText(self._provenance_text())
+        self._update_note()
 
     # ------------------------------------------------------------------ save
     def save(self, folder: Path | None = None) -> Path | None:

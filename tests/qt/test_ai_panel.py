@@ -73,6 +73,8 @@ def test_classification_run_probabilities_gradcam_and_provenance(qtbot, make_win
     provenance = panel.provenance.text()
     assert "cxr-pneumonia-squeezenet 0.1" in provenance and panel.outcome.pack.checksum[:12] in provenance
     assert "Grad-CAM" in provenance and "1.2.276.0.7230010" in provenance
+    note = window.state.view_note  # drawn over every view
+    assert f"{shown[0]} {values[0]:.2f}" in note and "Grad-CAM" in note and "not for diagnostic use" in note
 
 
 @pytest.mark.shared_data

@@ -311,6 +311,10 @@ class QtMainWindow(QMainWindow):
         """Call ``callback(volume)`` when a series has finished loading (plugin API)."""
         self._loaded_callbacks.append(callback)
 
+    def set_view_note(self, text: str) -> None:
+        """Show one line at the top of every view, until the series changes; "" removes it (plugin API)."""
+        self.state.set_view_note(text)
+
     def go_to_voxel(self, voxel_xyz) -> None:
         """Move the crosshair, and so every view, to a voxel ``(x, y, z)`` (plugin API)."""
         self.state.set_cursor(voxel_xyz)

@@ -67,6 +67,7 @@ class ViewerState(QObject):
         self.timepoint = 0
         self.window = Window(40.0, 400.0)
         self.automatic_window = False
+        self.view_note = ""
         self.invert = False
         self.use_voi_lut = False  # the file's VOI LUT instead of a linear window
         self.cursor = np.zeros(3)  # voxel (x, y, z) at the crosshair
@@ -81,6 +82,7 @@ class ViewerState(QObject):
         self.volume, self.series = volume, series
         self.timepoint = 0
         self.overlays, self.measurements = [], []
+        self.view_note = ""
         self.use_voi_lut = False
         self.overlays_changed.emit()
         if volume is not None:
@@ -164,6 +166,11 @@ class ViewerState(QObject):
             self.overlays.remove(overlay)
             self.overlays_changed.emit()
             self.display_changed.emit()
+
+    def set_view_note(self, text: str) -> None:
+        """A line shown at the top of every view (e.g. what an AI result says); "" removes it."""
+        self.view_note = text
+        self.display_changed.emit()
 
     def restyle_overlays(self) -> None:
         """Redraw after an overlay's opacity, mode, colours or visibility changed."""

@@ -35,6 +35,7 @@ TOOLS = ("window", "pan", "zoom", "length", "angle", "ellipse", "rectangle", "fr
 _MEASURE_TOOLS = {"length": 2, "angle": 3, "ellipse": 2, "rectangle": 2, "freehand": 0}
 _CROSSHAIR = {"axial": QColor(80, 160, 255), "coronal": QColor(80, 220, 120), "sagittal": QColor(255, 170, 60)}
 _TEXT = QColor(235, 235, 200)
+_NOTE = QColor(255, 200, 90)
 _MEASURE = QColor(255, 230, 0)
 
 
@@ -382,6 +383,13 @@ class QtViewport(QWidget):
             at = {"left": QPointF(6, h / 2), "right": QPointF(w - width - 6, h / 2),
                   "top": QPointF(w / 2 - width / 2, 20), "bottom": QPointF(w / 2 - width / 2, h - 24)}[side]
             self._shadow_text(painter, at, text)
+        if self.state.view_note:
+            painter.setFont(QFont(self.font().family(), 10, QFont.Weight.Bold))
+            note = painter.fontMetrics().elidedText(self.state.view_note, Qt.TextElideMode.ElideRight, w - 40)
+            width = painter.fontMetrics().horizontalAdvance(note)
+            below_corners = 6 + line_height * max(len(corners.get("top_left", [])),
+                                                  len(corners.get("top_right", []))) + 18
+            self._shadow_text(painter, QPointF(w / 2 - width / 2, below_corners), note, _NOTE)
 
     def orientation_markers(self, plane: SlicePlane) -> dict[str, str]:
         """Letters at the screen edges, after rotation and flips."""
