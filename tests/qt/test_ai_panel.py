@@ -223,3 +223,34 @@ def test_event_loop_never_stalls_while_a_real_3d_inference_runs(qtbot, make_wind
     print(f"longest event-loop stall: {stall_ms:.1f} ms over {len(stamps)} ticks "
           f"(inference {panel.outcome.result.timings['total']:.1f} s)")
     assert stall_ms <= 30.0, f"the event loop stalled for {stall_ms:.1f} ms"
+
+
+@pytest.mark.shared_data
+def test_refused_and_unavailable_packs_are_listed_with_their_reason(qtbot, make_window, shared_data, tmp_path):
+    import json
+
+    def tampered(shared, root):  # weights changed after the checksums were written
+        squeezenet_cxr_pack(shared, root)
+        metadata = json.loads((root / "configs" / "metadata.json").read_text())
+        metadata["name"] = "tampered"
+        (root / "configs" / "metadata.json").write_text(json.dumps(metadata))
+
+    def needs_torchvision(shared, root):
+        squeezenet_cxr_pack(shared, root)
+        metadata = json.loads((root / "configs" / "metadata.json").read_text())
+        inference = json.loads((root / "configs" / "inference.json").read_text())
+        metadata["name"] = "needs-torchvision"
+        inference["network_def"] = {"_target_": "torchvision.models.squeezenet1_1"}
+        make_pack(root, metadata, inference)
+
+    store = _store(tmp_path, shared_data, squeezenet_cxr_pack, tampered, needs_torchvision)
+    window, panel = _open_with_panel(qtbot, make_window, shared_data / CXR_DICOM, store)
+    reasons = {}
+    for row in range(panel.pack_list.count()):
+        item = panel.pack_list.item(row)
+        reasons[item.data(Qt.ItemDataRole.UserRole).name] = item.toolTip()
+    assert reasons["cxr-pneumonia-squeezenet"] == ""
+    assert "refused" in reasons["tampered"] and "metadata.json" in reasons["tampered"]
+    assert "torchvision" in reasons["needs-torchvision"]
+    _select(panel, "needs-torchvision")
+    assert not panel.run_button.isEnabled()
