@@ -7,7 +7,8 @@ The optional ``outpost`` block of a pack's metadata may describe its training
 data (see the README, "Model packs")::
 
     "training": {"spacing_mm": {"min": [x, y, z], "max": [x, y, z]},
-                 "intensity": {"p1": .., "p50": .., "p99": ..}},
+                 "intensity": {"p1": .., "p50": .., "p99": ..}},   # or
+                 "intensity": {"mean": .., "std": .., "body_threshold_hu": ..}},
     "photometric": ["MONOCHROME2"], "views": ["PA", "AP"], "body_parts": ["CHEST"]
 """
 
@@ -113,13 +114,29 @@ def distribution_warnings(volume: Volume, pack) -> list[str]:
             if value < a / SPACING_FACTOR or value > b * SPACING_FACTOR:
                 what = "slice spacing" if axis == "z" else f"pixel spacing ({axis})"
                 found.append(f"{what} {value:.2f} mm, trained on {a:g}-{b:g} mm")
-    intensity = training.get("intensity") or {}
-    if {"p1", "p50", "p99"} <= set(intensity):
+    found.extend(_intensity_warnings(volume, training.get("intensity") or {}))
+    return found
+
+
+def _intensity_warnings(volume: Volume, intensity: dict) -> list[str]:
+    """Compare the image's intensities with the training data's, in either recorded form."""
+    if {"p1", "p99"} <= set(intensity):
         median = float(np.median(_intensity_sample(volume)))
         if not intensity["p1"] <= median <= intensity["p99"]:
-            found.append(f"intensity: the median {median:.0f} lies outside the training range "
-                         f"{intensity['p1']:g} to {intensity['p99']:g} (1st-99th percentile)")
-    return found
+            return [f"intensity: the median {median:.0f} lies outside the training range "
+                    f"{intensity['p1']:g} to {intensity['p99']:g} (1st-99th percentile)"]
+    elif {"mean", "std"} <= set(intensity):
+        values = _intensity_sample(volume)
+        threshold = intensity.get("body_threshold_hu")
+        inside = values[values > threshold] if threshold is not None else values
+        if inside.size == 0:
+            return [f"intensity: nothing above {threshold:g}, where the training data had its body"]
+        mean, spread = float(inside.mean()), 3.0 * float(intensity["std"])
+        if abs(mean - intensity["mean"]) > spread:
+            where = f" above {threshold:g}" if threshold is not None else ""
+            return [f"intensity: the mean{where} is {mean:.0f}, the training data's {intensity['mean']:.0f} "
+                    f"(more than 3 standard deviations away)"]
+    return []
 
 
 __all__ = ["distribution_warnings", "unsuitable_reason"]
