@@ -41,6 +41,31 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def write_checksums(root: str | os.PathLike) -> Path:
+    """Write ``checksums.sha256`` listing every other file of a pack folder.
+
+    Each line is ``"<sha256>  <relative path>"`` (POSIX separators, sorted by
+    path), the format ``sha256sum`` writes and :func:`verify_files` reads. An
+    existing list is replaced, never listed.
+
+    Parameters
+    ----------
+    root
+        The pack folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The checksum file written.
+    """
+    root = Path(root)
+    lines = [f"{sha256_file(path)}  {path.relative_to(root).as_posix()}"
+             for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS)]
+    target = root / CHECKSUMS
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+    return target
+
+
 @dataclass
 class Pack:
     """A model pack read and verified.

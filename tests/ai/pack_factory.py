@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import torch
 
-
-def write_checksums(root: Path) -> None:
-    """Write checksums.sha256 for every file of a pack folder."""
-    lines = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "checksums.sha256"):
-        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(root).as_posix()}")
-    (root / "checksums.sha256").write_text("\n".join(lines) + "\n")
+from ai.packs.pack import write_checksums  # re-exported: tests import it from here too
 
 
 def make_pack(root: Path, metadata: dict, inference: dict, state_dict: dict | None = None,

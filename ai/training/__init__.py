@@ -1,0 +1,1 @@
+"""Training scripts that reproduce the packs Outpost ships (no Qt)."""
