@@ -10,6 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from viewer.cli import _TerminalProgress
+from viewer.core.errors import OutpostError
+
+#: The built-in demo pack (resources/packs), trained on phantoms by ai/training.
+DEMO_PACK = "outpost-demo-ct"
 
 
 def command_demo(args: argparse.Namespace) -> int:
@@ -42,15 +46,46 @@ def command_demo(args: argparse.Namespace) -> int:
 
         write_nifti(volume, out / "phantom.nii.gz")
         print(f"wrote {out / 'phantom.nii.gz'}")
-    return 0 if exact else 1
+    if not exact:
+        return 1
+    if args.no_view:
+        return 0
+    return _show_demo(out / "dicom", args.screenshot, out)
+
+
+def _show_demo(folder: Path, screenshot: str | None, out: Path) -> int:
+    """Open the viewer on the demo study, run the demo pack and show its Grad-CAM map.
+
+    Without a display and without ``--screenshot``, the picture is saved as
+    ``demo.png`` beside the study instead.
+    """
+    import os
+
+    from viewer.qt.qt_app import run_viewer
+
+    if not screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
+            and os.environ.get("QT_QPA_PLATFORM") in (None, "", "offscreen"):
+        screenshot = str(out / "demo.png")
+        print("no display: rendering offscreen instead of opening a window")
+    if screenshot and not screenshot.lower().endswith(".png"):
+        raise OutpostError(f"--screenshot must end in .png, not {screenshot!r}")
+    print(f"running {DEMO_PACK} and Grad-CAM in the viewer…")
+    status = run_viewer([str(folder)], plugin_options={"pack": DEMO_PACK, "explain": "gradcam"},
+                        screenshot=screenshot)
+    if screenshot and status == 0:
+        print(f"wrote {screenshot}")
+    return status
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the AI plugin's commands to the ``outpost`` parser."""
-    demo = commands.add_parser("demo", help="write and read back the built-in synthetic CT study")
+    demo = commands.add_parser("demo", help="the built-in default: a synthetic CT study, segmented and explained "
+                                            "by the demo model in the viewer")
     demo.add_argument("--out", metavar="DIR", help="keep the study here (default: a new temp folder)")
     demo.add_argument("--seed", type=int, default=0, help="phantom variant (default 0)")
     demo.add_argument("--nifti", action="store_true", help="also write phantom.nii.gz")
+    demo.add_argument("--screenshot", metavar="FILE.png", help="render offscreen, save the picture and exit")
+    demo.add_argument("--no-view", action="store_true", help="only write and check the study")
     demo.set_defaults(handler=command_demo)
 
     models = commands.add_parser("models", help="list, install, verify or remove model packs")
@@ -101,8 +136,6 @@ def command_models(args: argparse.Namespace) -> int:
 
         source = Path(args.target)
         if not source.exists():
-            from viewer.core.errors import OutpostError
-
             raise OutpostError(f"no such pack file or folder: {args.target}")
         preview_root = extract_zip(source, Path(tempfile.mkdtemp(prefix="outpost-preview-"))) \
             if source.is_file() else source
@@ -125,7 +158,6 @@ def command_models(args: argparse.Namespace) -> int:
 def command_ai_run(args: argparse.Namespace) -> int:
     """Run a pack on a series (or a picture) and write result.json, labels.nii.gz and seg.dcm."""
     from viewer.core.dicom import load_series, scan
-    from viewer.core.errors import OutpostError
 
     pack = _store().find(args.pack)
     from viewer.core.pictures import is_picture, load_picture

@@ -85,3 +85,23 @@ def test_real_window_shows_a_chest_x_ray_with_its_gradcam_map(x_display, shared_
     assert (saturation(plain) > 60).mean() < 0.01
     coloured = (saturation(explained) > 60).mean()
     assert 0.03 < coloured < 0.9, f"{coloured:.3f} of the view is coloured"
+
+
+def test_real_window_demo_shows_the_ct_its_segmentation_legend_and_gradcam(x_display, tmp_path):
+    from ai.demo.phantom import LABELS
+    from ai.packs.store import PackStore
+
+    picture = _colour_shot(x_display, ["demo", "--out", str(tmp_path / "demo")], tmp_path / "demo.png")
+    colours = PackStore().find("outpost-demo-ct").label_colors()
+    assert set(colours) == set(LABELS)
+    height, width, _ = picture.shape
+    legend = picture[height // 2:, :width // 5]  # bottom left: a swatch per structure, in its colour
+    for value, colour in colours.items():
+        hits = (np.abs(legend - np.array(colour)).max(axis=2) <= 3).sum()
+        assert hits >= 60, f"no legend swatch for {LABELS[value]}"
+    centre = picture[height // 4: 3 * height // 4, width // 8: 7 * width // 8]
+    # The CT is there in grey, with coloured structures and a Grad-CAM map over part of it.
+    grey = (np.ptp(centre, axis=2) < 12) & (centre.mean(axis=2) > 60)
+    assert grey.mean() > 0.15
+    warm = (centre[..., 0] > 200) & (centre[..., 2] < 80) & (centre[..., 1] < 120)  # the map's red core
+    assert 0.005 < warm.mean() < 0.3

@@ -248,7 +248,9 @@ class QtViewport(QWidget):
         if not entries:
             return
         painter.setFont(QFont(self.font().family(), 9))
-        top = max(90, (self.height() - 16 * min(len(entries), most + 1)) // 2)
+        # Bottom left, above the corner text and clear of the orientation letter at mid-height.
+        rows = min(len(entries), most + 1)
+        top = max(self.height() // 2 + 24, self.height() - 6 - 3 * painter.fontMetrics().height() - 16 * rows)
         for number, (name, color) in enumerate(entries[:most]):
             y = top + 16 * number
             painter.fillRect(8, y - 9, 11, 11, QColor(*color))
