@@ -99,6 +99,38 @@ def hybridgnet_pack(shared_data: Path, root: Path) -> Path:
     return make_pack(root, metadata, inference, state)
 
 
+def meshnet_tissue_pack(shared_data: Path, root: Path) -> Path:
+    """brainchop's small MeshNet (model5_gw_ae): white and grey matter of a conformed 256^3 T1."""
+    from safetensors.torch import load_file
+
+    folder = shared_data / "weights_brain_mri_meshnet_brainchop" / "meshnet" / "model5_gw_ae"
+    colormap = json.loads((folder / "colormap3.json").read_text())  # brainchop's own names and colours
+    labels = {str(value): {"name": name.lower(), "color": [colormap["R"][value], colormap["G"][value],
+                                                         colormap["B"][value]]}
+              for value, name in enumerate(colormap["labels"]) if value}
+    metadata = {
+        "name": "brain-tissue-meshnet", "version": "0.1", "task": "segmentation",
+        "authors": "neuroneural/brainchop (weights); Outpost (pack)", "intended_use": "research only",
+        "network_data_format": {"outputs": {"pred": {"channel_def": {
+            "0": "background", **{k: v["name"] for k, v in labels.items()}}}}},
+        "outpost": {"task": "segmentation", "dimensions": 3, "modalities": ["MR"], "labels": labels},
+    }
+    inference = {
+        "network_def": {"_target_": "ai.networks.MeshNet", "in_channels": 1, "n_classes": 3, "channels": 5,
+                        "dilations": [1, 2, 4, 8, 16, 8, 4, 2, 1], "activation": "relu"},
+        "preprocessing": {"_target_": "Compose", "transforms": [
+            {"_target_": "LoadImaged", "keys": "image"},
+            {"_target_": "EnsureChannelFirstd", "keys": "image"},
+            {"_target_": "ScaleIntensityRangePercentilesd", "keys": "image", "lower": 2, "upper": 98,
+             "b_min": 0, "b_max": 1, "clip": True}]},
+        "inferer": {"_target_": "SimpleInferer"},
+        "postprocessing": {"_target_": "Compose", "transforms": [
+            {"_target_": "AsDiscreted", "keys": "pred", "argmax": True}]},
+    }
+    state = load_file(folder / "model.pth")  # safetensors despite the name
+    return make_pack(root, metadata, inference, state)
+
+
 def mindgrab_pack(shared_data: Path, root: Path) -> Path:
     """brainchop's mindgrab MeshNet (skull stripping) for conformed 256^3 T1 volumes."""
     weights = shared_data / "weights_brain_mri_meshnet_brainchop" / "meshnet" / "mindgrab" / "model.pth"

@@ -254,3 +254,32 @@ def test_refused_and_unavailable_packs_are_listed_with_their_reason(qtbot, make_
     assert "torchvision" in reasons["needs-torchvision"]
     _select(panel, "needs-torchvision")
     assert not panel.run_button.isEnabled()
+
+
+@pytest.mark.shared_data
+def test_meshnet_segments_the_brain_t1_through_the_panel(qtbot, make_window, shared_data, tmp_path):
+    """The brainchop T1, written as a DICOM MR series, segmented by the real MeshNet weights."""
+    from tests.ai.pack_factory import meshnet_tissue_pack
+    from viewer.core.nifti import load_nifti
+    from viewer.export.dicom_series import write_series
+
+    t1 = load_nifti(shared_data / "weights_brain_mri_meshnet_brainchop" / "t1_crop.nii.gz", modality="MR")
+    write_series(t1, tmp_path / "t1", patient_name="Brain^T1", patient_id="T1", study_description="brainchop T1",
+                 series_description="T1 conformed")
+    store = _store(tmp_path, shared_data, meshnet_tissue_pack, squeezenet_cxr_pack)
+    window, panel = _open_with_panel(qtbot, make_window, tmp_path / "t1", store)
+    _select(panel, "cxr-pneumonia-squeezenet")
+    assert not panel.run_button.isEnabled()  # a chest X-ray model is not offered an MR
+    _select(panel, "brain-tissue-meshnet")
+    panel.run()
+    qtbot.waitUntil(lambda: panel.outcome is not None, timeout=180000)
+    rows = {panel.table.item(r, 0).text(): float(panel.table.item(r, 1).text())
+            for r in range(panel.table.rowCount())}
+    assert set(rows) == {"white matter", "grey matter"}
+    assert 350 < rows["white matter"] < 800 and 450 < rows["grey matter"] < 1000
+    assert 900 < rows["white matter"] + rows["grey matter"] < 1700  # an adult brain's tissue
+    overlay = _overlays(window, LabelOverlay)[0]
+    assert overlay.info[1].color == (255, 255, 255) and overlay.labels.shape == window.state.volume.shape_zyx
+    # Tissue lies inside the head: nothing on the volume's faces.
+    labels = overlay.labels
+    assert not labels[0].any() and not labels[-1].any() and not labels[:, 0].any() and not labels[:, :, 0].any()
