@@ -351,3 +351,28 @@ def test_every_series_gets_a_thumbnail_and_monochrome1_shows_inverted(qtbot, mak
         pictures[window.state.volume.photometric] = window.viewports["axial"].render_rgb()[..., 0].astype(int)
     # The same pixels stored as MONOCHROME1 and MONOCHROME2 display as each other's negative.
     assert np.abs(pictures["MONOCHROME1"] + pictures["MONOCHROME2"] - 255).mean() < 2
+
+
+def test_contours_draw_as_outlines_on_their_own_slice_only(qtbot, make_window, phantom_study):
+    from viewer.core.overlays import ContourOverlay, LabelInfo
+
+    window = open_study(qtbot, make_window, phantom_study[0])
+    volume = window.state.volume
+    square = np.array([[20, 20, 5], [50, 20, 5], [50, 40, 5], [20, 40, 5]], dtype=float)  # (x, y, z)
+    overlay = ContourOverlay(volume.shape_zyx, {1: LabelInfo("GTV", (255, 0, 255))}, {1: [square]})
+    window.add_overlay(overlay)
+    axial = window.viewports["axial"]
+
+    def magenta_pixels(z: int) -> int:
+        window.state.set_cursor((40, 30, z))
+        qtbot.wait(20)
+        image = axial.grab().toImage()
+        rgb = np.array([[image.pixelColor(x, y).getRgb()[:3] for x in range(image.width() // 5, image.width(), 2)]
+                        for y in range(0, image.height(), 2)])  # right of the legend's swatches
+        return int(((rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] > 200)).sum())  # magenta
+
+    assert magenta_pixels(5) > 40
+    assert magenta_pixels(8) == 0
+    table = window.overlay_panel.controls[0]["labels"]
+    table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)  # hidden from the overlay panel
+    assert magenta_pixels(5) == 0

@@ -75,6 +75,40 @@ class LabelOverlay:
 
 
 @dataclass
+class ContourOverlay:
+    """Planar contours (RTSTRUCT ROIs) on an image's grid, drawn as outlines.
+
+    Attributes
+    ----------
+    shape_zyx
+        The grid the contours belong to.
+    info
+        Name, colour and visibility of each ROI, by ROI number.
+    contours
+        Closed polygons of each ROI, each an ``(N, 3)`` array of continuous
+        voxel indices ``(x, y, z)``.
+    """
+
+    shape_zyx: tuple[int, int, int]
+    info: dict[int, LabelInfo] = field(default_factory=dict)
+    contours: dict[int, list[np.ndarray]] = field(default_factory=dict)
+    line_width: float = 1.5
+    name: str = "contours"
+
+    def on_plane(self, axis: int, index: float) -> list[tuple[LabelInfo, np.ndarray]]:
+        """The visible polygons lying in the plane ``voxel[axis] == index`` (within half a voxel)."""
+        found = []
+        for number, polygons in self.contours.items():
+            info = self.info.get(number)
+            if info is None or not info.visible:
+                continue
+            for points in polygons:
+                if len(points) >= 2 and np.all(np.abs(points[:, axis] - index) < 0.5):
+                    found.append((info, points))
+        return found
+
+
+@dataclass
 class HeatmapOverlay:
     """A ``[0, 1]`` heatmap ``[z, y, x]`` on an image's grid.
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core.display import COLORMAPS
-from viewer.core.overlays import HeatmapOverlay, LabelOverlay
+from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
 from viewer.qt.qt_state import ViewerState
 
 
@@ -52,6 +52,12 @@ class QtOverlayPanel(QScrollArea):
                 layout.addWidget(self._label_group(overlay))
             elif isinstance(overlay, HeatmapOverlay):
                 layout.addWidget(self._heatmap_group(overlay))
+            elif isinstance(overlay, ContourOverlay):
+                group = QGroupBox(overlay.name)
+                table = self._visibility_table(overlay)
+                QFormLayout(group).addRow(table)
+                self.controls.append({"overlay": overlay, "labels": table})
+                layout.addWidget(group)
         layout.addStretch(1)
         self.setWidget(body)
 
@@ -63,6 +69,15 @@ class QtOverlayPanel(QScrollArea):
         outline = QCheckBox("Outline only")
         outline.setChecked(overlay.outline)
         outline.toggled.connect(lambda on, o=overlay: self._set(o, "outline", on))
+        table = self._visibility_table(overlay)
+        form.addRow("Opacity", opacity)
+        form.addRow(outline)
+        form.addRow(table)
+        self.controls.append({"overlay": overlay, "opacity": opacity, "outline": outline, "labels": table})
+        return group
+
+    def _visibility_table(self, overlay: LabelOverlay | ContourOverlay) -> QTableWidget:
+        """A row per label or ROI: a check box (in its colour) to show it, and its name."""
         table = QTableWidget(len(overlay.info), 2)
         table.setHorizontalHeaderLabels(["Show", "Label"])
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -76,11 +91,7 @@ class QtOverlayPanel(QScrollArea):
             table.setItem(row, 0, shown)
             table.setItem(row, 1, QTableWidgetItem(info.name))
         table.itemChanged.connect(lambda item, o=overlay: self._on_label_item_changed(o, item))
-        form.addRow("Opacity", opacity)
-        form.addRow(outline)
-        form.addRow(table)
-        self.controls.append({"overlay": overlay, "opacity": opacity, "outline": outline, "labels": table})
-        return group
+        return table
 
     def _heatmap_group(self, overlay: HeatmapOverlay) -> QGroupBox:
         title = overlay.name + (f" — {overlay.method}" if overlay.method else "") + \
@@ -106,7 +117,7 @@ class QtOverlayPanel(QScrollArea):
         setattr(overlay, attribute, value)
         self.state.restyle_overlays()
 
-    def _on_label_item_changed(self, overlay: LabelOverlay, item: QTableWidgetItem) -> None:
+    def _on_label_item_changed(self, overlay: LabelOverlay | ContourOverlay, item: QTableWidgetItem) -> None:
         value = item.data(Qt.ItemDataRole.UserRole)
         if value is not None and item.column() == 0:
             overlay.info[int(value)].visible = item.checkState() == Qt.CheckState.Checked

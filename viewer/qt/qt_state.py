@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from viewer.core.display import Window, default_window, window_lut
 from viewer.core.measure import angle_deg, length_mm, roi_mask, roi_statistics
 from viewer.core.mpr import SlicePlane
-from viewer.core.overlays import HeatmapOverlay, LabelOverlay
+from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
 from viewer.core.volume import Volume
 
 _ids = itertools.count(1)
@@ -190,5 +190,7 @@ class ViewerState(QObject):
 
 def overlay_shape(overlay) -> tuple[int, ...]:
     """The spatial shape of an overlay's data."""
+    if isinstance(overlay, ContourOverlay):
+        return tuple(overlay.shape_zyx)
     data = overlay.labels if isinstance(overlay, LabelOverlay) else overlay.values
     return tuple(data.shape[-3:])

@@ -28,7 +28,7 @@ from viewer.core.display import (
     grey_to_rgb,
 )
 from viewer.core.mpr import VIEW_AXIS, SlicePlane, extract_plane, overlay_plane, screen_directions, slice_count
-from viewer.core.overlays import HeatmapOverlay, LabelOverlay
+from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
 from viewer.qt.qt_state import Measurement, ViewerState
 
 TOOLS = ("window", "pan", "zoom", "length", "angle", "ellipse", "rectangle", "freehand")
@@ -233,6 +233,7 @@ class QtViewport(QWidget):
         painter.drawImage(QRectF(0, 0, self._image.width(), self._image.height()), self._image)
         painter.restore()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_contours(painter, plane)
         if self.show_crosshair:
             self._paint_crosshair(painter, plane)
         self._paint_measurements(painter)
@@ -241,9 +242,21 @@ class QtViewport(QWidget):
         self._paint_legends(painter)
         painter.end()
 
+    def _paint_contours(self, painter: QPainter, plane: SlicePlane) -> None:
+        """RTSTRUCT outlines that lie in this plane."""
+        overlays = [o for o in self.state.overlays if isinstance(o, ContourOverlay)]
+        if not overlays:
+            return
+        axis = int(np.flatnonzero((plane.row_step == 0) & (plane.col_step == 0))[0])
+        for overlay in overlays:
+            for info, points in overlay.on_plane(axis, float(plane.base[axis])):
+                painter.setPen(QPen(QColor(*info.color), overlay.line_width))
+                painter.drawPolygon(QPolygonF([self.to_widget(*plane.pixel_of(p)) for p in points]))
+
     def _paint_legends(self, painter: QPainter, most: int = 12) -> None:
         """A swatch and name for each shown label, at the left edge below the corner text."""
-        entries = [(info.name, info.color) for overlay in self.state.overlays if isinstance(overlay, LabelOverlay)
+        entries = [(info.name, info.color) for overlay in self.state.overlays
+                   if isinstance(overlay, LabelOverlay | ContourOverlay)
                    for _, info in sorted(overlay.info.items()) if info.visible]
         if not entries:
             return
