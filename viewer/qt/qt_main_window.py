@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -44,6 +44,9 @@ from viewer.qt.qt_viewport import TOOLS, QtViewport
 from viewer.qt.qt_workers import Job, start_job
 
 log = logging.getLogger(__name__)
+
+#: How long closing the window waits for cancelled jobs to end (ms).
+JOB_EXIT_WAIT_MS = 10000
 RECENT_LIMIT = 10
 _PRESET_KEYS = "12345678"
 
@@ -728,5 +731,8 @@ class QtMainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.cancel_jobs()
+        # Let cancelled work end before the interpreter does: a worker still importing torch
+        # when Python shuts down makes torch print errors from its finalizers.
+        QThreadPool.globalInstance().waitForDone(JOB_EXIT_WAIT_MS)
         super().closeEvent(event)
 
