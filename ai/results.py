@@ -80,7 +80,7 @@ def result_folders(series: Any, pack_name: str) -> list[Path]:
     Beside the study's files (``outpost-results/<series>-<pack>``), else (a CD, a
     read-only share) in the user's data folder under the study UID.
     """
-    from ai.packs.store import user_data_dir
+    from viewer.core.files import user_data_dir
 
     name = _safe(f"{series.key}-{pack_name}")
     beside = Path(series.first.source.path).parent / "outpost-results" / name

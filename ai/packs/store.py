@@ -11,17 +11,7 @@ from pathlib import Path
 
 from ai.errors import AIError, PackRefusedError, PackUnavailableError
 from ai.packs.pack import Pack, extract_zip, read_pack
-
-
-def user_data_dir() -> Path:
-    """Outpost's per-user data folder (``OUTPOST_DATA_DIR`` overrides it)."""
-    if os.environ.get("OUTPOST_DATA_DIR"):
-        return Path(os.environ["OUTPOST_DATA_DIR"])
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Outpost"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Outpost"
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "outpost"
+from viewer.core.files import user_data_dir
 
 
 def bundled_packs_dir() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,3 +38,24 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def user_data_dir() -> Path:
+    """Outpost's per-user data folder (``OUTPOST_DATA_DIR`` overrides it).
+
+    Model packs, saved results, the local study store and the PACS settings
+    live under it.
+
+    Returns
+    -------
+    Path
+        ``%LOCALAPPDATA%\\Outpost`` on Windows, ``~/Library/Application Support/Outpost``
+        on macOS, ``$XDG_DATA_HOME/outpost`` (``~/.local/share/outpost``) elsewhere.
+    """
+    if os.environ.get("OUTPOST_DATA_DIR"):
+        return Path(os.environ["OUTPOST_DATA_DIR"])
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Outpost"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Outpost"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "outpost"
