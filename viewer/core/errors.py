@@ -39,3 +39,7 @@ class SeriesNotFoundError(OutpostError):
 
 class ExportError(OutpostError):
     """An export could not be written."""
+
+
+class ObjectError(LoadError):
+    """A DICOM SEG or RT Structure Set cannot be read, or not placed on its image's grid."""

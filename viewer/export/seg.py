@@ -11,6 +11,7 @@ import numpy as np
 from viewer import __version__
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
+from viewer.export.sources import read_source_images
 
 
 def write_seg(labels: np.ndarray, source_files: list[str], label_names: dict[int, str], path: str | os.PathLike,
@@ -37,13 +38,9 @@ def write_seg(labels: np.ndarray, source_files: list[str], label_names: dict[int
         The source series cannot be referenced (e.g. it has no UIDs) or highdicom refuses.
     """
     import highdicom as hd
-    import pydicom
     from pydicom.sr.codedict import codes
 
-    sources = [pydicom.dcmread(f) for f in source_files]
-    if any(not ds.get("SOPInstanceUID") or not ds.get("SeriesInstanceUID") or not ds.get("StudyInstanceUID")
-           for ds in sources):
-        raise ExportError("the source series has no SOP/series/study UIDs, so a SEG cannot reference it")
+    sources = read_source_images(source_files, what="a SEG")
     if labels.shape[0] != len(sources):
         raise ExportError(f"{labels.shape[0]} label slices for {len(sources)} source images")
     values = sorted(v for v in set(np.unique(labels).tolist()) | set(label_names) if v != 0)

@@ -1,0 +1,48 @@
+"""The source images that an exported DICOM object (SEG, SR) references."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from viewer.core.errors import ExportError
+
+
+def read_source_images(files: list[str | os.PathLike], *, what: str) -> list:
+    """Read the headers of the images an object will reference, ready for highdicom.
+
+    Parameters
+    ----------
+    files
+        The source images, in the order the caller needs (slice order for a SEG).
+    what
+        The object being made, for messages (``"a SEG"``).
+
+    Returns
+    -------
+    list of pydicom.Dataset
+        Headers without pixel data. An empty SpecificCharacterSet (which
+        highdicom refuses) is dropped: it means the default repertoire.
+
+    Raises
+    ------
+    ExportError
+        A file cannot be read, or lacks the UIDs a reference needs.
+    """
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    sources = []
+    for path in files:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ds = pydicom.dcmread(path, stop_before_pixels=True)
+        except (InvalidDicomError, OSError, ValueError) as e:
+            raise ExportError(f"cannot read the source image {os.path.basename(os.fspath(path))}: {e}") from e
+        if not ds.get("SOPInstanceUID") or not ds.get("SeriesInstanceUID") or not ds.get("StudyInstanceUID"):
+            raise ExportError(f"the source series has no SOP/series/study UIDs, so {what} cannot reference it")
+        if "SpecificCharacterSet" in ds and not ds.SpecificCharacterSet:
+            del ds.SpecificCharacterSet
+        sources.append(ds)
+    return sources
