@@ -376,3 +376,36 @@ def test_contours_draw_as_outlines_on_their_own_slice_only(qtbot, make_window, p
     table = window.overlay_panel.controls[0]["labels"]
     table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)  # hidden from the overlay panel
     assert magenta_pixels(5) == 0
+
+
+@pytest.mark.shared_data
+def test_segs_of_the_same_study_are_shown_on_their_series(qtbot, make_window, shared_data):
+    """dcmqi's 3-slice CT with its liver SEG and a SEG of partly overlapping segments."""
+    import SimpleITK as sitk
+
+    window = open_study(qtbot, make_window, shared_data / "ct_3slice_dicom_seg_dcmqi")
+    ct = next(s for s in window.scan_result.series if s.modality == "CT" and len(s.instances) == 3)
+    window.open_series(ct)
+    qtbot.waitUntil(lambda: len(window.state.overlays) == 4, timeout=30000)
+    names = [o.name for o in window.state.overlays]
+    assert names == ["SEG liver.dcm", "SEG partial_overlaps.dcm", "SEG partial_overlaps.dcm (2)",
+                     "SEG partial_overlaps.dcm (3)"]
+    liver = window.state.overlays[0]
+    nrrd = shared_data / "ct_3slice_dicom_seg_dcmqi" / "liver_seg.nrrd"
+    source = sitk.GetArrayFromImage(sitk.ReadImage(str(nrrd)))
+    assert (liver.labels > 0).sum() == (source > 0).sum() > 0
+    assert len(window.overlay_panel.controls) == 4  # each layer can be styled and hidden
+
+
+@pytest.mark.shared_data
+def test_an_rtstruct_is_drawn_on_its_ct_slice(qtbot, make_window, shared_data):
+    from viewer.core.overlays import ContourOverlay
+
+    window = open_study(qtbot, make_window, shared_data / "ct_rt_dicompyler_example")
+    qtbot.waitUntil(lambda: any(isinstance(o, ContourOverlay) for o in window.state.overlays), timeout=30000)
+    overlay = next(o for o in window.state.overlays if isinstance(o, ContourOverlay))
+    assert overlay.on_plane(2, 0.0), "no contour on the CT's slice"
+    shown = overlay.on_plane(2, 0.0)
+    x, y = np.concatenate([points[:, 0] for _, points in shown]), np.concatenate([p[:, 1] for _, p in shown])
+    z, rows, cols = window.state.volume.shape_zyx
+    assert x.min() >= 0 and y.min() >= 0 and x.max() < cols and y.max() < rows

@@ -175,6 +175,7 @@ class QtMainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Recent studies")
         self._refresh_recent_menu()
         file_menu.addSeparator()
+        self._action(file_menu, "&Import segmentation or structure set…", self._on_import_annotations, "Ctrl+I")
         self._action(file_menu, "&Export view as PNG…", self._on_export_png, "Ctrl+E")
         self._action(file_menu, "DICOM &tags…", self.show_tags, "Ctrl+T")
         file_menu.addSeparator()
@@ -454,6 +455,41 @@ class QtMainWindow(QMainWindow):
         warnings = "; ".join(volume.warnings)
         self.show_status("Loaded" + (f" — {warnings}" if warnings else ""))
         self._run_callbacks(self._loaded_callbacks, volume)
+        if series is not None and self.scan_result is not None:
+            from viewer.core.dicom.annotations import annotation_candidates
+
+            candidates = annotation_candidates(self.scan_result, series)
+            if candidates:
+                self.load_annotations(candidates, quiet=True)
+
+    def load_annotations(self, paths: list[str], quiet: bool = False) -> Job | None:
+        """Read SEGs and RT Structure Sets onto the series shown, in the background, and show them.
+
+        With ``quiet``, files that do not annotate this series are passed over
+        without a message (they were only candidates from the same study).
+        """
+        volume = self.state.volume
+        if volume is None:
+            return None
+        from viewer.core.dicom.annotations import read_annotations
+
+        def show(found) -> None:
+            overlays, problems = found
+            if self.state.volume is not volume:
+                return  # another series is on screen now
+            for overlay in overlays:
+                self.state.add_overlay(overlay)
+            if overlays:
+                self.show_status(f"Showing {len(overlays)} annotation layer(s): "
+                                 + ", ".join(o.name for o in overlays))
+            if problems and not quiet:
+                self.notify_error("Not shown: " + "; ".join(problems))
+
+        job = Job(read_annotations, list(paths), volume, name="annotations")
+        job.signals.result.connect(show)
+        job.signals.errored.connect(lambda e: self.notify_error(f"Annotations: {e}"))
+        self._track(job)
+        return start_job(job)
 
     def _track(self, job: Job) -> None:
         """Keep ``job`` in :attr:`jobs` until its last signal has been handled here."""
@@ -605,6 +641,14 @@ class QtMainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open a DICOM file, .zip or DICOMDIR")
         if path:
             self.open_paths([path])
+
+    def _on_import_annotations(self) -> None:
+        if self.state.volume is None:
+            self.notify_error("Open a series first: a segmentation or structure set is shown on its images")
+            return
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import DICOM SEG or RT Structure Set")
+        if paths:
+            self.load_annotations(paths)
 
     def _on_export_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", "outpost-view.png", "PNG (*.png)")

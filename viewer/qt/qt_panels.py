@@ -189,6 +189,7 @@ class QtTagBrowser(QDialog):
 SHORTCUTS = [
     ("Ctrl+O", "Open a folder"), ("Ctrl+Shift+O", "Open a file, .zip or DICOMDIR"),
     ("Ctrl+E", "Export the view as PNG"), ("Ctrl+T", "DICOM tag browser"),
+    ("Ctrl+I", "Import a DICOM SEG or RT Structure Set onto the series"),
     ("Up / Down, wheel", "Previous / next slice"), ("Page Up / Page Down", "Ten slices back / on"),
     ("Home / End", "First / last slice"), ("Left / Right", "Previous / next time point"),
     ("Ctrl+wheel, right drag", "Zoom"), ("Middle drag", "Pan"), ("Left drag", "Active tool"),
