@@ -33,7 +33,7 @@ def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Resul
     dict
         The result.json content; ``files.seg_error`` says why a SEG was not written.
     """
-    from viewer.core.dicom.layout import plan_layout
+    from viewer.core.dicom.layout import slice_files
     from viewer.export.nifti import write_nifti
 
     out = Path(out)
@@ -54,8 +54,7 @@ def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Resul
 
             if series is None:
                 raise ExportError("a picture is not a DICOM series, so a SEG cannot reference it")
-            files = [str(ref.instance.source) for ref in plan_layout(series).grid[0]]
-            write_seg(result.labels, files, result.label_names, out / "seg.dcm",
+            write_seg(result.labels, slice_files(series), result.label_names, out / "seg.dcm",
                       algorithm_name=pack.name, algorithm_version=pack.version)
             summary["files"]["seg"] = "seg.dcm"
         except ExportError as e:

@@ -61,6 +61,10 @@ class PluginContext(Protocol):
     def on_series_loaded(self, callback: Callable[[Any], None]) -> None:
         """Call ``callback(volume)`` when the series on screen has finished loading."""
 
+    def add_finding(self, algorithm: str, version: str, probabilities: dict[str, float] | None = None,
+                    volumes_ml: dict[str, float] | None = None) -> None:
+        """Record an algorithm's result on the series shown, for the reader's DICOM SR report."""
+
     def set_view_note(self, text: str) -> None:
         """Show one line at the top of every view until the series changes ("" removes it)."""
 

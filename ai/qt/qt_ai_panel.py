@@ -482,6 +482,9 @@ class AIPanel(QWidget):
                 self._colors(), present=list(outcome.statistics), name=f"AI: {self._pack_name()}")
             self.context.add_overlay(self.label_overlay)
         self._show_outcome()
+        if hasattr(self.context, "add_finding"):
+            self.context.add_finding(self._pack_name(), str(result.provenance.get("version", "")),
+                                     result.probabilities, result.volumes_ml)
         if saved:
             self.context.show_status(f"AI: showing the saved result of {self._pack_name()}")
             return

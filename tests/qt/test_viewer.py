@@ -409,3 +409,32 @@ def test_an_rtstruct_is_drawn_on_its_ct_slice(qtbot, make_window, shared_data):
     x, y = np.concatenate([points[:, 0] for _, points in shown]), np.concatenate([p[:, 1] for _, p in shown])
     z, rows, cols = window.state.volume.shape_zyx
     assert x.min() >= 0 and y.min() >= 0 and x.max() < cols and y.max() < rows
+
+
+def test_report_of_measurements_and_findings_is_a_valid_sr_that_reads_back(qtbot, make_window, phantom_study,
+                                                                           tmp_path, require_tool):
+    import subprocess
+
+    from viewer.export.sr import read_sr
+
+    window = open_study(qtbot, make_window, phantom_study[0])
+    viewport = window.viewports["axial"]
+    qtbot.wait(50)
+    window.set_tool("length")
+    _drag(qtbot, viewport, viewport.to_widget(10, 10), viewport.to_widget(10, 50))
+    window.set_tool("rectangle")
+    _drag(qtbot, viewport, viewport.to_widget(22, 32), viewport.to_widget(37, 57))
+    window.add_finding("outpost-demo-ct", "1.0.0", volumes_ml={"liver": 1234.5})
+    path = window.save_report(tmp_path / "report.dcm")
+    back = read_sr(path)
+    length, rectangle = window.state.measurements
+    assert back.lengths[0].length_mm == pytest.approx(length.values["length_mm"], abs=1e-3)
+    assert back.lengths[0].image_index == viewport.slice_index
+    assert back.rois[0].mean == pytest.approx(rectangle.values["mean"]) and back.rois[0].kind == "rectangle"
+    assert back.findings[0].algorithm.name == "outpost-demo-ct"
+    assert back.findings[0].volumes_ml == {"liver": pytest.approx(1234.5)}
+    check = subprocess.run([require_tool("dciodvfy"), str(path)], capture_output=True, text=True)
+    assert "Error -" not in check.stdout + check.stderr
+    window.open_paths([str(phantom_study[0])])  # findings belong to the series they were made on
+    wait_loaded(qtbot, window)
+    assert window.findings == {}

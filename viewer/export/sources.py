@@ -7,6 +7,10 @@ import warnings
 
 from viewer.core.errors import ExportError
 
+#: Type 2 patient and study attributes highdicom copies from the sources into a new object.
+COPIED_TYPE_2 = ("PatientID", "PatientName", "PatientBirthDate", "PatientSex", "AccessionNumber", "StudyID",
+                 "StudyDate", "StudyTime", "ReferringPhysicianName")
+
 
 def read_source_images(files: list[str | os.PathLike], *, what: str) -> list:
     """Read the headers of the images an object will reference, ready for highdicom.
@@ -22,7 +26,8 @@ def read_source_images(files: list[str | os.PathLike], *, what: str) -> list:
     -------
     list of pydicom.Dataset
         Headers without pixel data. An empty SpecificCharacterSet (which
-        highdicom refuses) is dropped: it means the default repertoire.
+        highdicom refuses) is dropped: it means the default repertoire. Missing
+        Type 2 patient and study attributes (:data:`COPIED_TYPE_2`) are added empty.
 
     Raises
     ------
@@ -44,5 +49,8 @@ def read_source_images(files: list[str | os.PathLike], *, what: str) -> list:
             raise ExportError(f"the source series has no SOP/series/study UIDs, so {what} cannot reference it")
         if "SpecificCharacterSet" in ds and not ds.SpecificCharacterSet:
             del ds.SpecificCharacterSet
+        for keyword in COPIED_TYPE_2:  # present but empty, as DICOM allows, where a source omitted them
+            if keyword not in ds:
+                setattr(ds, keyword, "")
         sources.append(ds)
     return sources

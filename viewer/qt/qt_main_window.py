@@ -83,6 +83,7 @@ class QtMainWindow(QMainWindow):
         self.plugins: list[PluginLoad] = []
         self._series_callbacks: list[Callable[[Any], None]] = []
         self._loaded_callbacks: list[Callable[[Any], None]] = []
+        self.findings: dict[str, tuple[str, dict, dict]] = {}
         self._pending_series_key: str | None = None
         self._build_viewports()
         self._build_docks()
@@ -176,6 +177,7 @@ class QtMainWindow(QMainWindow):
         self._refresh_recent_menu()
         file_menu.addSeparator()
         self._action(file_menu, "&Import segmentation or structure set…", self._on_import_annotations, "Ctrl+I")
+        self._action(file_menu, "Save &report as DICOM SR…", self._on_save_report, "Ctrl+Shift+S")
         self._action(file_menu, "&Export view as PNG…", self._on_export_png, "Ctrl+E")
         self._action(file_menu, "DICOM &tags…", self.show_tags, "Ctrl+T")
         file_menu.addSeparator()
@@ -314,6 +316,55 @@ class QtMainWindow(QMainWindow):
     def on_series_loaded(self, callback: Callable[[Any], None]) -> None:
         """Call ``callback(volume)`` when a series has finished loading (plugin API)."""
         self._loaded_callbacks.append(callback)
+
+    def add_finding(self, algorithm: str, version: str, probabilities: dict[str, float] | None = None,
+                    volumes_ml: dict[str, float] | None = None) -> None:
+        """Record what an algorithm found on the series shown, for the DICOM SR report (plugin API).
+
+        A later finding of the same algorithm replaces the earlier one; all are
+        dropped when another series is shown.
+        """
+        self.findings[algorithm] = (version, dict(probabilities or {}), dict(volumes_ml or {}))
+
+    def measurement_report(self):
+        """The reader's measurements on axial images and the AI findings, as a TID 1500 report."""
+        from viewer.export.sr import AIFinding, Algorithm, LengthMeasurement, MeasurementReport, RoiMeasurement
+
+        volume = self.state.volume
+        unit = "[hnsf'U]" if volume is not None and volume.modality == "CT" else "1"
+        report, counts = MeasurementReport(), {}
+        for m in self.state.measurements:
+            if m.view != "axial" or not m.values:
+                continue  # a reformatted plane is no source image an SR can point to
+            counts[m.kind] = counts.get(m.kind, 0) + 1
+            label = f"{m.kind.capitalize()} {counts[m.kind]}"
+            if m.kind == "length":
+                report.lengths.append(LengthMeasurement(label, m.values["length_mm"], m.index, list(m.points)))
+            elif m.kind in ("ellipse", "rectangle", "freehand"):
+                v = m.values
+                report.rois.append(RoiMeasurement(label, v["mean"], v["sd"], v["min"], v["max"], v["area_mm2"],
+                                                  m.index, m.kind, list(m.points), unit))
+        for name, (version, probabilities, volumes) in self.findings.items():
+            report.findings.append(AIFinding(Algorithm(name, version), probabilities, volumes))
+        return report
+
+    def save_report(self, path: str | Path) -> Path:
+        """Write :meth:`measurement_report` as a DICOM SR referencing the series shown.
+
+        Raises
+        ------
+        OutpostError
+            Nothing to report, no DICOM series shown, or the SR cannot be made.
+        """
+        from viewer.core.dicom.layout import slice_files
+        from viewer.export.sr import write_sr
+
+        series, report = self.state.series, self.measurement_report()
+        if series is None or self.state.volume is None:
+            raise OutpostError("a report refers to a DICOM series: open one first")
+        if not (report.lengths or report.rois or report.findings):
+            raise OutpostError("nothing to report: measure on the axial images, or run a model, first")
+        return write_sr(report, slice_files(series), path)
 
     def set_view_note(self, text: str) -> None:
         """Show one line at the top of every view, until the series changes; "" removes it (plugin API)."""
@@ -533,6 +584,7 @@ class QtMainWindow(QMainWindow):
 
     def _on_state_volume_changed(self) -> None:
         volume = self.state.volume
+        self.findings = {}
         self._refresh_file_windows_menu()
         three_d = volume is not None and volume.shape_zyx[0] > 1
         self.mpr_action.setEnabled(three_d)
@@ -649,6 +701,16 @@ class QtMainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Import DICOM SEG or RT Structure Set")
         if paths:
             self.load_annotations(paths)
+
+    def _on_save_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save report as DICOM SR", "outpost-report.dcm",
+                                              "DICOM (*.dcm)")
+        if path:
+            try:
+                self.save_report(path)
+                self.show_status(f"Saved {path}")
+            except (OutpostError, OSError) as e:
+                self.notify_error(str(e))
 
     def _on_export_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", "outpost-view.png", "PNG (*.png)")

@@ -241,3 +241,11 @@ def group_by_instance(grid: list[list[FrameRef]]) -> dict[int, list[tuple[FrameR
         for z, ref in enumerate(column):
             places[id(ref.instance)].append((ref, t, z))
     return places
+
+
+def slice_files(series: Series) -> list[str]:
+    """The file of each slice of the (first time point of the) series, in slice order ``z``.
+
+    A SEG or SR made from the loaded volume refers to these, slice ``z`` to ``slice_files(series)[z]``.
+    """
+    return [str(ref.instance.source) for ref in plan_layout(series).grid[0]]
