@@ -1,0 +1,790 @@
+"""The local study store: DICOM files in a folder, indexed in SQLite.
+
+Layout under the store's root::
+
+    index.sqlite                     patients, studies, series, instances (WAL mode)
+    files/<study>/<series>/<sop>.dcm one file per instance, named by its UIDs
+    .incoming/                       complete instances waiting to be placed
+    .lock                            held (shared) by every process that has the store open
+
+Every file is written under a temporary name and renamed into place; the
+index rows of an instance are written in one transaction after its file is in
+place. Opening a store reconciles the index with the folder, so a crash
+between the two loses nothing: a file without index row is indexed, an index
+row without file is dropped, and (when no other process has the store open)
+half-written temporary files are removed and staged instances are placed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydicom.uid import generate_uid
+
+from viewer.core.dicom.headers import InstanceRecord, NotDicomError, is_dicomdir, read_header
+from viewer.core.dicom.scan import SkippedFile, _series_key, _study_key, scan
+from viewer.core.dicom.sources import Source
+from viewer.core.files import atomic_path, user_data_dir
+from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
+from viewer.pacs.errors import InstanceMismatchError, MalformedInstanceError, StoreError
+
+try:  # POSIX: advisory locks tell whether another process has the store open
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "index.sqlite"
+FILES_DIR = "files"
+INCOMING_DIR = ".incoming"
+LOCK_NAME = ".lock"
+SCHEMA_VERSION = 1
+#: Without advisory locks, leftovers older than this are taken to be from a crashed process.
+STALE_SECONDS = 3600.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS patients (
+    patient_key TEXT PRIMARY KEY,
+    patient_id TEXT NOT NULL,
+    patient_name TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    sex TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS studies (
+    study_uid TEXT PRIMARY KEY,
+    patient_key TEXT NOT NULL REFERENCES patients(patient_key),
+    study_date TEXT NOT NULL,
+    study_time TEXT NOT NULL,
+    description TEXT NOT NULL,
+    accession_number TEXT NOT NULL,
+    study_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS series (
+    series_uid TEXT PRIMARY KEY,
+    study_uid TEXT NOT NULL REFERENCES studies(study_uid),
+    modality TEXT NOT NULL,
+    series_number INTEGER,
+    description TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS instances (
+    sop_uid TEXT PRIMARY KEY,
+    series_uid TEXT NOT NULL REFERENCES series(series_uid),
+    sop_class_uid TEXT NOT NULL,
+    transfer_syntax TEXT NOT NULL,
+    instance_number INTEGER,
+    path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    added REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS instances_by_series ON instances(series_uid);
+CREATE INDEX IF NOT EXISTS series_by_study ON series(study_uid);
+CREATE INDEX IF NOT EXISTS studies_by_patient ON studies(patient_key);
+"""
+
+_UID_NAME = re.compile(r"[0-9][0-9.]{0,63}")
+#: Reasons of :func:`~viewer.core.dicom.scan` for skipping a file that is not a storable instance.
+_NOT_INSTANCE_REASONS = ("not a DICOM file", "not a readable DICOM", "damaged DICOM header", "DICOMDIR index")
+
+
+@dataclass(frozen=True)
+class StoredInstance:
+    """One instance offered to the store, and where it is.
+
+    Attributes
+    ----------
+    duplicate
+        ``True`` when the store already held this SOP Instance UID, so nothing was written.
+    """
+
+    sop_uid: str
+    sop_class_uid: str
+    series_uid: str
+    study_uid: str
+    path: Path
+    duplicate: bool = False
+
+
+@dataclass
+class StudySummary:
+    """One study in the store. ``patient_name`` is identifying: show it, never log it."""
+
+    study_uid: str
+    patient_id: str
+    patient_name: str
+    study_date: str
+    description: str
+    accession_number: str
+    modalities: list[str]
+    series_count: int
+    instance_count: int
+    size_bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as a JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class SeriesSummary:
+    """One series of a stored study."""
+
+    series_uid: str
+    study_uid: str
+    modality: str
+    series_number: int | None
+    description: str
+    instance_count: int
+    size_bytes: int
+
+
+@dataclass
+class ImportResult:
+    """What :meth:`LocalStore.import_paths` did."""
+
+    added: list[StoredInstance] = field(default_factory=list)
+    duplicates: list[StoredInstance] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    @property
+    def study_uids(self) -> list[str]:
+        """The studies that received or already held the imported instances."""
+        return sorted({i.study_uid for i in self.added + self.duplicates})
+
+
+@dataclass
+class ReconcileReport:
+    """What opening the store repaired."""
+
+    indexed: int = 0
+    dropped: int = 0
+    placed: int = 0
+    removed_partials: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the index or the folder needed any repair."""
+        return bool(self.indexed or self.dropped or self.placed or self.removed_partials)
+
+
+def default_store_dir() -> Path:
+    """The default store folder: ``<user data dir>/store``."""
+    return user_data_dir() / "store"
+
+
+def _file_name(uid: str) -> str:
+    """A file-system-safe name for a UID (a hash where the UID is not plain digits and dots)."""
+    if _UID_NAME.fullmatch(uid) and not uid.endswith("."):
+        return uid
+    return "h" + hashlib.sha1(uid.encode("utf-8", "replace")).hexdigest()[:24]
+
+
+def _is_partial(name: str) -> bool:
+    """Whether a file name is one of :func:`~viewer.core.files.atomic_path`'s temporaries."""
+    return name.startswith(".") and ".part" in name
+
+
+def _key_uid(key: str) -> str:
+    """A real UID as it is, or a stable UID made from the fallback key of a file without one."""
+    return key if not key.startswith("nouid:") else generate_uid(prefix="2.25.", entropy_srcs=[key])
+
+
+def _valid_uid(uid: str) -> bool:
+    return bool(_UID_NAME.fullmatch(uid)) and ".." not in uid and not uid.endswith(".")
+
+
+def _encapsulated_complete(path: str, offset: int) -> bool:
+    """Whether the encapsulated pixel data at ``offset`` end with a sequence delimiter inside the file."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fp:
+        fp.seek(offset)
+        while True:
+            head = fp.read(8)
+            if len(head) < 8:
+                return False
+            group, element, length = struct.unpack("<HHI", head)
+            if (group, element) == (0xFFFE, 0xE0DD):
+                return True
+            if (group, element) != (0xFFFE, 0xE000) or length == 0xFFFFFFFF or fp.tell() + length > size:
+                return False
+            fp.seek(length, os.SEEK_CUR)
+
+
+def incomplete_instance(record: InstanceRecord) -> str | None:
+    """Why an instance that came over the network is not a complete DICOM instance, or ``None``.
+
+    Local files are imported as they are; instances from the network must carry
+    valid study, series and SOP instance UIDs, and pixel data that are all there.
+    """
+    uids = (record.study_uid, record.series_uid, record.sop_instance_uid, record.sop_class_uid)
+    if not all(uids):
+        return "the data set lacks a SOP class, SOP instance, study or series UID"
+    if not all(_valid_uid(uid) for uid in uids):
+        return "the data set has a malformed UID"
+    if record.has_pixels and record.source.is_file and record.pixel_offset is not None:
+        if record.pixel_length is not None:
+            if record.bits_allocated >= 8 and record.pixel_length < record.frame_bytes * record.number_of_frames:
+                return "the pixel data are truncated"
+        elif not _encapsulated_complete(record.source.path, record.pixel_offset):
+            return "the compressed pixel data are truncated"
+    return None
+
+
+def find_instances(paths: str | os.PathLike | Iterable[str | os.PathLike],
+                   progress: ProgressCallback | None = None,
+                   cancel: CancelToken | None = None) -> tuple[list[InstanceRecord], list[SkippedFile]]:
+    """The DICOM instances under ``paths``: images found by :func:`~viewer.core.dicom.scan`, and
+    the readable non-images it skips (SR, RT structure sets, presentation states, ...).
+
+    Parameters
+    ----------
+    paths
+        Folders (searched recursively), files, ``.zip`` files or DICOMDIR files.
+    progress, cancel
+        Passed to the scan.
+
+    Returns
+    -------
+    tuple
+        Header records of the instances, and the files that are not instances, with reasons.
+
+    Raises
+    ------
+    OutpostError
+        A path does not exist.
+    Cancelled
+        ``cancel`` was set.
+    """
+    found = scan(paths, progress=progress, cancel=cancel)
+    records = [record for series in found.series for record in series.instances]
+    skipped = []
+    for item in found.skipped:
+        # Readable non-images are instances too; files that are not DICOM at all, and
+        # DICOMDIR indexes, are not. (Non-images inside .zip files are left out.)
+        if os.path.isfile(item.path) and not item.reason.startswith(_NOT_INSTANCE_REASONS):
+            check_cancel(cancel)
+            try:
+                records.append(read_header(Source(item.path)))
+                continue
+            except NotDicomError:
+                pass
+        skipped.append(item)
+    return records, skipped
+
+
+class LocalStore:
+    """A folder of DICOM instances with an SQLite index; safe to share between threads.
+
+    Parameters
+    ----------
+    root
+        The store folder (created if needed); default :func:`default_store_dir`.
+    reconcile
+        Reconcile the index with the folder on opening (default ``True``).
+
+    Examples
+    --------
+    >>> with LocalStore(tmp) as store:  # doctest: +SKIP
+    ...     store.import_paths(["/media/cdrom"])
+    ...     [s.study_uid for s in store.studies()]
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, *, reconcile: bool = True) -> None:
+        self.root = Path(root) if root is not None else default_store_dir()
+        self.files_dir = self.root / FILES_DIR
+        self.incoming_dir = self.root / INCOMING_DIR
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            self.incoming_dir.mkdir(exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the study store at {self.root}: {e.strerror or e}") from e
+        self._lock = threading.RLock()
+        self._lock_file = self._open_lock()
+        try:
+            self._db = sqlite3.connect(self.root / INDEX_NAME, timeout=30.0, check_same_thread=False,
+                                       isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            with self._transaction() as db:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as e:
+            self._release_lock()
+            raise StoreError(f"the store index {self.root / INDEX_NAME} is unreadable: {e}") from e
+        self.last_reconcile = self.reconcile() if reconcile else ReconcileReport()
+
+    # ----------------------------------------------------------------- lifetime
+    def close(self) -> None:
+        """Close the index and release the store's lock."""
+        with self._lock:
+            self._db.close()
+            self._release_lock()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _open_lock(self):
+        if fcntl is None:  # pragma: no cover - Windows
+            return None
+        handle = open(self.root / LOCK_NAME, "a+b")  # noqa: SIM115 - held for the store's lifetime
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        return handle
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing releases the flock
+            self._lock_file = None
+
+    @contextlib.contextmanager
+    def _sole_user(self) -> Iterator[bool]:
+        """Yield whether no other process has the store open (then leftovers are from a crash)."""
+        if fcntl is None or self._lock_file is None:  # pragma: no cover - Windows
+            yield False
+            return
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            # A failed conversion drops the shared lock (flock(2)): take it again.
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_SH)
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_SH)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, parameters: Iterable[Any] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, tuple(parameters)).fetchall()
+
+    # ----------------------------------------------------------------- adding
+    def _keys(self, record: InstanceRecord, content_hash: Callable[[], str]) -> tuple[str, str, str]:
+        """Study, series and SOP instance UIDs, stable stand-ins where a file lacks them."""
+        study = _key_uid(_study_key(record))
+        series = _key_uid(_series_key(record) if record.series_uid else f"nouid:{study}|{_series_key(record)}")
+        sop = record.sop_instance_uid or generate_uid(prefix="2.25.", entropy_srcs=[content_hash()])
+        return study, series, sop
+
+    def _destination(self, study: str, series: str, sop: str) -> Path:
+        return self.files_dir / _file_name(study) / _file_name(series) / f"{_file_name(sop)}.dcm"
+
+    def path_of(self, sop_uid: str) -> Path | None:
+        """The stored file of the instance ``sop_uid``, or ``None``."""
+        rows = self._query("SELECT path FROM instances WHERE sop_uid = ?", [sop_uid])
+        return self.root / rows[0][0] if rows else None
+
+    def contains(self, sop_uid: str) -> bool:
+        """Whether the store holds the instance ``sop_uid``."""
+        return self.path_of(sop_uid) is not None
+
+    def _place(self, record: InstanceRecord, transfer: Callable[[Path], None],
+               content_hash: Callable[[], str]) -> StoredInstance:
+        """Put one instance's file in place with ``transfer(destination)``, then index it."""
+        study, series, sop = self._keys(record, content_hash)
+        existing = self.path_of(sop)
+        if existing is not None and existing.is_file():
+            return StoredInstance(sop, record.sop_class_uid, series, study, existing, duplicate=True)
+        destination = self._destination(study, series, sop)
+        transfer(destination)
+        self._index(record, (study, series, sop), destination)
+        return StoredInstance(sop, record.sop_class_uid, series, study, destination)
+
+    def _index(self, record: InstanceRecord, keys: tuple[str, str, str], path: Path) -> None:
+        """Write the index rows of one instance whose file is in place, in one transaction."""
+        study_uid, series_uid, sop_uid = keys
+        s = record.study
+        patient_id = str(s.get("patient_id", ""))
+        patient_key = patient_id or "noid:" + hashlib.sha1(
+            repr((s.get("patient_name", ""), s.get("patient_birth_date", ""))).encode()).hexdigest()[:16]
+        relative = path.relative_to(self.root).as_posix()
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO patients VALUES (?, ?, ?, ?, ?)",
+                       (patient_key, patient_id, str(s.get("patient_name", "")),
+                        str(s.get("patient_birth_date", "")), str(s.get("patient_sex", ""))))
+            db.execute("INSERT OR IGNORE INTO studies VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (study_uid, patient_key, str(s.get("study_date", "")), str(s.get("study_time", "")),
+                        str(s.get("study_description", "")), str(s.get("accession_number", "")),
+                        str(s.get("study_id", ""))))
+            db.execute("INSERT OR IGNORE INTO series VALUES (?, ?, ?, ?, ?)",
+                       (series_uid, study_uid, record.modality, record.series.get("series_number"),
+                        str(record.series.get("series_description", ""))))
+            db.execute("INSERT OR REPLACE INTO instances VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (sop_uid, series_uid, record.sop_class_uid, record.transfer_syntax,
+                        record.instance_number, relative, path.stat().st_size, time.time()))
+
+    def add_file(self, source: str | os.PathLike | Source, record: InstanceRecord | None = None) -> StoredInstance:
+        """Copy one DICOM file (or zip member) into the store; a known SOP Instance UID is skipped.
+
+        Parameters
+        ----------
+        source
+            The file, or a :class:`~viewer.core.dicom.sources.Source`.
+        record
+            Its header record when the caller has read it already.
+
+        Raises
+        ------
+        MalformedInstanceError
+            The file is not readable DICOM.
+        StoreError
+            The file cannot be written into the store.
+        """
+        source = source if isinstance(source, Source) else Source(os.fspath(source))
+        if record is None:
+            try:
+                record = read_header(source)
+            except NotDicomError as e:
+                raise MalformedInstanceError(f"{source}: {e}") from e
+        if is_dicomdir(record):
+            raise MalformedInstanceError(f"{source}: a DICOMDIR index is not an instance")
+
+        def copy(destination: Path) -> None:
+            with atomic_path(destination) as temporary, source.open() as src, open(temporary, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+
+        def content_hash() -> str:
+            with source.open() as fp:
+                return hashlib.file_digest(fp, "sha256").hexdigest()
+
+        try:
+            return self._place(record, copy, content_hash)
+        except OSError as e:
+            raise StoreError(f"cannot write {source} into the store: {e.strerror or e}") from e
+
+    def add_bytes(self, encoded: bytes, *, sop_class_uid: str | None = None,
+                  sop_instance_uid: str | None = None) -> StoredInstance:
+        """Store one instance given as DICOM file bytes (preamble, file meta and data set).
+
+        This is how instances that arrive over the network (C-STORE, C-GET)
+        enter the store: staged atomically, read, then renamed into place.
+
+        Parameters
+        ----------
+        encoded
+            The file bytes.
+        sop_class_uid, sop_instance_uid
+            What the sender said the instance is; the data set must agree.
+
+        Raises
+        ------
+        InstanceMismatchError
+            The data set's SOP class or instance UID differs from the expected one.
+        MalformedInstanceError
+            The bytes are not a readable DICOM instance (nothing is kept).
+        StoreError
+            The store cannot be written (disk full, permissions).
+        """
+        return self._add_staged(lambda temporary: temporary.write_bytes(encoded),
+                                (sop_class_uid or "", sop_instance_uid or ""))
+
+    def add_dataset(self, dataset) -> StoredInstance:
+        """Store one :class:`pydicom.dataset.Dataset` (e.g. from WADO-RS), written in the file format.
+
+        Raises
+        ------
+        MalformedInstanceError, StoreError
+            As :meth:`add_bytes`.
+        """
+        return self._add_staged(lambda temporary: dataset.save_as(temporary, enforce_file_format=True))
+
+    def _add_staged(self, write: Callable[[Path], None], expected: tuple[str, str] = ("", "")) -> StoredInstance:
+        staged = self.incoming_dir / f"{uuid.uuid4().hex}.dcm"
+        try:
+            with atomic_path(staged) as temporary:
+                write(temporary)
+        except OSError as e:
+            raise StoreError(f"cannot write into the study store: {e.strerror or e}") from e
+        except (ValueError, TypeError, AttributeError) as e:
+            raise MalformedInstanceError(f"the instance cannot be written as a DICOM file ({type(e).__name__})") \
+                from e
+        try:
+            return self._place_staged(staged, expected)
+        finally:
+            staged.unlink(missing_ok=True)
+
+    def _place_staged(self, staged: Path, expected: tuple[str, str] = ("", "")) -> StoredInstance:
+        source = Source(str(staged))
+        try:
+            record = read_header(source)
+        except NotDicomError as e:
+            # The parser's detail stays in __cause__: it may quote a value of the data set.
+            raise MalformedInstanceError("not a readable DICOM instance") from e
+        if is_dicomdir(record):
+            raise MalformedInstanceError("a DICOMDIR is not an instance")
+        problem = incomplete_instance(record)
+        if problem:
+            raise MalformedInstanceError(problem)
+        sop_class, sop_instance = expected
+        if sop_class and record.sop_class_uid != sop_class:
+            raise InstanceMismatchError("the data set's SOP Class UID differs from the one it was sent as")
+        if sop_instance and record.sop_instance_uid != sop_instance:
+            raise InstanceMismatchError("the data set's SOP Instance UID differs from the one it was sent as")
+
+        def move(destination: Path) -> None:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with open(staged, "rb+") as fp:
+                os.fsync(fp.fileno())
+            os.replace(staged, destination)
+
+        def content_hash() -> str:
+            with open(staged, "rb") as fp:
+                return hashlib.file_digest(fp, "sha256").hexdigest()
+
+        try:
+            return self._place(record, move, content_hash)
+        except OSError as e:
+            raise StoreError(f"cannot place an instance in the store: {e.strerror or e}") from e
+
+    def import_paths(self, paths: str | os.PathLike | Iterable[str | os.PathLike],
+                     progress: ProgressCallback | None = None,
+                     cancel: CancelToken | None = None) -> ImportResult:
+        """Copy the DICOM files under ``paths`` (folders, files, .zip, DICOMDIR) into the store.
+
+        Image instances are found with :func:`viewer.core.dicom.scan`; plain files
+        that it skips as non-images (SR, RT structure sets, ...) are stored too.
+        Each file is written atomically and indexed as soon as it is in place,
+        so cancelling or a crash keeps every instance copied so far.
+
+        Parameters
+        ----------
+        paths
+            What to import.
+        progress
+            Called as ``progress(done, total, text)``.
+        cancel
+            Checked between files.
+
+        Returns
+        -------
+        ImportResult
+            Instances added, instances already present, and files skipped with reasons.
+
+        Raises
+        ------
+        OutpostError
+            A path does not exist.
+        Cancelled
+            ``cancel`` was set (what was imported so far stays).
+        """
+        result = ImportResult()
+        work, result.skipped = find_instances(paths, progress=progress, cancel=cancel)
+        total = len(work)
+        for done, record in enumerate(work, start=1):
+            check_cancel(cancel)
+            try:
+                stored = self.add_file(record.source, record)
+            except MalformedInstanceError as e:
+                result.skipped.append(SkippedFile(str(record.source), str(e)))
+            else:
+                (result.duplicates if stored.duplicate else result.added).append(stored)
+            report(progress, done, total, "importing")
+        return result
+
+    # ----------------------------------------------------------------- reading
+    def studies(self) -> list[StudySummary]:
+        """Every study in the store, by date, with counts, modalities and disk use."""
+        rows = self._query("""
+            SELECT st.study_uid, p.patient_id, p.patient_name, st.study_date, st.description,
+                   st.accession_number, GROUP_CONCAT(DISTINCT se.modality), COUNT(DISTINCT se.series_uid),
+                   COUNT(i.sop_uid), COALESCE(SUM(i.size), 0)
+            FROM studies st JOIN patients p ON p.patient_key = st.patient_key
+                 LEFT JOIN series se ON se.study_uid = st.study_uid
+                 LEFT JOIN instances i ON i.series_uid = se.series_uid
+            GROUP BY st.study_uid ORDER BY st.study_date, st.study_time, st.study_uid""")
+        return [StudySummary(uid, pid, name, date, description, accession,
+                             sorted(m for m in (modalities or "").split(",") if m), series, instances, size)
+                for uid, pid, name, date, description, accession, modalities, series, instances, size in rows]
+
+    def series(self, study_uid: str) -> list[SeriesSummary]:
+        """The series of one study, by series number."""
+        rows = self._query("""
+            SELECT se.series_uid, se.study_uid, se.modality, se.series_number, se.description,
+                   COUNT(i.sop_uid), COALESCE(SUM(i.size), 0)
+            FROM series se LEFT JOIN instances i ON i.series_uid = se.series_uid
+            WHERE se.study_uid = ? GROUP BY se.series_uid
+            ORDER BY se.series_number IS NULL, se.series_number, se.series_uid""", [study_uid])
+        return [SeriesSummary(*row) for row in rows]
+
+    def find_study(self, key: str) -> str:
+        """The study UID that is ``key`` or starts with it (if only one does).
+
+        Raises
+        ------
+        StoreError
+            No study, or more than one, matches.
+        """
+        matches = [row[0] for row in self._query(
+            "SELECT study_uid FROM studies WHERE study_uid = ? OR substr(study_uid, 1, ?) = ?",
+            [key, len(key), key])]
+        if key in matches:
+            return key
+        if len(matches) != 1:
+            problem = "no study" if not matches else f"{len(matches)} studies"
+            raise StoreError(f"{problem} in the store with UID {key!r}")
+        return matches[0]
+
+    def files(self, study_uid: str | None = None, series_uid: str | None = None) -> list[Path]:
+        """Paths of the stored instances of a study or series (or all), in instance order."""
+        sql = ("SELECT i.path FROM instances i JOIN series se ON se.series_uid = i.series_uid "
+               "WHERE (? IS NULL OR se.study_uid = ?) AND (? IS NULL OR i.series_uid = ?) "
+               "ORDER BY se.series_number, i.series_uid, i.instance_number, i.sop_uid")
+        rows = self._query(sql, [study_uid, study_uid, series_uid, series_uid])
+        return [self.root / row[0] for row in rows]
+
+    def disk_usage(self, study_uid: str | None = None) -> int:
+        """Bytes of the stored files of one study (of the whole store with ``None``)."""
+        rows = self._query("SELECT COALESCE(SUM(i.size), 0) FROM instances i "
+                           "JOIN series se ON se.series_uid = i.series_uid WHERE ? IS NULL OR se.study_uid = ?",
+                           [study_uid, study_uid])
+        return int(rows[0][0])
+
+    def instance_count(self) -> int:
+        """How many instances the store holds."""
+        return int(self._query("SELECT COUNT(*) FROM instances")[0][0])
+
+    # ----------------------------------------------------------------- removing
+    def delete_study(self, study_uid: str) -> int:
+        """Delete a study's files and index rows; return the bytes freed.
+
+        Files go first, then the rows: a crash in between leaves rows without
+        files, which the next reconciliation drops.
+
+        Raises
+        ------
+        StoreError
+            No such study, or a file cannot be removed.
+        """
+        study_uid = self.find_study(study_uid)
+        freed = self.disk_usage(study_uid)
+        folders = set()
+        for path in self.files(study_uid):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as e:
+                raise StoreError(f"cannot delete {path}: {e.strerror or e}") from e
+            folders.add(path.parent)
+        for folder in sorted(folders | {f.parent for f in folders}, key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        with self._transaction() as db:
+            db.execute("DELETE FROM instances WHERE series_uid IN "
+                       "(SELECT series_uid FROM series WHERE study_uid = ?)", (study_uid,))
+            db.execute("DELETE FROM series WHERE study_uid = ?", (study_uid,))
+            db.execute("DELETE FROM studies WHERE study_uid = ?", (study_uid,))
+            _prune_patients(db)
+        log.info("deleted study %s (%d bytes)", study_uid, freed)
+        return freed
+
+    # ----------------------------------------------------------------- reconciling
+    def reconcile(self) -> ReconcileReport:
+        """Make the index and the folder agree again after a crash.
+
+        Returns
+        -------
+        ReconcileReport
+            Files indexed, rows dropped, staged instances placed, temporaries removed.
+        """
+        outcome = ReconcileReport()
+        with self._sole_user() as sole:
+            now = time.time()
+
+            def leftover(path: Path) -> bool:
+                if sole:
+                    return True
+                with contextlib.suppress(OSError):
+                    return fcntl is None and now - path.stat().st_mtime > STALE_SECONDS
+                return False
+
+            on_disk: set[str] = set()
+            for folder, _, names in os.walk(self.files_dir):
+                for name in names:
+                    path = Path(folder) / name
+                    if _is_partial(name):
+                        if leftover(path):
+                            path.unlink(missing_ok=True)
+                            outcome.removed_partials += 1
+                    elif name.endswith(".dcm"):
+                        on_disk.add(path.relative_to(self.root).as_posix())
+            indexed = dict(self._query("SELECT path, sop_uid FROM instances"))
+            gone = [indexed[p] for p in indexed.keys() - on_disk]
+            if gone:
+                with self._transaction() as db:
+                    db.executemany("DELETE FROM instances WHERE sop_uid = ?", [(sop,) for sop in gone])
+                    _prune_series_studies(db)
+                outcome.dropped = len(gone)
+            for relative in sorted(on_disk - indexed.keys()):
+                path = self.root / relative
+                try:
+                    record = read_header(Source(str(path)))
+                except NotDicomError:
+                    outcome.unreadable.append(relative)
+                    continue
+                keys = self._keys(record, lambda p=path: hashlib.sha256(p.read_bytes()).hexdigest())
+                existing = self.path_of(keys[2])
+                if existing is not None and existing != path and existing.is_file():
+                    path.unlink(missing_ok=True)  # a second copy of an instance already held
+                    continue
+                self._index(record, keys, path)
+                outcome.indexed += 1
+            for path in sorted(self.incoming_dir.iterdir()):
+                if not leftover(path):
+                    continue
+                if _is_partial(path.name) or not path.name.endswith(".dcm"):
+                    path.unlink(missing_ok=True)
+                    outcome.removed_partials += 1
+                    continue
+                try:
+                    self._place_staged(path)
+                except MalformedInstanceError:
+                    outcome.unreadable.append(path.relative_to(self.root).as_posix())
+                except StoreError as e:
+                    log.warning("a staged instance could not be placed: %s", e)
+                    continue
+                else:
+                    outcome.placed += 1
+                path.unlink(missing_ok=True)
+        if outcome.changed:
+            log.info("store reconciled: %d indexed, %d dropped, %d placed, %d temporary files removed",
+                     outcome.indexed, outcome.dropped, outcome.placed, outcome.removed_partials)
+        return outcome
+
+
+def _prune_series_studies(db: sqlite3.Connection) -> None:
+    db.execute("DELETE FROM series WHERE series_uid NOT IN (SELECT series_uid FROM instances)")
+    db.execute("DELETE FROM studies WHERE study_uid NOT IN (SELECT study_uid FROM series)")
+    _prune_patients(db)
+
+
+def _prune_patients(db: sqlite3.Connection) -> None:
+    db.execute("DELETE FROM patients WHERE patient_key NOT IN (SELECT patient_key FROM studies)")
