@@ -149,6 +149,24 @@ class ScanResult:
             raise SeriesNotFoundError(f"{problem} with key {key!r} (series found: {known})")
         return matches[0]
 
+    def choose_series(self, key: str | None) -> Series:
+        """The series ``key`` names, or the only series when ``key`` is ``None``.
+
+        Raises
+        ------
+        SeriesNotFoundError
+            No series matches ``key``; or ``key`` is ``None`` and there is not
+            exactly one series (the message lists their keys).
+        """
+        if key:
+            return self.find_series(key)
+        if len(self.series) == 1:
+            return self.series[0]
+        if not self.series:
+            raise SeriesNotFoundError("no image series found")
+        keys = ", ".join(s.key for s in self.series)
+        raise SeriesNotFoundError(f"{len(self.series)} series found; choose one with --series ({keys})")
+
 
 # --------------------------------------------------------------------------- discovery
 def _discover(paths: Iterable[str | os.PathLike], skipped: list[SkippedFile]) -> list[Source]:
