@@ -171,6 +171,13 @@ def test_frames_follow_referenced_uids_before_positions(dcmqi, ct3):
     assert np.array_equal(read_seg(dcmqi / "liver.dcm", no_uids)[0].mask, expected)
 
 
+def test_seg_of_another_image_is_refused(dcmqi, ct3):
+    volume, _ = ct3
+    elsewhere = dataclasses.replace(volume, provenance=Provenance(frame_of_reference_uid="1.2.3.4"))
+    with pytest.raises(ObjectError, match="frame of reference"):
+        read_seg(dcmqi / "liver.dcm", elsewhere)
+
+
 def test_outpost_seg_reads_back_its_labels(dcmqi, ct3, tmp_path):
     from viewer.export.seg import write_seg
 

@@ -399,7 +399,7 @@ def read_sr(path: str | os.PathLike) -> MeasurementReport:
     Raises
     ------
     ExportError
-        The file is not a measurement report.
+        The file is not a measurement report, or not one laid out as :func:`write_sr` lays it out.
     """
     import pydicom
     from pydicom.errors import InvalidDicomError
@@ -417,6 +417,17 @@ def read_sr(path: str | os.PathLike) -> MeasurementReport:
         for series in study.ReferencedSeriesSequence:
             for image in series.ReferencedSOPSequence:
                 index_of.setdefault(str(image.ReferencedSOPInstanceUID), len(index_of))
+    try:
+        return _report_of(ds, index_of)
+    except (KeyError, StopIteration, AttributeError, IndexError, ValueError, TypeError) as e:
+        raise ExportError(f"{os.path.basename(os.fspath(path))} is a measurement report whose content "
+                          f"Outpost does not read ({type(e).__name__})") from e
+
+
+def _report_of(ds, index_of: dict[str, int]) -> MeasurementReport:
+    """The content of a measurement report data set."""
+    from pydicom.sr.codedict import codes
+
     report = MeasurementReport()
     person = next((i for i in _items(ds, codes.DCM.PersonObserverName)), None)
     report.observer = str(person.PersonName) if person is not None else ""

@@ -293,8 +293,9 @@ def read_seg(path: str | os.PathLike, volume: Volume) -> list[Segment]:
     Raises
     ------
     ObjectError
-        The file is not a SEG, or its frames fit neither the image's slices nor a
-        regular grid of their own that can be resampled onto them.
+        The file is not a SEG; it references none of the image's slices and lies in
+        another frame of reference; or its frames fit neither the image's slices
+        nor a regular grid of their own that can be resampled onto them.
     """
     name, record, ds = _read(path, SEG_SOP_CLASSES, "DICOM SEG")
     seg_type = str(ds.get("SegmentationType", "")).upper()
@@ -326,6 +327,10 @@ def read_seg(path: str | os.PathLike, volume: Volume) -> list[Segment]:
     references = [_referenced_uids(group(i)) or _referenced_uids(shared) for i in range(len(frames))]
 
     slices = _ImageSlices(volume)
+    if (record.frame_of_reference_uid and volume.provenance.frame_of_reference_uid
+            and record.frame_of_reference_uid != volume.provenance.frame_of_reference_uid
+            and all(slices.slice_of(uids) is None for uids in references)):
+        raise ObjectError(f"{name} segments another image: its frame of reference is not the image's")
     places = _places_on_image(record.frames, references, slices, record.rows, record.columns)
     maximum = float(ds.get("MaximumFractionalValue", 255) or 255)
 
