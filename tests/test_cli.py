@@ -90,3 +90,15 @@ def test_unloadable_series_is_one_line(shared_data, tmp_path):
 def test_version():
     result = run_outpost("--version")
     assert result.returncode == 0 and result.stdout.startswith("outpost ")
+
+
+def test_export_anonymized_through_the_outpost_command(study, tmp_path):
+    folder, _ = study
+    refused = run_outpost("export", str(folder), "--out", str(tmp_path / "a"), "--anonymize")
+    assert refused.returncode == 1 and "--yes" in refused.stderr and not (tmp_path / "a").exists()
+    done = run_outpost("export", str(folder), "--out", str(tmp_path / "a"), "--anonymize", "--yes",
+                       "--patient-name", "Case^7", "--patient-id", "C7")
+    assert done.returncode == 0, done.stderr
+    listing = json.loads(run_outpost("scan", str(tmp_path / "a"), "--json").stdout)
+    (series,) = listing["series"]
+    assert series["patient_id"] == "C7" and series["instances"] == 3

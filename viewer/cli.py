@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="then show this attention map (AI plugin)")
     view_parser.set_defaults(handler=command_view)
 
+    from viewer.export import cli as export_cli
+
+    export_cli.register(commands)
     for entry_point in entry_points(group="outpost.commands"):
         try:
             entry_point.load()(commands)
