@@ -69,15 +69,29 @@ def orthanc_executable(require_tool) -> str:
     return executable
 
 
+@pytest.fixture(scope="session")
+def stopping_servers():
+    """Servers told to stop (by PID) that are waited for once, at the end of the session.
+
+    Orthanc takes about 3.5 s to shut down; waiting for each in its own test's
+    teardown would cost more than the tests themselves.
+    """
+    servers: list[OrthancServer] = []
+    yield servers
+    for server in servers:
+        server.wait()
+
+
 @pytest.fixture
-def orthanc(orthanc_executable, tmp_path):
-    """A fresh, empty Orthanc for one test; stopped by its PID afterwards."""
+def orthanc(orthanc_executable, tmp_path, stopping_servers):
+    """A fresh, empty Orthanc for one test; SIGTERMed by its PID afterwards."""
     server = OrthancServer(orthanc_executable, tmp_path / "orthanc", receiver_port=free_port())
     server.start()
     try:
         yield server
     finally:
-        server.stop()
+        server.stop(wait=False)
+        stopping_servers.append(server)
 
 
 @pytest.fixture

@@ -126,12 +126,20 @@ class OrthancServer:
         self.stop()
         raise RuntimeError(f"Orthanc did not answer within {timeout} s:\n{self.log_tail()}")
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """SIGTERM Orthanc; it takes about 3.5 s to stop, so callers may :meth:`wait` later."""
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)
+        if wait:
+            self.wait()
+
+    def wait(self, timeout: float = 15.0) -> None:
+        """Wait until a stopping Orthanc has exited (SIGKILL if it hangs)."""
+        if self.process is None:
+            return
         try:
-            self.process.wait(timeout=15)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)

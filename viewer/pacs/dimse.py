@@ -257,6 +257,9 @@ def _abort_on_cancel(assoc, cancel: CancelToken | None) -> Iterator[None]:
         while not finished.wait(0.1):
             if cancel.cancelled:
                 assoc.abort()
+                # Wake a reader blocked on the next DIMSE message, as pynetdicom's own state
+                # machine does when the peer aborts; else it would wait for the DIMSE timeout.
+                assoc.dimse.msg_queue.put((None, None))
                 return
 
     watcher = threading.Thread(target=watch, name="pacs-cancel-watch", daemon=True)
@@ -642,10 +645,10 @@ def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = N
                     source = str(record.source)
                     try:
                         with record.source.open() as fp:
-                            dataset = _sendable(dcmread(fp), assoc)
-                        if not dataset.get("SOPInstanceUID"):
-                            raise ValueError("the instance has no SOP Instance UID")
-                        status = assoc.send_c_store(dataset)
+                            dataset = dcmread(fp)
+                        if not dataset.get("SOPClassUID") or not dataset.get("SOPInstanceUID"):
+                            raise ValueError("the data set has no SOP Class UID or no SOP Instance UID")
+                        status = assoc.send_c_store(_sendable(dataset, assoc))
                     except (ValueError, AttributeError, RuntimeError, NotImplementedError, OSError) as e:
                         if not assoc.is_established:
                             check_cancel(cancel)
