@@ -438,3 +438,22 @@ def test_report_of_measurements_and_findings_is_a_valid_sr_that_reads_back(qtbot
     window.open_paths([str(phantom_study[0])])  # findings belong to the series they were made on
     wait_loaded(qtbot, window)
     assert window.findings == {}
+
+
+def test_export_dialog_shows_the_plan_before_writing_an_anonymised_copy(qtbot, make_window, phantom_study,
+                                                                        tmp_path):
+    from viewer.core.dicom import scan
+
+    window = open_study(qtbot, make_window, phantom_study[0])
+    dialog = window.show_export_dialog()
+    dialog.folder.setText(str(tmp_path / "anon"))
+    dialog.patient_id.setText("CASE-9")
+    assert not dialog.write_button.isEnabled()  # nothing is written unseen
+    dialog.review()
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10000)
+    shown = dialog.summary.toPlainText()
+    assert "12 file(s) of 1 series will be written anonymised" in shown and "removed" in shown
+    dialog.write()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+    (series,) = scan([tmp_path / "anon"]).series
+    assert len(series.instances) == 12 and series.first.study["patient_id"] == "CASE-9"

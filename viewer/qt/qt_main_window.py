@@ -178,6 +178,7 @@ class QtMainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Import segmentation or structure set…", self._on_import_annotations, "Ctrl+I")
         self._action(file_menu, "Save &report as DICOM SR…", self._on_save_report, "Ctrl+Shift+S")
+        self._action(file_menu, "Export &series (anonymised or as it is)…", self.show_export_dialog)
         self._action(file_menu, "&Export view as PNG…", self._on_export_png, "Ctrl+E")
         self._action(file_menu, "DICOM &tags…", self.show_tags, "Ctrl+T")
         file_menu.addSeparator()
@@ -701,6 +702,18 @@ class QtMainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Import DICOM SEG or RT Structure Set")
         if paths:
             self.load_annotations(paths)
+
+    def show_export_dialog(self):
+        """The export dialog for the series shown (``None`` when nothing is shown)."""
+        if self.state.series is None:
+            self.notify_error("Open a series first")
+            return None
+        from viewer.qt.qt_export_dialog import QtExportDialog
+
+        dialog = QtExportDialog(self)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def _on_save_report(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save report as DICOM SR", "outpost-report.dcm",

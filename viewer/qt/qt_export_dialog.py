@@ -1,0 +1,158 @@
+"""Export the series shown, as it is or anonymised: the plan is shown before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.qt.qt_workers import Job, start_job
+
+
+class QtExportDialog(QDialog):
+    """Choose the folder and the anonymisation; read what will be removed; then write.
+
+    Parameters
+    ----------
+    window
+        The main window (its series, jobs and notices are used).
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.setWindowTitle("Export series")
+        self.plan = None
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        folder_row = QHBoxLayout()
+        self.folder = QLineEdit()
+        self.folder.setPlaceholderText("a new or empty folder")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_folder)
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+        holder = QWidget()
+        holder.setLayout(folder_row)
+        form.addRow("Folder", holder)
+        self.anonymize = QCheckBox("Anonymise (DICOM PS3.15 basic profile)")
+        self.anonymize.setChecked(True)
+        self.anonymize.toggled.connect(self._invalidate)
+        form.addRow(self.anonymize)
+        self.patient_name = QLineEdit("Anonymous")
+        self.patient_id = QLineEdit("ANON")
+        self.shift_dates = QCheckBox("Shift dates instead of removing them, by (days)")
+        self.shift_days = QSpinBox()
+        self.shift_days.setRange(-36500, 36500)
+        self.shift_days.setValue(-365)
+        for widget in (self.patient_name, self.patient_id):
+            widget.textChanged.connect(self._invalidate)
+        self.shift_dates.toggled.connect(self._invalidate)
+        self.shift_days.valueChanged.connect(self._invalidate)
+        form.addRow("New patient name", self.patient_name)
+        form.addRow("New patient ID", self.patient_id)
+        form.addRow(self.shift_dates, self.shift_days)
+        layout.addLayout(form)
+        self.summary = QPlainTextEdit()
+        self.summary.setReadOnly(True)
+        self.summary.setPlaceholderText("Press Review to see what will be removed before anything is written.")
+        layout.addWidget(self.summary, 1)
+        self.buttons = QDialogButtonBox()
+        self.review_button = self.buttons.addButton("Review", QDialogButtonBox.ButtonRole.ActionRole)
+        self.write_button = self.buttons.addButton("Write", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.review_button.clicked.connect(self.review)
+        self.write_button.clicked.connect(self.write)
+        self.buttons.rejected.connect(self.reject)
+        self.write_button.setEnabled(False)
+        layout.addWidget(self.buttons)
+        self.resize(720, 520)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export into a new or empty folder")
+        if folder:
+            self.folder.setText(folder)
+
+    def _invalidate(self) -> None:
+        self.plan = None
+        self.write_button.setEnabled(not self.anonymize.isChecked())
+        if self.anonymize.isChecked():
+            self.summary.setPlainText("")
+
+    def _options(self):
+        from viewer.export.anonymize import AnonymizationOptions
+
+        return AnonymizationOptions(patient_name=self.patient_name.text().strip() or "Anonymous",
+                                    patient_id=self.patient_id.text().strip() or "ANON",
+                                    date_shift_days=self.shift_days.value() if self.shift_dates.isChecked()
+                                    else None)
+
+    def _sources(self) -> list:
+        series = self.window.state.series
+        return [instance.source for instance in series.instances] if series is not None else []
+
+    def _files(self) -> list[str]:
+        return [str(source.path) for source in self._sources()]
+
+    def review(self) -> Job | None:
+        """Plan the anonymisation in the background and show what it will do."""
+        if not self.anonymize.isChecked():
+            self.summary.setPlainText(f"{len(self._files())} file(s) will be copied unchanged.")
+            return None
+        from viewer.export.anonymize import plan_anonymization
+
+        self.summary.setPlainText("Reading the files…")
+        job = Job(plan_anonymization, self._files(), self._options(), name="anonymisation plan")
+        job.signals.result.connect(self._on_plan)
+        job.signals.errored.connect(lambda e: self.summary.setPlainText(f"Cannot anonymise: {e}"))
+        self.window._track(job)
+        return start_job(job)
+
+    def _on_plan(self, plan) -> None:
+        self.plan = plan
+        self.summary.setPlainText("\n".join(plan.summary()))
+        self.write_button.setEnabled(True)
+
+    def write(self) -> Job | None:
+        """Write the copy (after a review, when anonymising) into the chosen folder."""
+        from viewer.core.errors import OutpostError
+
+        folder = self.folder.text().strip()
+        if not folder:
+            self.summary.appendPlainText("Choose a folder first.")
+            return None
+        if self.anonymize.isChecked():
+            if self.plan is None:
+                return None
+            from viewer.export.anonymize import write_anonymized
+
+            job = Job(write_anonymized, self.plan, Path(folder), name="anonymised export")
+        else:
+            from viewer.export.copy import copy_files
+
+            job = Job(copy_files, self._sources(), Path(folder), name="export")
+        job.signals.progress.connect(self.window.show_progress)
+        job.signals.result.connect(lambda written: self._on_written(folder, written))
+        job.signals.errored.connect(lambda e: self.window.notify_error(
+            f"Export failed: {e}" if isinstance(e, OutpostError | OSError)
+            else f"Export failed ({type(e).__name__})"))
+        self.window._track(job)
+        self.write_button.setEnabled(False)
+        return start_job(job)
+
+    def _on_written(self, folder: str, written) -> None:
+        self.window.show_status(f"Exported {len(written)} file(s) into {folder}")
+        self.accept()
