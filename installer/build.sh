@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Build the offline Linux artefact dist/outpost-<version>-linux-x86_64.tar.gz (PyInstaller onedir).
-# Usage: installer/build.sh [--packs DIR] [--no-cuts] [--keep-build]
-#   --packs DIR   also bundle every model pack in DIR (folders or .zip), after verifying its checksums
-#   --no-cuts     leave out the size cuts (to measure what they save)
-#   --keep-build  keep PyInstaller's work folder in build/pyinstaller (faster rebuilds)
-# Needs .venv (installer/setup.sh --dev); installs PyInstaller from installer/build-requirements.txt.
+# Usage: installer/build.sh [--packs DIR] [--offline WHEELHOUSE] [--no-cuts] [--keep-build]
+#   --packs DIR     also bundle every model pack in DIR (folders or .zip), after verifying its checksums
+#   --offline DIR   install PyInstaller from this wheelhouse (installer/wheelhouse.sh) instead of the index
+#   --no-cuts       leave out the size cuts (to measure what they save)
+#   --keep-build    keep PyInstaller's work folder in build/pyinstaller (faster rebuilds)
+# Needs .venv (installer/setup.sh --dev) and binutils (strip, readelf); installs PyInstaller into .venv
+# from installer/build-requirements.txt.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packs=""
 cuts=1
 keep=0
+offline=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --packs) packs="${2:?--packs needs a folder of model packs}"; shift 2 ;;
+    --offline) offline="${2:?--offline needs a wheelhouse folder}"; shift 2 ;;
     --no-cuts) cuts=0; shift ;;
     --keep-build) keep=1; shift ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -23,6 +27,9 @@ done
   || { echo "build.sh: builds the Linux x86_64 artefact only; see installer/windows and installer/macos" >&2; exit 1; }
 python="$root/.venv/bin/python"
 [ -x "$python" ] || { echo "build.sh: no $python; run installer/setup.sh --dev first" >&2; exit 1; }
+for tool in strip readelf tar gzip; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "build.sh: $tool is missing (Debian: apt-get install binutils)" >&2; exit 1; }
+done
 if [ -n "$packs" ]; then
   [ -d "$packs" ] || { echo "build.sh: --packs $packs is not a folder" >&2; exit 1; }
   packs="$(cd "$packs" && pwd)"
@@ -37,10 +44,10 @@ artefact="$root/dist/$name.tar.gz"
 mb() { du -sm "$1" | cut -f1; }
 
 echo "== PyInstaller"
-if ! "$python" -c 'import PyInstaller' 2>/dev/null; then
-  PIP_CONSTRAINT="$root/installer/constraints.txt" "$python" -m pip install --disable-pip-version-check -q \
-    -r "$root/installer/build-requirements.txt"
-fi
+pip_args=(--disable-pip-version-check -q)
+[ -z "$offline" ] || pip_args+=(--no-index --find-links "$offline")
+PIP_CONSTRAINT="$root/installer/constraints.txt" "$python" -m pip install "${pip_args[@]}" \
+  -r "$root/installer/build-requirements.txt"
 if [ -n "$packs" ]; then
   echo "== checking the packs in $packs"
   "$python" "$root/installer/add_packs.py" "$packs"
