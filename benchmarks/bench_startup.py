@@ -1,7 +1,11 @@
 """``startup``: process start to the main window's first paint, against a bare PySide6 window.
 
 Both are fresh processes, offscreen, timed from the OS's record of when the
-process started to the first paint event of the main window.
+process started to the first paint event of the main window. ``--executable PATH``
+also times that program (it must print ``first-paint <seconds>`` when
+``OUTPOST_EXIT_AFTER_FIRST_PAINT=1`` is set, as the PyInstaller bundle does) against
+the venv's ``python -m viewer``. ``--cold`` drops the page cache before every
+start, so files are read from disk as on the first start after boot.
 """
 
 from __future__ import annotations
@@ -32,7 +36,19 @@ app.exec()
 """
 
 
-def _first_paint(command: list[str]) -> tuple[float, str]:
+def _drop_page_cache() -> None:
+    """Write back and drop the kernel's page cache (Linux, root only)."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as control:
+            control.write("3\n")
+    except OSError as e:
+        raise RuntimeError(f"--cold needs root on Linux to drop the page cache: {e}") from e
+
+
+def _first_paint(command: list[str], cold: bool = False) -> tuple[float, str]:
+    if cold:
+        _drop_page_cache()
     environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", OUTPOST_EXIT_AFTER_FIRST_PAINT="1")
     result = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("first-paint")), None)
@@ -43,22 +59,39 @@ def _first_paint(command: list[str]) -> tuple[float, str]:
 
 
 def run(args) -> dict:
-    """Start both programs ``--repeat`` times (plus one warm-up each) and compare medians."""
-    outpost = [sys.executable, "-m", "viewer"]
-    bare = [sys.executable, "-c", BARE_WINDOW]
-    _first_paint(outpost)
-    _first_paint(bare)
-    ours, theirs, heavy = [], [], set()
+    """Start every program ``--repeat`` times (plus one warm-up each unless cold) and compare medians."""
+    cold = bool(getattr(args, "cold", False))
+    executable = getattr(args, "executable", None)
+    programs = {"outpost": [sys.executable, "-m", "viewer"], "bare": [sys.executable, "-c", BARE_WINDOW]}
+    if executable:
+        if not os.access(executable, os.X_OK):
+            raise RuntimeError(f"--executable {executable} is not an executable file")
+        programs["executable"] = [os.path.abspath(executable)]
+    if not cold:
+        for command in programs.values():
+            _first_paint(command)
+    times: dict[str, list[float]] = {name: [] for name in programs}
+    heavy = set()
     for _ in range(max(3, args.repeat)):
-        seconds, modules = _first_paint(outpost)
-        ours.append(seconds)
-        heavy.add(modules)
-        theirs.append(_first_paint(bare)[0])
-    return {
+        for name, command in programs.items():
+            seconds, modules = _first_paint(command, cold)
+            times[name].append(seconds)
+            if name != "bare":
+                heavy.add(modules)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    figures = {
         "benchmark": "startup",
         "peer": "a bare PySide6 QMainWindow in a fresh interpreter",
-        "outpost_first_paint_s": round(statistics.median(ours), 3),
-        "bare_qt_first_paint_s": round(statistics.median(theirs), 3),
-        "ratio_vs_bare_qt": round(statistics.median(ours) / statistics.median(theirs), 3),
+        "page_cache": "dropped before every start (cold)" if cold else "warm (after one warm-up start each)",
+        "outpost_first_paint_s": round(median["outpost"], 3),
+        "bare_qt_first_paint_s": round(median["bare"], 3),
+        "ratio_vs_bare_qt": round(median["outpost"] / median["bare"], 3),
         "heavy_modules_at_first_paint": sorted(heavy),
     }
+    if executable:
+        figures.update({
+            "executable": os.path.abspath(executable),
+            "executable_first_paint_s": round(median["executable"], 3),
+            "ratio_executable_vs_venv": round(median["executable"] / median["outpost"], 3),
+        })
+    return figures

@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slices", type=int, default=400, help="slices of the synthetic series")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="for the ai benchmark")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median)")
+    parser.add_argument("--executable", default=None, metavar="PATH",
+                        help="for startup: also time this program (e.g. the PyInstaller bundle) against the venv")
+    parser.add_argument("--cold", action="store_true",
+                        help="for startup: drop the page cache before every start (needs root, Linux)")
     args = parser.parse_args(argv)
     figures = BENCHMARKS[args.name](args)
     figures["machine"] = machine()
