@@ -15,11 +15,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import bench_ai, bench_load, bench_render, bench_startup  # noqa: E402
+from benchmarks import bench_ai, bench_load, bench_pacs, bench_render, bench_startup  # noqa: E402
 
 BENCHMARKS = {
     "ai": bench_ai.run,
     "load": bench_load.run,
+    "pacs": bench_pacs.run,
     "render": bench_render.run,
     "startup": bench_startup.run,
 }

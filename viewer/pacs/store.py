@@ -552,9 +552,8 @@ class LocalStore:
             raise InstanceMismatchError("the data set's SOP Instance UID differs from the one it was sent as")
 
         def move(destination: Path) -> None:
+            # Staged files were written with atomic_path (flushed to disk): a rename completes them.
             destination.parent.mkdir(parents=True, exist_ok=True)
-            with open(staged, "rb+") as fp:
-                os.fsync(fp.fileno())
             os.replace(staged, destination)
 
         def content_hash() -> str:
