@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Smoke-test the Linux artefact as a clinic would get it.
-# Usage: installer/smoke.sh DIST   (the .tar.gz, or the folder holding one outpost-*-linux-x86_64.tar.gz)
+# Usage: installer/smoke.sh DIST [--expect-pack NAME]...
+#   DIST: the .tar.gz, or the folder holding one outpost-*-linux-x86_64.tar.gz;
+#   --expect-pack NAME: this pack must be in the bundle's read-only store (repeatable)
 # It unpacks the artefact into a new temporary folder, makes that folder read-only, and runs the
 # program with `env -i` (HOME = a temporary folder, PATH=/usr/bin:/bin, QT_QPA_PLATFORM=offscreen;
 # no venv) and without network (in a network namespace where `unshare -n` is allowed).
@@ -9,11 +11,17 @@
 # Exits non-zero on the first failure.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-case "${1:-}" in
-  -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  "") echo "smoke.sh: name the artefact (.tar.gz) or its folder; see --help" >&2; exit 2 ;;
-esac
-dist="$1"
+dist=""
+expected_packs=(outpost-demo-ct)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --expect-pack) expected_packs+=("${2:?--expect-pack needs a pack name}"); shift 2 ;;
+    -*) echo "smoke.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) [ -z "$dist" ] || { echo "smoke.sh: one artefact only" >&2; exit 2; }; dist="$1"; shift ;;
+  esac
+done
+[ -n "$dist" ] || { echo "smoke.sh: name the artefact (.tar.gz) or its folder; see --help" >&2; exit 2; }
 if [ -d "$dist" ]; then
   shopt -s nullglob
   found=("$dist"/outpost-*-linux-x86_64.tar.gz)
@@ -65,7 +73,15 @@ if unshare -n true 2>/dev/null; then
 else
   network="network namespaces not allowed here: no network is used, but it is not enforced"
 fi
-echo "== running with env -i, HOME=$tmp/home, $network"
+who="$(id -un)"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+  # root ignores the missing write bits: run as nobody, so that the read-only folder really is
+  chmod 755 "$tmp"
+  chown -R nobody "$tmp/home" "$tmp/work"
+  isolate+=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
+  who="nobody"
+fi
+echo "== running as $who with env -i, HOME=$tmp/home, $network"
 
 # run LABEL COMMAND...: the bundled outpost with a clean environment; output to $log
 run() {
@@ -108,7 +124,9 @@ done
 ok "outpost ai run: result.json with the 6 structures, labels.nii.gz, seg.dcm (highdicom)"
 
 run models list || fail "outpost models list"
-grep -q "^outpost-demo-ct .* bundled  ok" "$log" || fail "the demo pack is not listed as a bundled pack that is ok"
+for pack in "${expected_packs[@]}"; do
+  grep -q "^$pack .* bundled  ok" "$log" || fail "the pack $pack is not listed as a bundled pack that is ok"
+done
 if grep -v " ok$" "$log" | grep -q "bundled"; then fail "a bundled pack is not ok"; fi
 ok "outpost models list: $(grep -c bundled "$log") bundled pack(s), all ok"
 
