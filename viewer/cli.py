@@ -191,8 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     view_parser.set_defaults(handler=command_view)
 
     from viewer.export import cli as export_cli
+    from viewer.pacs import cli as pacs_cli
 
     export_cli.register(commands)
+    pacs_cli.register(commands)
     for entry_point in entry_points(group="outpost.commands"):
         try:
             entry_point.load()(commands)

@@ -143,6 +143,20 @@ class QtMainWindow(QMainWindow):
                                      Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Overlays", self.overlay_panel, Qt.DockWidgetArea.RightDockWidgetArea)):
             self.add_dock(title, widget, area)
+        # The network panel opens the study store and reads the PACS settings only when first shown.
+        from viewer.qt.qt_network_panel import QtNetworkPanel
+
+        self.network_panel = QtNetworkPanel(self)
+        network = self.add_dock("Network", self.network_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Not shown"], network)
+        self.docks["Studies"].raise_()
+        network.visibilityChanged.connect(self._on_network_shown)
+
+    def _on_network_shown(self, visible: bool) -> None:
+        if visible and not getattr(self, "_network_opened", False):
+            self._network_opened = True
+            self.network_panel.refresh_nodes()
+            self.network_panel.refresh_store()
 
     def _build_status(self) -> None:
         self.progress = QProgressBar()
@@ -850,6 +864,7 @@ class QtMainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.cancel_jobs()
+        self.network_panel.close()
         # Let cancelled work end before the interpreter does: a worker still importing torch
         # when Python shuts down makes torch print errors from its finalizers.
         QThreadPool.globalInstance().waitForDone(JOB_EXIT_WAIT_MS)
