@@ -34,6 +34,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def make_certificate(openssl: str, folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made with the openssl tool."""
+    folder.mkdir(parents=True, exist_ok=True)
+    certificate, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(certificate), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+    return certificate, key
+
+
 def dicomweb_plugin() -> str | None:
     """The DICOMweb plugin of Debian's orthanc-dicomweb package, if installed."""
     return next((p for p in DICOMWEB_PLUGIN_CANDIDATES if os.path.exists(p)), None)
@@ -49,6 +59,7 @@ class OrthancServer:
     http_port: int = field(default_factory=free_port)
     dicom_port: int = field(default_factory=free_port)
     password: str = field(default_factory=lambda: base64.b32encode(os.urandom(15)).decode().lower())
+    extra_config: dict = field(default_factory=dict)
     process: subprocess.Popen | None = None
 
     @property
@@ -103,6 +114,7 @@ class OrthancServer:
             "Plugins": [plugin] if plugin else [],
             "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False, "Host": "127.0.0.1",
                          "Ssl": False},
+            **self.extra_config,
         }
 
     def start(self, timeout: float = 30.0) -> OrthancServer:

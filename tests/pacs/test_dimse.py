@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pydicom
 import pytest
 
 from tests.pacs.conftest import partial_files
+from tests.pacs.servers import OrthancServer, free_port, make_certificate
 from viewer.core.dicom import load_series, scan
 from viewer.core.errors import Cancelled
 from viewer.core.tasks import CancelToken
 from viewer.pacs import dimse
 from viewer.pacs.errors import AssociationError, TransferError
-from viewer.pacs.nodes import LocalSettings
+from viewer.pacs.nodes import LocalSettings, Node, Timeouts
 from viewer.pacs.query import FindQuery, SeriesMatch, StudyMatch
 from viewer.pacs.receiver import Receiver
 
@@ -132,7 +135,7 @@ def test_cancel_during_get_keeps_what_arrived(loaded_orthanc, orthanc_node, loca
         dimse.get(orthanc_node, ct_series.study_uid, store=store, local=local_settings, progress=progress,
                   cancel=token)
     kept = store.instance_count()
-    assert 3 <= kept < 20
+    assert 3 <= kept < 10  # the PACS honoured the C-CANCEL
     assert partial_files(store.root) == [] and list(store.incoming_dir.iterdir()) == []
     assert dimse.echo(orthanc_node, local_settings) > 0  # the PACS is fine
 
@@ -156,3 +159,58 @@ def test_pacs_dying_mid_retrieve_keeps_what_arrived(loaded_orthanc, orthanc_node
         assert pydicom.dcmread(path).PixelData
     with pytest.raises(AssociationError, match="connection refused"):
         dimse.echo(orthanc_node, local_settings)
+
+
+def test_dicom_over_tls(orthanc_executable, tmp_path, stopping_servers, ct_series, store, require_tool):
+    """Orthanc with DICOM TLS (a self-signed certificate): trusted, untrusted, and plain connections."""
+    certificate, key = make_certificate(require_tool("openssl"), tmp_path / "tls")
+    server = OrthancServer(orthanc_executable, tmp_path / "orthanc", receiver_port=free_port(), extra_config={
+        "DicomTlsEnabled": True, "DicomTlsCertificate": str(certificate), "DicomTlsPrivateKey": str(key),
+        "DicomTlsTrustedCertificates": str(certificate), "DicomTlsRemoteCertificateRequired": False})
+    server.start()
+    try:
+        server.upload(ct_series.files)
+        local = LocalSettings(timeouts=Timeouts(association=5, dimse=20, network=20))
+        node = Node("secure", ae_title="ORTHANC", host="127.0.0.1", port=server.dicom_port, tls=True,
+                    tls_ca_file=str(certificate))
+        assert dimse.echo(node, local) > 0
+        assert [m.study_uid for m in dimse.find(node, FindQuery(patient_id=ct_series.patient_id), local)] == [
+            ct_series.study_uid]
+        assert dimse.get(node, ct_series.study_uid, store=store, local=local).added == 20
+        with pytest.raises(AssociationError, match="TLS certificate is not trusted"):
+            dimse.echo(replace(node, tls_ca_file=""), local)
+        with pytest.raises(AssociationError, match="expect TLS"):
+            dimse.echo(replace(node, tls=False), local)
+    finally:
+        server.stop(wait=False)
+        stopping_servers.append(server)
+
+
+def test_cancel_aborts_a_peer_that_ignores_c_cancel():
+    """A pynetdicom C-FIND SCP that keeps the query running: after the grace period the association is aborted."""
+    import threading
+
+    from pynetdicom import AE, evt
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind
+
+    stop = threading.Event()
+
+    def slow_find(event):
+        match = pydicom.Dataset()
+        match.QueryRetrieveLevel, match.StudyInstanceUID = "STUDY", "1.2.3"
+        yield 0xFF00, match
+        stop.wait(30)  # never looks at event.is_cancelled
+        yield 0x0000, None
+
+    ae = AE(ae_title="SLOWPACS")
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelFind)
+    server = ae.start_server(("127.0.0.1", 0), block=False, evt_handlers=[(evt.EVT_C_FIND, slow_find)])
+    token = CancelToken()
+    try:
+        node = Node("slow", ae_title="SLOWPACS", host="127.0.0.1", port=server.server_address[1])
+        with pytest.raises(Cancelled):
+            dimse.find(node, FindQuery(), LocalSettings(timeouts=Timeouts(dimse=60)),
+                       progress=lambda done, total, text: token.cancel(), cancel=token)
+    finally:
+        stop.set()
+        server.shutdown()

@@ -53,7 +53,7 @@ def test_nodes_echo_find_retrieve_and_store(outpost, loaded_orthanc, ct_series, 
     assert status == 0 and orthanc.password not in out
     settings = json.loads((tmp_path / "data" / "pacs.json").read_text())
     assert settings["nodes"]["orthanc"]["password"] == orthanc.password
-    assert "orthanc" in outpost("pacs", "node", "list")[1]
+    assert f"user {ORTHANC_USER}" in outpost("pacs", "node", "list")[1]
 
     status, out = outpost("pacs", "echo", "orthanc")
     assert status == 0 and "echo OK" in out

@@ -204,7 +204,7 @@ def command_node(args: argparse.Namespace) -> int:
         if not settings.nodes:
             print(f"no nodes configured ({settings.path})")
         for name, node in sorted(settings.nodes.items()):
-            print(f"{name:<16} {node.describe()}")
+            print(f"{name:<16} {node.describe()}" + (f", user {node.username}" if node.username else ""))
         return 0
     if not args.name:
         raise OutpostError(f"'outpost pacs node {args.action}' needs a NAME")

@@ -88,8 +88,7 @@ def _explain(node: Node, what: str, error: Exception) -> DicomWebError:
     if isinstance(error, requests.HTTPError) and response is not None:
         code = response.status_code
         if code in (401, 403):
-            who = (f"the credentials of user {node.username!r}" if node.username
-                   else "the request without credentials")
+            who = "the credentials" if node.username else "the request without credentials"
             return DicomWebError(f"{node.describe()} refused {who} for {what} (HTTP {code})")
         if code == 404:
             return DicomWebError(f"{node.describe()}: {what} found nothing at that URL (HTTP 404)")

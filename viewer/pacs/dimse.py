@@ -16,13 +16,12 @@ know under Outpost's AE title, host and port).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pydicom import dcmread
@@ -100,6 +99,8 @@ COMMON_STORAGE_CLASSES = [CTImageStorage, MRImageStorage, EnhancedCTImageStorage
                           "1.2.840.10008.5.1.4.1.1.481.3",  # RT Structure Set
                           "1.2.840.10008.5.1.4.1.1.11.1"]  # Grayscale Softcopy Presentation State
 PENDING = (0xFF00, 0xFF01)
+#: Seconds a peer has to honour a C-CANCEL before the association is aborted.
+CANCEL_GRACE = 2.0
 WARNINGS = (0xB000, 0xB006, 0xB007)
 
 
@@ -179,9 +180,18 @@ def _tls_arguments(node: Node) -> tuple[ssl.SSLContext, str] | None:
 
 
 def _diagnose(node: Node, timeout: float) -> str | None:
-    """Why no TCP connection could be made (tried only after a failure), or ``None`` if one can."""
+    """Why no TCP connection (or TLS session) could be made, tried only after a failure; ``None`` if one can."""
     try:
-        with socket.create_connection((node.host, node.port), timeout=timeout):
+        with socket.create_connection((node.host, node.port), timeout=timeout) as connection:
+            if node.tls:
+                context, hostname = _tls_arguments(node)
+                try:
+                    with context.wrap_socket(connection, server_hostname=hostname):
+                        pass
+                except ssl.SSLCertVerificationError as e:
+                    return f"its TLS certificate is not trusted ({e.verify_message})"
+                except (ssl.SSLError, OSError) as e:
+                    return f"the TLS handshake failed ({getattr(e, 'reason', None) or e})"
             return None
     except socket.gaierror:
         return f"unknown host {node.host!r}"
@@ -239,36 +249,67 @@ def associate(node: Node, ae: AE, *, timeout: float, ext_neg: list | None = None
             problem = "the TLS handshake or the association negotiation failed"
         elif assoc.is_aborted:
             problem = (f"the peer broke off the negotiation (does it accept the AE title {ae.ae_title} "
-                       "from this computer?)")
+                       "from this computer, or does it expect TLS?)")
         else:
             problem = "the association negotiation failed"
     raise AssociationError(f"no association with {node.describe()}: {problem}")
 
 
-@contextlib.contextmanager
-def _abort_on_cancel(assoc, cancel: CancelToken | None) -> Iterator[None]:
-    """Abort ``assoc`` as soon as ``cancel`` is set, even while waiting for the peer."""
-    if cancel is None:
-        yield
-        return
-    finished = threading.Event()
+class _CancelWatch:
+    """End the operation on ``assoc`` as soon as ``cancel`` is set, even while waiting for the peer.
 
-    def watch() -> None:
-        while not finished.wait(0.1):
-            if cancel.cancelled:
-                assoc.abort()
-                # Wake a reader blocked on the next DIMSE message, as pynetdicom's own state
-                # machine does when the peer aborts; else it would wait for the DIMSE timeout.
-                assoc.dimse.msg_queue.put((None, None))
+    With a ``query_model`` a C-CANCEL goes first and the peer has :data:`CANCEL_GRACE` seconds to
+    end the operation (final status "cancel"); then, or without one, the association is aborted.
+    A thread watches the token; the response loop also calls :meth:`check` between responses, so a
+    cancel asked for from a progress callback acts at once.
+    """
+
+    def __init__(self, assoc, cancel: CancelToken | None, query_model: str | None = None) -> None:
+        self._assoc, self._cancel, self._query_model = assoc, cancel, query_model
+        self._finished = threading.Event()
+        self._lock = threading.Lock()
+        self._asked = False
+        self._watcher = threading.Thread(target=self._watch, name="pacs-cancel-watch", daemon=True)
+
+    def __enter__(self) -> _CancelWatch:
+        if self._cancel is not None:
+            self._watcher.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._finished.set()
+        if self._watcher.is_alive():
+            self._watcher.join()
+
+    def check(self) -> None:
+        """Ask the peer to cancel now if the token is set (from the thread that reads responses)."""
+        if self._cancel is not None and self._cancel.cancelled:
+            self._ask()
+
+    def _ask(self) -> bool:
+        """Send the C-CANCEL once; return whether one was sent."""
+        with self._lock:
+            if self._asked or self._query_model is None or not self._assoc.is_established:
+                return False
+            self._asked = True
+            try:
+                self._assoc.send_c_cancel(1, query_model=self._query_model)
+            except (RuntimeError, ValueError):
+                return False
+            return True
+
+    def _watch(self) -> None:
+        while not self._finished.wait(0.05):
+            if not self._cancel.cancelled:
+                continue
+            self._ask()
+            if self._query_model is not None and self._finished.wait(CANCEL_GRACE):
                 return
-
-    watcher = threading.Thread(target=watch, name="pacs-cancel-watch", daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        finished.set()
-        watcher.join()
+            self._assoc.abort()
+            # Wake a reader blocked on the next DIMSE message, as pynetdicom's own state
+            # machine does when the peer aborts; else it would wait for the DIMSE timeout.
+            self._assoc.dimse.msg_queue.put((None, None))
+            return
 
 
 def _release(assoc) -> None:
@@ -344,9 +385,10 @@ def find(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
     matches: list[Match] = []
     final = None
     try:
-        with _abort_on_cancel(assoc, cancel):
+        with _CancelWatch(assoc, cancel, StudyRootQueryRetrieveInformationModelFind) as watch:
             for status, identifier in assoc.send_c_find(query.to_identifier(),
                                                         StudyRootQueryRetrieveInformationModelFind):
+                watch.check()
                 if "Status" not in status:
                     break
                 if status.Status in PENDING:
@@ -413,7 +455,7 @@ def _sub_operations(status: Dataset) -> tuple[int, int, int, int]:
 
 
 def _run_retrieve(node: Node, responses, result: RetrieveResult, what: str, table: dict,
-                  progress: ProgressCallback | None, cancel: CancelToken | None,
+                  progress: ProgressCallback | None, watch: _CancelWatch, cancel: CancelToken | None,
                   arrived: Callable[[], int], hint: str = "") -> None:
     """Follow C-GET/C-MOVE responses to the final status; raise on failure or a dropped association."""
     final = None
@@ -423,6 +465,7 @@ def _run_retrieve(node: Node, responses, result: RetrieveResult, what: str, tabl
         remaining, completed, failed, warning = _sub_operations(status)
         if status.Status in PENDING:
             report(progress, arrived(), remaining + completed + failed + warning, "instances")
+            watch.check()
             continue
         final = int(status.Status)
         result.completed, result.failed, result.warning = completed, failed, warning
@@ -490,11 +533,11 @@ def get(node: Node, study_uid: str, series_uid: str | None = None, *, store: Loc
     assoc = associate(node, ae, timeout=local.timeouts.association, ext_neg=roles,
                       evt_handlers=[(evt.EVT_C_STORE, on_store)])
     try:
-        with _abort_on_cancel(assoc, cancel):
+        with _CancelWatch(assoc, cancel, StudyRootQueryRetrieveInformationModelGet) as watch:
             responses = assoc.send_c_get(_retrieve_identifier(study_uid, series_uid),
                                          StudyRootQueryRetrieveInformationModelGet)
-            _run_retrieve(node, responses, result, "C-GET", QR_GET_SERVICE_CLASS_STATUS, progress, cancel,
-                          lambda: len(result.instances))
+            _run_retrieve(node, responses, result, "C-GET", QR_GET_SERVICE_CLASS_STATUS, progress, watch,
+                          cancel, lambda: len(result.instances))
     except ValueError as e:  # no accepted context for the request
         raise TransferError(f"{node.describe()} does not offer C-GET: {e}") from e
     finally:
@@ -558,13 +601,13 @@ def move(node: Node, study_uid: str, series_uid: str | None = None, *, store: Lo
     try:
         assoc = associate(node, ae, timeout=local.timeouts.association)
         try:
-            with _abort_on_cancel(assoc, cancel):
+            with _CancelWatch(assoc, cancel, StudyRootQueryRetrieveInformationModelMove) as watch:
                 responses = assoc.send_c_move(_retrieve_identifier(study_uid, series_uid), receiver.ae_title,
                                               StudyRootQueryRetrieveInformationModelMove)
                 hint = (f"does the PACS know Outpost as {receiver.ae_title} at {receiver.host}:{receiver.port}, "
                         "and can it reach that address? (or use C-GET)")
-                _run_retrieve(node, responses, result, "C-MOVE", QR_MOVE_SERVICE_CLASS_STATUS, progress, cancel,
-                              lambda: len(result.instances), hint)
+                _run_retrieve(node, responses, result, "C-MOVE", QR_MOVE_SERVICE_CLASS_STATUS, progress, watch,
+                              cancel, lambda: len(result.instances), hint)
         except ValueError as e:
             raise TransferError(f"{node.describe()} does not offer C-MOVE: {e}") from e
         finally:
@@ -639,7 +682,7 @@ def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = N
                 ae.add_requested_context(sop_class, syntax)
         assoc = associate(node, ae, timeout=local.timeouts.association)
         try:
-            with _abort_on_cancel(assoc, cancel):
+            with _CancelWatch(assoc, cancel):
                 for record in batch:
                     check_cancel(cancel)
                     source = str(record.source)

@@ -143,12 +143,10 @@ class Node:
         return f"{self.ae_title}@{self.host}:{self.port}" if self.has_dimse else ""
 
     def describe(self) -> str:
-        """A one-line description for messages and logs, without credentials."""
+        """A one-line description for messages and logs, without credentials (nor the user name)."""
         parts = [p for p in (self.address + (" (TLS)" if self.tls and self.has_dimse else ""),
                              self.dicomweb_url) if p]
         where = ", ".join(parts) or "no address"
-        if self.username:
-            where += f", user {self.username}"
         return f"{self.name} ({where})" if self.name and self.name != self.address else where
 
     def to_json(self) -> dict[str, Any]:
