@@ -1,5 +1,5 @@
 """The round trip of issue 6: a modality loads the CT into the PACS; Outpost finds it, retrieves it,
-segments it (a threshold, no AI), and sends the DICOM SEG back under the same study."""
+segments it (a threshold, no AI), and sends the DICOM SEG (and an SR of its volume) back under the same study."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tests.pacs.servers import OUTPOST_AET
 from viewer.core.dicom import load_series, scan
 from viewer.core.dicom.layout import slice_files
 from viewer.export.seg import write_seg
+from viewer.export.sr import AIFinding, Algorithm, MeasurementReport, write_sr
 from viewer.pacs import dicomweb, dimse
 from viewer.pacs.query import FindQuery
 
@@ -39,19 +40,22 @@ def test_find_retrieve_segment_and_send_back(orthanc, orthanc_node, local_settin
     assert 0 < labels.sum() < labels.size
     seg_path = write_seg(labels, slice_files(ct), {1: "Bone (HU >= 300)"}, tmp_path / "bone-seg.dcm",
                          algorithm_name="HU threshold", algorithm_version="1")
-    result = dimse.send(orthanc_node, [str(seg_path)], local_settings)
-    assert (result.sent, result.failed) == (1, [])
+    bone_ml = float(labels.sum() * np.prod(volume.spacing) / 1000)
+    report = MeasurementReport(findings=[AIFinding(Algorithm("HU threshold", "1"), volumes_ml={"Bone": bone_ml})])
+    sr_path = write_sr(report, slice_files(ct), tmp_path / "bone-sr.dcm")
+    result = dimse.send(orthanc_node, [str(seg_path), str(sr_path)], local_settings)
+    assert (result.sent, result.failed) == (2, [])
 
     on_pacs = orthanc.study_instances(ct_series.study_uid)
-    assert len(on_pacs) == 21  # the SEG went into the CT's study
-    seg_series = {orthanc.rest("GET", f"/instances/{i['ID']}/series")["MainDicomTags"]["Modality"]
+    assert len(on_pacs) == 22  # the SEG and the SR went into the CT's study
+    modalities = {orthanc.rest("GET", f"/instances/{i['ID']}/series")["MainDicomTags"]["Modality"]
                   for i in on_pacs}
-    assert seg_series == {"CT", "SEG"}
+    assert modalities == {"CT", "SEG", "SR"}
     # ... and it is the SEG Outpost wrote, referencing the retrieved series, as a second Outpost would see it
     found = dicomweb.search(orthanc_node, FindQuery(level="SERIES", study_uid=study.study_uid), local_settings)
-    assert sorted(m.modality for m in found) == ["CT", "SEG"]
+    assert sorted(m.modality for m in found) == ["CT", "SEG", "SR"]
     back = dicomweb.retrieve(orthanc_node, study.study_uid, store=store, local=local_settings)
-    assert back.added == 1
+    assert back.added == 2
     seg_uid = pydicom.dcmread(seg_path, stop_before_pixels=True).SOPInstanceUID
     seg = pydicom.dcmread(store.path_of(seg_uid))
     assert seg.Modality == "SEG" and seg.StudyInstanceUID == study.study_uid
