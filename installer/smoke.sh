@@ -200,7 +200,7 @@ hybridgnet_pack(Path(sys.argv[1]), Path(sys.argv[2]) / "anatomy")' "$shared" "$t
   grep -q "^heart " "$log" || fail "the 2-D segmentation found no heart"
   ok "real packs by path: SqueezeNet classification + Grad-CAM on a PNG, U-Net segmentation of a CR"
 else
-  echo "skip the real model packs: $shared/cxr_chest_xray or $factory_python is absent"
+  echo "skip the real model packs: they need $shared/cxr_chest_xray and $factory_python (the development venv)"
 fi
 
 changed="$(find "$install" -newer "$tmp/unpacked-marker" | head -n 5)"
