@@ -17,7 +17,7 @@ def panel(make_window, tmp_path, monkeypatch):  # noqa: F811 - the imported fixt
 
 
 def test_find_retrieve_open_and_send_back_with_orthanc(qtbot, panel, loaded_orthanc, orthanc_node, local_settings,
-                                                       ct_series):
+                                                       ct_series, tmp_path):
     window, network = panel
     network.settings.local = local_settings
     network.settings.add(orthanc_node)
@@ -42,6 +42,16 @@ def test_find_retrieve_open_and_send_back_with_orthanc(qtbot, panel, loaded_orth
     network.send_shown_series()  # back to Orthanc: it already has them, and takes them again
     qtbot.waitUntil(lambda: network.remote_status.text().startswith("Sent"), timeout=60000)
     assert network.remote_status.text() == f"Sent {len(ct_series.files)} images"
+
+    # A SEG Outpost made goes back the same way.
+    from viewer.core.dicom.layout import slice_files
+    from viewer.export.seg import write_seg
+
+    mask = (window.state.volume.array > 200).astype("uint8")  # bone
+    seg = write_seg(mask, slice_files(window.state.series), {1: "bone"}, tmp_path / "bone-seg.dcm",
+                    algorithm_name="threshold", algorithm_version="1")
+    network.send_files([str(seg)])
+    qtbot.waitUntil(lambda: network.remote_status.text() == "Sent 1 images", timeout=60000)
 
     study_uid = network.store.studies()[0].study_uid
     network.delete_study(study_uid)

@@ -240,7 +240,8 @@ class QtNetworkPanel(QWidget):
         self.method_box.setToolTip("C-MOVE needs the PACS to know this computer's receiver; "
                                    "WADO-RS needs the node's DICOMweb address")
         for text, slot in (("Search", self.search), ("Retrieve", self.retrieve_selected),
-                           ("Send series shown", self.send_shown_series)):
+                           ("Send series shown", self.send_shown_series),
+                           ("Send files…", self._send_files_dialog)):
             button = QPushButton(text)
             button.clicked.connect(lambda checked=False, s=slot: s())
             buttons.addWidget(button)
@@ -369,7 +370,17 @@ class QtNetworkPanel(QWidget):
         if series is None:
             self.window.notify_error("Open a series first")
             return None
-        files = [str(instance.source.path) for instance in series.instances]
+        return self.send_files([str(instance.source.path) for instance in series.instances])
+
+    def _send_files_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        files, _ = QFileDialog.getOpenFileNames(self, "Send DICOM files (e.g. a SEG or SR Outpost made)")
+        if files:
+            self.send_files(files)
+
+    def send_files(self, files: list[str]):
+        """C-STORE (or STOW-RS) DICOM files, such as the SEG and SR Outpost made, to the selected node."""
         if self.method_box.currentText() == "WADO-RS":
             from viewer.pacs.dicomweb import store_files as send
         else:
