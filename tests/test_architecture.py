@@ -37,3 +37,16 @@ def test_viewer_window_imports_no_ai_stack_and_no_pydicom_before_it_shows():
             "print(sorted(m for m in ('torch','monai','captum','pydicom') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_the_window_shows_without_the_ai_stack_and_touches_no_study_store(tmp_path):
+    """The real start-up path, plugins included: first paint, then exit."""
+    import os
+
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", OUTPOST_EXIT_AFTER_FIRST_PAINT="1",
+                       OUTPOST_DATA_DIR=str(tmp_path / "data"))
+    result = subprocess.run([sys.executable, "-m", "viewer"], capture_output=True, text=True, timeout=120,
+                            env=environment)
+    assert result.returncode == 0, result.stderr
+    assert "heavy-modules none" in result.stdout
+    assert not (tmp_path / "data" / "store").exists()  # the Network tab opens it when chosen

@@ -149,7 +149,7 @@ class QtMainWindow(QMainWindow):
         self.network_panel = QtNetworkPanel(self)
         network = self.add_dock("Network", self.network_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["Not shown"], network)
-        self.docks["Studies"].raise_()
+        self.docks["Not shown"].raise_()  # the Network tab (and the store, and pydicom) waits until chosen
         network.visibilityChanged.connect(self._on_network_shown)
 
     def _on_network_shown(self, visible: bool) -> None:
