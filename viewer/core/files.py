@@ -59,3 +59,12 @@ def user_data_dir() -> Path:
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Application Support" / "Outpost"
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "outpost"
+
+
+def format_size(size: float) -> str:
+    """A byte count as a reader says it: ``512 B``, ``1.5 KiB``, ``212.0 MiB``, ``1.2 GiB``."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"

@@ -23,6 +23,7 @@ import threading
 from typing import Any
 
 from viewer.core.errors import OutpostError
+from viewer.core.files import format_size
 
 #: Version of the ``outpost store list --json`` document.
 STORE_JSON_VERSION = 1
@@ -58,14 +59,6 @@ def _store(args: argparse.Namespace):
     from viewer.pacs.store import LocalStore
 
     return LocalStore(args.store) if getattr(args, "store", None) else LocalStore()
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 def _protocol(node, web: bool) -> str:
@@ -291,7 +284,7 @@ def command_store(args: argparse.Namespace) -> int:
                 print(f"{study.study_uid}  {study.study_date or '--------'}  {study.patient_id:<16} "
                       f"{study.patient_name:<24} {','.join(study.modalities) or '--':<8} "
                       f"{study.series_count:>3} series {study.instance_count:>5} inst "
-                      f"{_size(study.size_bytes):>10}  {study.description}")
+                      f"{format_size(study.size_bytes):>10}  {study.description}")
             return 0
         if not args.targets:
             needed = "PATH" if args.action == "import" else "STUDY"
@@ -311,7 +304,7 @@ def command_store(args: argparse.Namespace) -> int:
         for key in args.targets:
             study_uid = store.find_study(key)
             freed = store.delete_study(study_uid)
-            print(f"deleted study {study_uid} ({_size(freed)})")
+            print(f"deleted study {study_uid} ({format_size(freed)})")
         return 0
 
 

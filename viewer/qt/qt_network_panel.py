@@ -29,16 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core.errors import OutpostError
+from viewer.core.files import format_size
 
 ARRIVALS_SHOWN = 200
-
-
-def _size(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 def _date(text: str) -> str:
@@ -155,9 +148,9 @@ class QtNetworkPanel(QWidget):
             return
         _fill(self.store_table, [(s.study_uid, [_date(s.study_date), s.patient_name.replace("^", " "),
                                                 s.patient_id, ",".join(s.modalities), str(s.series_count),
-                                                str(s.instance_count), _size(s.size_bytes), s.description])
-                                 for s in studies])
-        self.disk_label.setText(f"{len(studies)} studies, {_size(sum(s.size_bytes for s in studies))} "
+                                                str(s.instance_count), format_size(s.size_bytes),
+                                                s.description]) for s in studies])
+        self.disk_label.setText(f"{len(studies)} studies, {format_size(sum(s.size_bytes for s in studies))} "
                                 f"in {self.store.root}")
 
     def _import_folder(self) -> None:
