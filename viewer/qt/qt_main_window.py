@@ -147,9 +147,8 @@ class QtMainWindow(QMainWindow):
         from viewer.qt.qt_network_panel import QtNetworkPanel
 
         self.network_panel = QtNetworkPanel(self)
-        network = self.add_dock("Network", self.network_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Not shown"], network)
-        self.docks["Not shown"].raise_()  # the Network tab (and the store, and pydicom) waits until chosen
+        network = self.add_dock("Network", self.network_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        network.hide()  # until chosen (View ▸ Network): it takes room, and opens the store and pydicom
         network.visibilityChanged.connect(self._on_network_shown)
 
     def _on_network_shown(self, visible: bool) -> None:
@@ -222,6 +221,11 @@ class QtMainWindow(QMainWindow):
         self._action(view_menu, "Rotate right", lambda: self.active_viewport.rotate(90), "]")
         self._action(view_menu, "Flip horizontally", self._flip_h, "H")
         self._action(view_menu, "Flip vertically", self._flip_v, "V")
+        view_menu.addSeparator()
+        network = self.docks["Network"].toggleViewAction()
+        network.setText("Network: study store, PACS, receiver")
+        network.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        view_menu.addAction(network)
 
         window_menu = bar.addMenu("&Window")
         self._action(window_menu, "File's own window", self._on_file_window, "0")

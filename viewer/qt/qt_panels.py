@@ -190,6 +190,8 @@ SHORTCUTS = [
     ("Ctrl+O", "Open a folder"), ("Ctrl+Shift+O", "Open a file, .zip or DICOMDIR"),
     ("Ctrl+E", "Export the view as PNG"), ("Ctrl+T", "DICOM tag browser"),
     ("Ctrl+I", "Import a DICOM SEG or RT Structure Set onto the series"),
+    ("Ctrl+Shift+S", "Save the measurements and AI findings as a DICOM SR"),
+    ("Ctrl+Shift+N", "Network: study store, PACS query/retrieve, receiver"),
     ("Up / Down, wheel", "Previous / next slice"), ("Page Up / Page Down", "Ten slices back / on"),
     ("Home / End", "First / last slice"), ("Left / Right", "Previous / next time point"),
     ("Ctrl+wheel, right drag", "Zoom"), ("Middle drag", "Pan"), ("Left drag", "Active tool"),
