@@ -100,7 +100,7 @@ tar -C "$stage" --owner=0 --group=0 --numeric-owner -cf - "$name" | gzip -9 > "$
 mv "$artefact.part" "$artefact"
 
 echo "== sizes (MiB) per top folder of the bundle"
-du -sm "$stage/$name/app/_internal"/* | sort -rn | head -12 | sed "s|$stage/$name/app/_internal/|  |"
+du -sm "$stage/$name/app/_internal"/* | sort -rn | sed -n "1,12p" | sed "s|$stage/$name/app/_internal/|  |"
 echo "bundle $(mb "$stage/$name") MiB; artefact $(( $(stat -c %s "$artefact") / 1048576 )) MiB" \
   "($(stat -c %s "$artefact") bytes); build $(( SECONDS - started )) s"
 echo "wrote $artefact"
