@@ -132,6 +132,7 @@ class AIPanel(QWidget):
         self._job_started = 0.0
         self._listing_started = False
         self._auto = dict(context.plugin_options()) if hasattr(context, "plugin_options") else {}
+        self._warnings: dict[tuple[str, str], list[str]] = {}  # for self.volume
         self._build()
 
     # ------------------------------------------------------------------ layout
@@ -243,6 +244,7 @@ class AIPanel(QWidget):
         """Another series is on screen (still loading): forget the last result."""
         self.cancel()
         self.volume = None
+        self._warnings = {}
         self.outcome, self.heatmap = None, None
         self.label_overlay = self.heat_overlay = None  # the viewer drops overlays with the series
         self._show_outcome()
@@ -251,6 +253,7 @@ class AIPanel(QWidget):
     def series_loaded(self, volume) -> None:
         """The series has loaded: list (once) and filter the models, run what the command line asked."""
         self.volume = volume
+        self._warnings = {}
         self._offer_previous()
         if self.listing is None:
             self._list()
@@ -384,11 +387,19 @@ class AIPanel(QWidget):
         self.card.setHtml(f"<h3>{html.escape(entry.name)}</h3>{note}<table>{rows}</table>"
                           f"<p>Checksum {checksum}… ({'verified' if entry.status == 'ok' else entry.status})</p>")
         self.banner.setVisible(needs_diagnostic_banner(metadata))
-        warnings = (distribution_warnings(self.volume, entry.pack)
+        warnings = (self._distribution_warnings(entry.pack)
                     if self.volume is not None and entry.pack is not None else [])
         self.warning.setText("Out of distribution: " + "; ".join(warnings) if warnings else "")
         self.warning.setVisible(bool(warnings))
         self._update_buttons()
+
+    def _distribution_warnings(self, pack) -> list[str]:
+        """The out-of-distribution checks of ``pack`` on the series, computed once per series and pack
+        (the intensity check reads up to two million voxels: not on every click)."""
+        key = (pack.name, pack.checksum)
+        if key not in self._warnings:
+            self._warnings[key] = distribution_warnings(self.volume, pack)
+        return self._warnings[key]
 
     def _update_buttons(self) -> None:
         entry = self.selected_entry()
@@ -564,7 +575,7 @@ class AIPanel(QWidget):
         if self.heatmap is not None:
             parts.append(f"{METHOD_TITLES.get(self.heatmap.method, self.heatmap.method)}: {self.heatmap.target}")
         pack = self.outcome.pack
-        if pack is not None and self.volume is not None and distribution_warnings(self.volume, pack):
+        if pack is not None and self.volume is not None and self._distribution_warnings(pack):
             parts.append("out of distribution")
         if pack is None or needs_diagnostic_banner(pack.metadata):
             parts.append("not for diagnostic use")

@@ -99,6 +99,20 @@ def hybridgnet_pack(shared_data: Path, root: Path) -> Path:
     return make_pack(root, metadata, inference, state)
 
 
+#: What brainchop does around its MeshNets: intensities scaled between the 2nd and 98th percentiles
+#: of the conformed T1, the whole volume at once, and the most likely class per voxel.
+MESHNET_STAGES = {
+    "preprocessing": {"_target_": "Compose", "transforms": [
+        {"_target_": "LoadImaged", "keys": "image"},
+        {"_target_": "EnsureChannelFirstd", "keys": "image"},
+        {"_target_": "ScaleIntensityRangePercentilesd", "keys": "image", "lower": 2, "upper": 98,
+         "b_min": 0, "b_max": 1, "clip": True}]},
+    "inferer": {"_target_": "SimpleInferer"},
+    "postprocessing": {"_target_": "Compose", "transforms": [
+        {"_target_": "AsDiscreted", "keys": "pred", "argmax": True}]},
+}
+
+
 def meshnet_tissue_pack(shared_data: Path, root: Path) -> Path:
     """brainchop's small MeshNet (model5_gw_ae): white and grey matter of a conformed 256^3 T1."""
     from safetensors.torch import load_file
@@ -118,14 +132,7 @@ def meshnet_tissue_pack(shared_data: Path, root: Path) -> Path:
     inference = {
         "network_def": {"_target_": "ai.networks.MeshNet", "in_channels": 1, "n_classes": 3, "channels": 5,
                         "dilations": [1, 2, 4, 8, 16, 8, 4, 2, 1], "activation": "relu"},
-        "preprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "LoadImaged", "keys": "image"},
-            {"_target_": "EnsureChannelFirstd", "keys": "image"},
-            {"_target_": "ScaleIntensityRangePercentilesd", "keys": "image", "lower": 2, "upper": 98,
-             "b_min": 0, "b_max": 1, "clip": True}]},
-        "inferer": {"_target_": "SimpleInferer"},
-        "postprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "AsDiscreted", "keys": "pred", "argmax": True}]},
+        **MESHNET_STAGES,
     }
     state = load_file(folder / "model.pth")  # safetensors despite the name
     return make_pack(root, metadata, inference, state)
@@ -142,14 +149,7 @@ def mindgrab_pack(shared_data: Path, root: Path) -> Path:
     inference = {
         "network_def": {"_target_": "ai.networks.MeshNet", "in_channels": 1, "n_classes": 2, "channels": 15,
                         "dilations": [16, 8, 4, 2, 1] * 5, "activation": "gelu", "layout": "blocks"},
-        "preprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "LoadImaged", "keys": "image"},
-            {"_target_": "EnsureChannelFirstd", "keys": "image"},
-            {"_target_": "ScaleIntensityRangePercentilesd", "keys": "image", "lower": 2, "upper": 98,
-             "b_min": 0, "b_max": 1, "clip": True}]},
-        "inferer": {"_target_": "SimpleInferer"},
-        "postprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "AsDiscreted", "keys": "pred", "argmax": True}]},
+        **MESHNET_STAGES,
     }
     state = torch.load(weights, map_location="cpu", weights_only=True)
     return make_pack(root, metadata, inference, state)
