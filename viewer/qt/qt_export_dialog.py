@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.qt.qt_workers import Job, start_job
+from viewer.qt.qt_workers import Job
 
 
 class QtExportDialog(QDialog):
@@ -115,11 +115,9 @@ class QtExportDialog(QDialog):
         from viewer.export.anonymize import plan_anonymization
 
         self.summary.setPlainText("Reading the files…")
-        job = Job(plan_anonymization, self._files(), self._options(), name="anonymisation plan")
-        job.signals.result.connect(self._on_plan)
-        job.signals.errored.connect(lambda e: self.summary.setPlainText(f"Cannot anonymise: {e}"))
-        self.window._track(job)
-        return start_job(job)
+        return self.window.run_job(plan_anonymization, self._files(), self._options(), name="anonymisation plan",
+                                   on_result=self._on_plan,
+                                   on_error=lambda e: self.summary.setPlainText(f"Cannot anonymise: {e}"))
 
     def _on_plan(self, plan) -> None:
         self.plan = plan
@@ -139,19 +137,20 @@ class QtExportDialog(QDialog):
                 return None
             from viewer.export.anonymize import write_anonymized
 
-            job = Job(write_anonymized, self.plan, Path(folder), name="anonymised export")
+            function, what, name = write_anonymized, self.plan, "anonymised export"
         else:
             from viewer.export.copy import copy_files
 
-            job = Job(copy_files, self._sources(), Path(folder), name="export")
-        job.signals.progress.connect(self.window.show_progress)
-        job.signals.result.connect(lambda written: self._on_written(folder, written))
-        job.signals.errored.connect(lambda e: self.window.notify_error(
-            f"Export failed: {e}" if isinstance(e, OutpostError | OSError)
-            else f"Export failed ({type(e).__name__})"))
-        self.window._track(job)
+            function, what, name = copy_files, self._sources(), "export"
         self.write_button.setEnabled(False)
-        return start_job(job)
+
+        def failed(error: BaseException) -> None:
+            known = isinstance(error, OutpostError | OSError)
+            self.window.notify_error(f"Export failed: {error if known else type(error).__name__}")
+
+        return self.window.run_job(  # the main window's jobs show progress and can be cancelled
+            function, what, Path(folder), name=name, on_result=lambda written: self._on_written(folder, written),
+            on_error=failed)
 
     def _on_written(self, folder: str, written) -> None:
         self.window.show_status(f"Exported {len(written)} file(s) into {folder}")
