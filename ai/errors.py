@@ -15,3 +15,7 @@ class PackRefusedError(AIError):
 
 class PackUnavailableError(AIError):
     """A model pack is sound but cannot run here (for example a missing package)."""
+
+
+class WorkerCrashedError(AIError):
+    """The AI worker process died (a crash in native code, or killed); the viewer itself is unaffected."""

@@ -3,6 +3,10 @@
 Everything slow (listing packs, which builds their networks; inference;
 explanations) runs as a viewer job on a worker thread. torch, monai and captum
 are imported there, on first use, never on the GUI thread at start-up.
+Inference and explanations go one step further, into the worker process of
+:class:`ai.isolation.IsolatedEngine`: a crash in native code there ends that
+process, not the viewer. The process is started while the packs are listed and
+stopped when the viewer's window closes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from ai.explain import METHOD_TITLES
+from ai.isolation import IsolatedEngine
 from ai.packs.card import NOT_FOR_DIAGNOSIS, model_card, needs_diagnostic_banner
 from ai.suitability import distribution_warnings, unsuitable_reason
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay, label_statistics
@@ -63,9 +68,15 @@ class Outcome:
     statistics: dict = field(default_factory=dict)
 
 
-def list_packs(store=None) -> Listing:
-    """Every pack with its status (building each network), and the device in use."""
+def list_packs(store=None, engine: IsolatedEngine | None = None) -> Listing:
+    """Every pack with its status (building each network), and the device in use.
+
+    ``engine``'s worker process is started first, so that it imports torch and
+    MONAI meanwhile and the first run does not wait for them.
+    """
     lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
+    if engine is not None:
+        engine.start()
     import torch
 
     from ai.inference import choose_device, describe_device
@@ -77,12 +88,15 @@ def list_packs(store=None) -> Listing:
     return Listing(store.entries(check_network=True), name)
 
 
-def run_pack(volume, pack, progress=None, cancel=None) -> Outcome:
-    """Run ``pack`` on ``volume`` and measure each label."""
+def run_pack(volume, pack, progress=None, cancel=None, engine: IsolatedEngine | None = None) -> Outcome:
+    """Run ``pack`` on ``volume`` (in ``engine``'s worker process, if given) and measure each label."""
     lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
-    from ai.inference import run
+    if engine is not None:
+        result = engine.run(volume, pack, progress=progress, cancel=cancel)
+    else:
+        from ai.inference import run
 
-    result = run(volume, pack, progress=progress, cancel=cancel)
+        result = run(volume, pack, progress=progress, cancel=cancel)
     statistics = label_statistics(result.labels, volume.spacing) if result.labels is not None else {}
     return Outcome(pack, result, statistics)
 
@@ -97,9 +111,12 @@ def load_previous_result(folder, volume, cancel=None) -> tuple:
     return labels, heat, summary, statistics
 
 
-def explain_result(volume, pack, result, method, target, progress=None, cancel=None):
-    """The attention map of ``result`` for ``target``."""
+def explain_result(volume, pack, result, method, target, progress=None, cancel=None,
+                   engine: IsolatedEngine | None = None):
+    """The attention map of ``result`` for ``target`` (in ``engine``'s worker process, if given)."""
     lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
+    if engine is not None:
+        return engine.explain(volume, pack, result, method, target=target, cancel=cancel, progress=progress)
     from ai.explain import explain
 
     return explain(volume, pack, result, method, target=target, cancel=cancel, progress=progress)
@@ -133,6 +150,9 @@ class AIPanel(QWidget):
         self._listing_started = False
         self._auto = dict(context.plugin_options()) if hasattr(context, "plugin_options") else {}
         self._warnings: dict[tuple[str, str], list[str]] = {}  # for self.volume
+        self.engine = IsolatedEngine()  # started while the packs are listed
+        if isinstance(context, QObject):
+            context.installEventFilter(self)  # its Close ends the worker process
         self._build()
 
     # ------------------------------------------------------------------ layout
@@ -261,12 +281,19 @@ class AIPanel(QWidget):
             self._refresh_list()
             self._auto_run()
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        """Stop the worker process when the viewer's window closes (a running job ends as cancelled)."""
+        if watched is self.context and event.type() == QEvent.Type.Close:
+            self.engine.close()
+        return False
+
     def _list(self) -> None:
         if self._listing_started:
             return
         self._listing_started = True
         self.status.setText("Reading model packs…")
-        self._start("list", list_packs, self.store, name="AI: reading model packs", on_result=self._on_listing)
+        self._start("list", list_packs, self.store, self.engine, name="AI: reading model packs",
+                    on_result=self._on_listing)
 
     def _on_listing(self, listing: Listing) -> None:
         self.listing = listing
@@ -478,7 +505,7 @@ class AIPanel(QWidget):
             self._fail(reason)
             return
         self._start("run", run_pack, self.volume, entry.pack, name=f"AI: {entry.name}",
-                    on_result=self._on_outcome)
+                    on_result=self._on_outcome, engine=self.engine)
 
     def _on_outcome(self, outcome: Outcome, saved: bool = False) -> None:
         if self.volume is None or outcome.result.labels is not None and \
@@ -607,7 +634,7 @@ class AIPanel(QWidget):
         method = self.method.currentData()
         target = self.target.currentData()
         self._start("explain", explain_result, self.volume, self.outcome.pack, self.outcome.result, method,
-                    target, name=f"AI: {METHOD_TITLES[method]}", on_result=self._on_heatmap)
+                    target, name=f"AI: {METHOD_TITLES[method]}", on_result=self._on_heatmap, engine=self.engine)
 
     def _on_heatmap(self, heatmap) -> None:
         if self.volume is None or heatmap.values.shape != self.volume.shape_zyx:
