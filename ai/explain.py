@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ai.errors import AIError
-from ai.inference import Result, choose_device
+from ai.inference import Result, choose_device, pack_details
 from ai.packs.pack import Pack
+from viewer.core import audit
 from viewer.core.tasks import CancelToken, check_cancel, report
 from viewer.core.volume import Volume, reversed_axes
 
@@ -77,6 +78,12 @@ def _target_index(pack: Pack, result: Result, target: str | None) -> tuple[int, 
     raise AIError(f"{target!r} is not a class or label of {pack.name} ({', '.join(names.values())})")
 
 
+def _audit_details(volume: Volume, pack: Pack, result: Result, method: str = "gradcam", target: str | None = None,
+                   *args, **kwargs) -> dict:
+    return {**pack_details(pack), "series_uid": volume.provenance.series_uid, "method": method, "target": target}
+
+
+@audit.audited("explain", _audit_details)
 def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam", target: str | None = None,
             cancel: CancelToken | None = None, device: str = "auto", progress=None) -> Heatmap:
     """Attribute the result to the input pixels.

@@ -17,6 +17,7 @@ import numpy as np
 from ai.errors import AIError
 from ai.packs.pack import Pack
 from ai.suitability import unsuitable_reason
+from viewer.core import audit
 from viewer.core.errors import Cancelled
 from viewer.core.overlays import resample_to_grid
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
@@ -154,6 +155,26 @@ def run(volume: Volume, pack: Pack, device: str = "auto", progress: ProgressCall
     Cancelled
         ``cancel`` was set.
     """
+    result: Result | None = None
+    error: BaseException | None = None
+    try:
+        result = _run(volume, pack, device, progress, cancel)
+        return result
+    except BaseException as e:
+        error = e
+        raise
+    finally:
+        audit.record("ai-run", **pack_details(pack), series_uid=volume.provenance.series_uid,
+                     study_uid=volume.provenance.study_uid, modality=volume.metadata.get("modality", ""),
+                     device=result.device if result else device, outcome=audit.outcome_of(error))
+
+
+def pack_details(pack: Pack) -> dict[str, Any]:
+    """How the audit names a model pack: name, version, checksum and whether it was verified."""
+    return {"pack": pack.name, "version": pack.version, "checksum": pack.checksum, "verified": pack.verified}
+
+
+def _run(volume: Volume, pack: Pack, device: str, progress, cancel) -> Result:
     import torch
 
     _check_suitable(volume, pack)

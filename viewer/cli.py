@@ -16,12 +16,15 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from viewer import __version__
+from viewer.core import audit
 from viewer.core.errors import Cancelled, OutpostError
 
 log = logging.getLogger("outpost")
 
 #: Version of the ``outpost scan --json`` document; raised when a field changes meaning.
 SCAN_JSON_VERSION = 1
+#: Version of the ``outpost audit --json`` document.
+AUDIT_JSON_VERSION = 1
 
 
 class _TerminalProgress:
@@ -158,6 +161,33 @@ def command_view(args: argparse.Namespace) -> int:
                       screenshot=args.screenshot, plugin_options=options)
 
 
+# --------------------------------------------------------------------------- audit
+def command_audit(args: argparse.Namespace) -> int:
+    """Print the audit log, newest last (``--json``: one JSON document)."""
+    if args.last is not None and args.last < 0:
+        raise OutpostError(f"--last must be 0 or more, not {args.last}")
+    reading = audit.read_entries(event=args.event, last=args.last)
+    if args.json:
+        print(json.dumps({"version": AUDIT_JSON_VERSION, "path": str(reading.path), "entries": reading.entries,
+                          "skipped_lines": reading.skipped}, indent=2, ensure_ascii=False))
+        return 0
+    for entry in reading.entries:
+        details = " ".join(f"{key}={audit_value(value)}" for key, value in entry.get("details", {}).items())
+        print(f"{entry.get('time', '?')}  {entry.get('user', '?'):10} {entry.get('event', '?'):9} {details}")
+    if not reading.entries:
+        print(f"no audit entries in {reading.path}", file=sys.stderr)
+    if reading.skipped:
+        print(f"outpost: {reading.skipped} damaged line(s) in {reading.path} skipped", file=sys.stderr)
+    return 0
+
+
+def audit_value(value: Any) -> str:
+    """One detail of an audit entry as a short string (lists joined with commas)."""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "-"
+    return "-" if value is None or value == "" else str(value)
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with the commands of installed plugins."""
@@ -190,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
                              help="then show this attention map (AI plugin)")
     view_parser.set_defaults(handler=command_view)
 
+    audit_parser = commands.add_parser("audit", help="show the audit log (studies opened, AI runs, "
+                                                      "exports, sends, receives)")
+    audit_parser.add_argument("--last", type=int, metavar="N", help="only the newest N entries")
+    audit_parser.add_argument("--event", choices=audit.EVENTS, help="only entries of this event")
+    audit_parser.add_argument("--json", action="store_true", help="print a JSON document")
+    audit_parser.set_defaults(handler=command_audit)
+
     from viewer.export import cli as export_cli
     from viewer.pacs import cli as pacs_cli
 
@@ -210,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     130; an unexpected failure prints one line (the traceback only with
     ``OUTPOST_DEBUG=1``) and exits 2.
     """
-    logging.basicConfig(level=logging.WARNING, format="outpost: %(levelname)s: %(message)s")
+    from viewer.core.logs import configure_logging
+
+    configure_logging()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     known = {"scan", "convert", "view", *parser._subparsers._group_actions[0].choices}

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from viewer import __version__
+from viewer.core import audit
 from viewer.core.dicom.headers import NotDicomError, is_dicomdir, read_header
 from viewer.core.dicom.sources import Source
 from viewer.core.errors import ExportError
@@ -503,6 +504,7 @@ def _anonymize(ds, plan: Plan, planned: PlannedFile) -> None:
     ds.file_meta = meta
 
 
+@audit.audited("export", audit.export_details("anonymised copy", True, 1, "out_dir"), audit.count_written)
 def write_anonymized(plan: Plan, out_dir: str | os.PathLike, progress: ProgressCallback | None = None,
                      cancel: CancelToken | None = None) -> list[Path]:
     """Write the anonymised copy that ``plan`` describes into the empty folder ``out_dir``.

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from viewer.core import audit
 from viewer.core.dicom.sources import Source
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
@@ -48,6 +49,7 @@ def _name(source: Source) -> str:
     return os.path.basename(source.member.rstrip("/")) if source.member else os.path.basename(source.path)
 
 
+@audit.audited("export", audit.export_details("copy", False, 1, "out_dir"), audit.count_written)
 def copy_files(sources: Iterable[Source | str | os.PathLike], out_dir: str | os.PathLike,
                progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> list[Path]:
     """Copy files byte for byte into the empty folder ``out_dir``, keeping their names.

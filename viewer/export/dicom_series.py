@@ -17,6 +17,7 @@ from pydicom.uid import (
 )
 
 from viewer import __version__
+from viewer.core import audit
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
 from viewer.core.volume import Volume
@@ -30,6 +31,7 @@ def _ds_text(value: float) -> str:
     return text if len(text) <= 16 else f"{value:.6g}"
 
 
+@audit.audited("export", audit.export_details("dicom series", False, 1, "folder"), audit.count_written)
 def write_series(volume: Volume, folder: str | os.PathLike, *, patient_name: str, patient_id: str,
                  study_description: str = "", series_description: str = "",
                  study_uid: str | None = None, series_number: int = 1,

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from viewer.core import audit
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
 from viewer.core.volume import Volume
@@ -24,6 +25,7 @@ def volume_to_nifti_array(volume: Volume) -> np.ndarray:
     return np.asarray(array).transpose(axes)
 
 
+@audit.audited("export", audit.export_details("nifti", True, 1, "path"), audit.count_written)
 def write_nifti(volume: Volume, path: str | os.PathLike) -> None:
     """Write ``volume`` to ``path`` (``.nii`` or ``.nii.gz``) atomically.
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from viewer import __version__
+from viewer.core import audit
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
 from viewer.export.sources import read_source_images
 
 
+@audit.audited("export", audit.export_details("seg", False, 3, "path"), audit.count_written)
 def write_seg(labels: np.ndarray, source_files: list[str], label_names: dict[int, str], path: str | os.PathLike,
               *, algorithm_name: str, algorithm_version: str, series_description: str = "AI segmentation") -> Path:
     """Write a label map as a BINARY DICOM SEG, one segment per label present or named.

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from viewer import __version__
+from viewer.core import audit
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
 from viewer.core.measure import ROI_KINDS, RoiStatistics
@@ -260,6 +261,7 @@ def _procedure(modality: str):
             "MR": codes.LN.MRIUnspecifiedBodyRegion}.get(modality, codes.SCT.ImagingProcedure)
 
 
+@audit.audited("export", audit.export_details("sr", False, 2, "path"), audit.count_written)
 def write_sr(report: MeasurementReport, source_files: list[str | os.PathLike], path: str | os.PathLike, *,
              series_description: str = "Outpost measurements") -> Path:
     """Write a TID 1500 Measurement Report as a Comprehensive 3D SR, atomically.

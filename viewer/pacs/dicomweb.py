@@ -17,6 +17,7 @@ from urllib.parse import quote
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
+from viewer.core import audit
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.pacs.dimse import RetrieveResult, SendResult
 from viewer.pacs.errors import DicomWebError, MalformedInstanceError, PacsError
@@ -178,6 +179,7 @@ def retrieve(node: Node, study_uid: str, series_uid: str | None = None, *, store
         raise
     result.completed = len(result.instances)
     log.info("WADO-RS from %s: %d instance(s), %d new", node.describe(), len(result.instances), result.added)
+    audit.record("retrieve", **audit.retrieve_details("WADO-RS", node, study_uid, series_uid, result))
     return result
 
 
@@ -239,4 +241,5 @@ def store_files(node: Node, paths: str | Iterable[str], local: LocalSettings | N
         done += len(batch)
         report(progress, done, len(records), "sending")
     log.info("STOW-RS to %s: %d stored, %d failed", node.describe(), result.sent, len(result.failed))
+    audit.record("send", **audit.send_details("STOW-RS", node, records, result))
     return result

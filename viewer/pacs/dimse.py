@@ -61,6 +61,7 @@ from pynetdicom.status import (
     STORAGE_SERVICE_CLASS_STATUS,
 )
 
+from viewer.core import audit
 from viewer.core.errors import Cancelled
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.pacs.errors import AssociationError, PacsError, TransferError
@@ -543,6 +544,7 @@ def get(node: Node, study_uid: str, series_uid: str | None = None, *, store: Loc
     finally:
         _release(assoc)
     log.info("C-GET from %s: %d instance(s), %d new", node.describe(), len(result.instances), result.added)
+    audit.record("retrieve", **audit.retrieve_details("C-GET", node, study_uid, series_uid, result))
     return result
 
 
@@ -617,6 +619,7 @@ def move(node: Node, study_uid: str, series_uid: str | None = None, *, store: Lo
         if owned:
             receiver.stop()
     log.info("C-MOVE from %s: %d instance(s), %d new", node.describe(), len(result.instances), result.added)
+    audit.record("retrieve", **audit.retrieve_details("C-MOVE", node, study_uid, series_uid, result))
     return result
 
 
@@ -716,4 +719,5 @@ def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = N
         finally:
             _release(assoc)
     log.info("sent %d instance(s) to %s, %d failed", result.sent, node.describe(), len(result.failed))
+    audit.record("send", **audit.send_details("C-STORE", node, records, result))
     return result

@@ -37,6 +37,7 @@ from pydicom.uid import (
 from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification
 
+from viewer.core import audit
 from viewer.pacs.errors import InstanceMismatchError, MalformedInstanceError, PacsError, StoreError
 from viewer.pacs.logs import quiet_logs
 from viewer.pacs.nodes import DEFAULT_AE_TITLE, DEFAULT_RECEIVER_HOST, DEFAULT_RECEIVER_PORT, Timeouts
@@ -83,6 +84,11 @@ class Arrival:
     move_originator: str = ""
 
 
+def calling_ae(event) -> str:
+    """The AE title of the peer that sent ``event``'s request."""
+    return str(event.assoc.requestor.ae_title).strip()
+
+
 def store_received(event, store: LocalStore) -> tuple[int, Arrival | None]:
     """Write the instance of a C-STORE request event into ``store``.
 
@@ -102,7 +108,7 @@ def store_received(event, store: LocalStore) -> tuple[int, Arrival | None]:
         The C-STORE status, and the arrival (``None`` on failure).
     """
     request = event.request
-    calling = str(event.assoc.requestor.ae_title).strip()
+    calling = calling_ae(event)
     sop_uid = str(request.AffectedSOPInstanceUID or "")
     try:
         stored = store.add_bytes(event.encoded_dataset(include_meta=True),
@@ -168,6 +174,7 @@ class Receiver:
         self._ae: AE | None = None
         self.received = 0
         self.rejected = 0
+        self._audit = audit.TransferTally("receive", ae_title=ae_title)  # one audit entry per association
 
     # ----------------------------------------------------------------- listeners
     def add_listener(self, listener: Callable[[Arrival], None]) -> None:
@@ -183,6 +190,7 @@ class Receiver:
 
     def _on_c_store(self, event) -> int:
         status, arrival = store_received(event, self.store)
+        self._audit.add(event.assoc, arrival.instance.study_uid if arrival else None, calling_ae=calling_ae(event))
         with self._lock:
             if arrival is None:
                 self.rejected += 1
@@ -234,7 +242,9 @@ class Receiver:
         ae.add_supported_context(Verification)
         try:
             self._server = ae.start_server((self.host, self._requested_port), block=False,
-                                           evt_handlers=[(evt.EVT_C_STORE, self._on_c_store)])
+                                           evt_handlers=[(evt.EVT_C_STORE, self._on_c_store),
+                                                         (evt.EVT_CONN_CLOSE,
+                                                          lambda e: self._audit.close(e.assoc))])
         except OSError as e:
             raise PacsError(f"the receiver cannot listen on {self.host}:{self._requested_port}: "
                             f"{e.strerror or e}") from e

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 
+from viewer.core import audit
 from viewer.core.dicom import codecs, pixels
 from viewer.core.dicom.headers import InstanceRecord
 from viewer.core.dicom.layout import SeriesLayout, group_by_instance, plan_layout
@@ -111,6 +112,7 @@ class SeriesLoader:
         return dtype
 
     # ------------------------------------------------------------------ loading
+    @audit.audited("open", lambda loader, *args, **kwargs: audit.series_details(loader.series))
     def load(self, progress: ProgressCallback | None = None,
              cancel: CancelToken | None = None, first_slice: int = 0) -> Volume:
         """Decode every image into :attr:`volume` and return it.
