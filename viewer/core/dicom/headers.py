@@ -7,16 +7,18 @@ pixel values so that loading can read them straight into the volume.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import struct
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pydicom
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.uid import UID
 
 from viewer.core.dicom import siemens
@@ -42,6 +44,42 @@ _LONG_LENGTH_VRS = {b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"SQ", b"UC", b"UN
 
 class NotDicomError(Exception):
     """The file is not DICOM (or too damaged to be recognised as DICOM)."""
+
+
+class _BoundedReader(io.RawIOBase):
+    """A file whose ``read(n)`` never asks for more than the bytes left in it.
+
+    pydicom reads an element's value with ``read(length)`` and the buffered
+    reader allocates ``length`` bytes first: a damaged length of 4 GiB in a
+    1 kB file would cost 4 GiB of memory (or a MemoryError) instead of an early
+    end of file. Reads are passed through unbuffered, so the cost is one
+    Python call per element.
+    """
+
+    def __init__(self, raw, size: int) -> None:
+        super().__init__()
+        self._raw = raw
+        self._size = size
+        self.name = getattr(raw, "name", "")
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        left = max(0, self._size - self._raw.tell())
+        return self._raw.read(left if size is None or size < 0 else min(size, left))
+
+    def readinto(self, buffer) -> int:
+        return self._raw.readinto(buffer)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
 
 
 @dataclass
@@ -436,6 +474,7 @@ def read_header(source: Source) -> InstanceRecord:
             warnings.simplefilter("ignore")
             with source.open() as fp:
                 size = source.size() if source.is_file else len(fp.getbuffer())
+                fp = _BoundedReader(fp, size)
                 ds = _read_dataset(fp, size)
                 transfer_syntax = _transfer_syntax(ds)
                 pixel_tag, pixel_offset, pixel_length = _pixel_element(fp, transfer_syntax, size)
@@ -445,17 +484,25 @@ def read_header(source: Source) -> InstanceRecord:
                     full = pydicom.dcmread(fp, defer_size=256, force=True)
                     pixel_tag = next((tag for tag in _PIXEL_TAGS if tag in full), None)
             return _record_from_dataset(ds, source, transfer_syntax, pixel_tag,
-                                        pixel_offset, pixel_length)
+                                        pixel_offset, pixel_length, size)
     except NotDicomError:
         raise
     except (InvalidDicomError, EOFError) as e:
         raise NotDicomError(f"not a readable DICOM file ({e})") from e
+    except RecursionError as e:
+        # Sequences nested hundreds deep exhaust pydicom's recursion, not memory.
+        raise NotDicomError("damaged DICOM header (sequences nested too deeply)") from e
+    except zlib.error as e:
+        raise NotDicomError(f"damaged deflated data set ({e})") from e
+    except BytesLengthException as e:
+        # The message quotes the raw value (possibly identifying), so it is left out.
+        raise NotDicomError("damaged DICOM header (a value's length does not fit its type)") from e
     except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError,
             struct.error, OverflowError, NotImplementedError, LookupError) as e:
         raise NotDicomError(f"damaged DICOM header ({type(e).__name__}: {e})") from e
 
 
-def _record_from_dataset(ds, source, transfer_syntax, pixel_tag, pixel_offset, pixel_length):
+def _record_from_dataset(ds, source, transfer_syntax, pixel_tag, pixel_offset, pixel_length, size):
     meta = getattr(ds, "file_meta", None)
     sop_class = _text(ds, "SOPClassUID") or (str(meta.get("MediaStorageSOPClassUID", "")) if meta else "")
     sop_instance = _text(ds, "SOPInstanceUID") or (
@@ -498,6 +545,10 @@ def _record_from_dataset(ds, source, transfer_syntax, pixel_tag, pixel_offset, p
     if "NumberOfFrames" in ds and frames_value is None:
         raise ValueError(f"invalid NumberOfFrames {ds['NumberOfFrames'].repval}")
     record.number_of_frames = max(1, int(frames_value or 1))
+    if record.number_of_frames > max(1, size // 8):
+        # Every frame takes at least 8 bytes (an encapsulated item's header): a count
+        # like 999999999 in a small file is damage, and would cost a FrameInfo each.
+        raise ValueError(f"NumberOfFrames {record.number_of_frames} in a file of {size} bytes")
     record.mosaic_count = siemens.mosaic_image_count(ds)
     record.study = {
         "patient_name": _person_name(ds, "PatientName"),

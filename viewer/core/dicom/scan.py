@@ -29,10 +29,58 @@ PREFETCH_AHEAD = 32
 
 @dataclass
 class SkippedFile:
-    """A file that is not shown as an image, and why."""
+    """A file that is not shown as an image, and why.
+
+    Attributes
+    ----------
+    path
+        The file (``archive.zip!member`` for a zip member).
+    reason
+        Why it is not shown, as one line for a user.
+    kind
+        What a readable non-image object is ("structured report", "PDF
+        document", ...); empty for files that are damaged or not DICOM.
+    description
+        The object's series description, where it has one.
+    """
 
     path: str
     reason: str
+    kind: str = ""
+    description: str = ""
+
+
+#: What a non-image DICOM object is, by SOP class UID: exact UIDs first, then families.
+OBJECT_KINDS = {
+    "1.2.840.10008.5.1.4.1.1.88.59": "key object selection",
+    "1.2.840.10008.5.1.4.1.1.104.1": "PDF document",
+    "1.2.840.10008.5.1.4.1.1.104.2": "CDA document",
+    "1.2.840.10008.5.1.4.1.1.66": "raw data",
+    "1.2.840.10008.5.1.4.1.1.66.1": "spatial registration",
+    "1.2.840.10008.5.1.4.1.1.66.2": "spatial fiducials",
+    "1.2.840.10008.5.1.4.1.1.66.3": "deformable registration",
+    "1.2.840.10008.5.1.4.1.1.66.5": "surface segmentation",
+    "1.2.840.10008.5.1.4.1.1.481.3": "RT structure set",
+    "1.2.840.10008.5.1.4.1.1.481.4": "RT treatment record",
+    "1.2.840.10008.5.1.4.1.1.481.5": "RT plan",
+    "1.2.840.10008.5.1.4.1.1.481.8": "RT ion plan",
+}
+OBJECT_FAMILIES = {
+    "1.2.840.10008.5.1.4.1.1.88.": "structured report",
+    "1.2.840.10008.5.1.4.1.1.104.": "encapsulated document",
+    "1.2.840.10008.5.1.4.1.1.11.": "presentation state",
+    "1.2.840.10008.5.1.4.1.1.9.": "waveform",
+}
+
+
+def object_kind(sop_class_uid: str) -> str:
+    """A reader's name for what a non-image SOP class holds ("structured report", ...)."""
+    if sop_class_uid in OBJECT_KINDS:
+        return OBJECT_KINDS[sop_class_uid]
+    for prefix, kind in OBJECT_FAMILIES.items():
+        if sop_class_uid.startswith(prefix):
+            return kind
+    return "non-image object"
 
 
 @dataclass
@@ -108,6 +156,7 @@ class Study:
     uid: str
     attributes: dict[str, Any]
     series: list[Series] = field(default_factory=list)
+    objects: list[SkippedFile] = field(default_factory=list)
 
 
 @dataclass
@@ -268,7 +317,8 @@ def _short_hash(*parts: Any) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
 
 
-def group_records(records: Sequence[InstanceRecord]) -> list[Patient]:
+def group_records(records: Sequence[InstanceRecord],
+                  objects: Sequence[tuple[InstanceRecord, SkippedFile]] = ()) -> list[Patient]:
     """Group instance records into patients, studies and series.
 
     Series are keyed by SeriesInstanceUID where present (by series number,
@@ -279,6 +329,10 @@ def group_records(records: Sequence[InstanceRecord]) -> list[Patient]:
     ----------
     records
         Header records of image instances.
+    objects
+        Non-image objects (reports, documents, presentation states...) with
+        their listing; each joins its study's :attr:`Study.objects`, and makes
+        the patient and study where no image has.
 
     Returns
     -------
@@ -297,15 +351,20 @@ def group_records(records: Sequence[InstanceRecord]) -> list[Patient]:
 
     patients: dict[str, Patient] = {}
     studies: dict[str, Study] = {}
-    for (study_key, series_key, split), frames in buckets.items():
-        first = frames[0].instance
-        patient_id = first.study.get("patient_id", "")
-        patient = patients.setdefault(patient_id, Patient(patient_id, first.study.get("patient_name", "")))
+
+    def study_of(record: InstanceRecord, study_key: str) -> Study:
+        patient_id = record.study.get("patient_id", "")
+        patient = patients.setdefault(patient_id, Patient(patient_id, record.study.get("patient_name", "")))
         study = studies.get(study_key)
         if study is None:
-            study = Study(key=_short_hash(study_key), uid=first.study_uid, attributes=dict(first.study))
+            study = Study(key=_short_hash(study_key), uid=record.study_uid, attributes=dict(record.study))
             studies[study_key] = study
             patient.studies.append(study)
+        return study
+
+    for (study_key, series_key, split), frames in buckets.items():
+        first = frames[0].instance
+        study = study_of(first, study_key)
         series = Series(
             key=_short_hash(study_key, series_key, split),
             modality=first.modality,
@@ -318,7 +377,11 @@ def group_records(records: Sequence[InstanceRecord]) -> list[Patient]:
             series.notes.append(f"split from a series with other images: {_describe_split(split)}")
         study.series.append(series)
 
+    for record, listing in objects:
+        study_of(record, _study_key(record)).objects.append(listing)
+
     for study in studies.values():
+        study.objects.sort(key=lambda o: (o.kind, o.description, o.path))
         study.series.sort(key=lambda s: (s.number if s.number is not None else 1 << 30,
                                          s.description, s.key))
     for patient in patients.values():
@@ -326,16 +389,27 @@ def group_records(records: Sequence[InstanceRecord]) -> list[Patient]:
     return sorted(patients.values(), key=lambda p: (p.patient_id, p.name))
 
 
+def _is_image_class(record: InstanceRecord) -> bool:
+    """Whether the SOP class is one of images (CT, MR, Secondary Capture... Image Storage)."""
+    return "Image Storage" in sop_class_name(record.sop_class_uid)
+
+
 def _classify(record: InstanceRecord) -> str | None:
     """Why a readable record is not an image, or ``None`` if it is one."""
     if is_dicomdir(record):
         return "DICOMDIR index (its files are scanned directly)"
     if not record.has_pixels:
-        return f"no image data ({sop_class_name(record.sop_class_uid)})"
+        name = sop_class_name(record.sop_class_uid)
+        if _is_image_class(record):
+            return f"image without pixel data ({name}; damaged or cut short?)"
+        return f"{object_kind(record.sop_class_uid)}, no image data ({name})"
     if record.rows <= 0 or record.columns <= 0:
         return "image without Rows/Columns"
     if record.bits_allocated <= 0:
         return "image without BitsAllocated"
+    if record.bits_allocated > 64 or record.bits_stored > record.bits_allocated:
+        return (f"invalid pixel format (BitsAllocated {record.bits_allocated}, "
+                f"BitsStored {record.bits_stored})")
     if record.pixel_length is not None and record.bits_allocated >= 8:
         expected = record.frame_bytes * record.number_of_frames
         if record.pixel_length < expected:
@@ -415,14 +489,20 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike],
             report(progress, done, total, "reading headers")
     check_cancel(cancel)
 
-    images = []
+    images, objects = [], []
     for record in records:
         reason = _classify(record)
         if reason is None:
             images.append(record)
-        else:
-            result.skipped.append(SkippedFile(str(record.source), reason))
+            continue
+        skipped = SkippedFile(str(record.source), reason)
+        if not record.has_pixels and not is_dicomdir(record) and not _is_image_class(record):
+            # A readable report, document or presentation state: listed under its study.
+            skipped.kind = object_kind(record.sop_class_uid)
+            skipped.description = record.series.get("series_description", "")
+            objects.append((record, skipped))
+        result.skipped.append(skipped)
     result.files_read = total
-    result.patients = group_records(images)
+    result.patients = group_records(images, objects)
     result.skipped.sort(key=lambda s: s.path)
     return result
