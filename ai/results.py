@@ -1,9 +1,23 @@
-"""Saving a result: result.json, the label map, a DICOM SEG and the heatmap, each written atomically."""
+"""Saving a result: result.json, the label map, a DICOM SEG and the heatmap, written atomically as a whole.
+
+A result is several files that belong together. :func:`save_result` writes
+them into a hidden staging folder beside the result's folder, flushes them to
+disk, and only then swaps the staging folder into place with renames, so a
+crash or power cut at any moment leaves either the previous result or the new
+one, never a mixture or a half-written file. :func:`recover_results` finishes
+or undoes a swap that a crash interrupted; :func:`previous_results` calls it
+before listing.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import re
+import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +25,14 @@ from ai.inference import Result
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
 from viewer.core.volume import Volume
+
+log = logging.getLogger(__name__)
+
+#: The files a result folder holds; a folder with anything else is not swapped as a whole.
+RESULT_FILES = frozenset({"result.json", "labels.nii.gz", "seg.dcm", "heatmap.nii.gz"})
+#: The hidden folders of a save in progress: ``.<name>.new-<id>`` (being written) and
+#: ``.<name>.old-<id>`` (the previous result, moved aside for the swap).
+_SAVING = re.compile(r"\.(?P<name>.+)\.(?P<stage>new|old)-[0-9a-f]{12}")
 
 
 def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Result, heatmap: Any = None) -> dict:
@@ -33,10 +55,31 @@ def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Resul
     dict
         The result.json content; ``files.seg_error`` says why a SEG was not written.
     """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recover_results(out.parent, out.name)
+    if not _holds_only_results(out):
+        # A folder the user chose that holds other files too: never move it as a whole.
+        # Dropping the old result.json first means a crash leaves no result rather than a mixed one.
+        (out / "result.json").unlink(missing_ok=True)
+        return _write_result(out, volume, series, pack, result, heatmap)
+    token = uuid.uuid4().hex[:12]
+    staging = out.parent / f".{out.name}.new-{token}"
+    try:
+        summary = _write_result(staging, volume, series, pack, result, heatmap)
+        _fsync_tree(staging)
+        _swap_into_place(staging, out, out.parent / f".{out.name}.old-{token}")
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return summary
+
+
+def _write_result(out: Path, volume: Volume, series: Any, pack: Any, result: Result, heatmap: Any) -> dict:
+    """Write the files of a result into ``out`` (result.json last)."""
     from viewer.core.dicom.layout import slice_files
     from viewer.export.nifti import write_nifti
 
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = result.summary()
     summary["input"] = {"series_key": series.key if series is not None else None, "modality": volume.modality,
@@ -69,6 +112,81 @@ def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Resul
     return summary
 
 
+def _holds_only_results(folder: Path) -> bool:
+    """Whether ``folder`` is absent or holds nothing but the files of a result (and temporaries)."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return True
+    return all(name in RESULT_FILES or (name.startswith(".") and ".part" in name) for name in names)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file of ``folder``, and the folder itself, to disk."""
+    for path in folder.iterdir():
+        with open(path, "rb") as fp:
+            os.fsync(fp.fileno())
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (the renames in it) to disk where the system allows it."""
+    with contextlib.suppress(OSError):  # Windows cannot open a folder; its renames are durable anyway
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+def _swap_into_place(staging: Path, out: Path, old: Path) -> None:
+    """Put the complete ``staging`` folder at ``out``; the previous ``out`` is moved aside, then removed.
+
+    Between the two renames neither result is at ``out``: :func:`recover_results`
+    then moves the previous one back.
+    """
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staging, out)
+    _fsync_folder(out.parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_results(base: Path, name: str | None = None) -> None:
+    """Finish what a crash interrupted in ``base`` (a folder of result folders).
+
+    A staging folder (``.<name>.new-*``) was never swapped in, so it is removed;
+    a previous result moved aside (``.<name>.old-*``) goes back where no result
+    took its place, and is removed where one did.
+
+    Parameters
+    ----------
+    base
+        The folder holding result folders.
+    name
+        Only the interrupted saves of this result folder (default: all in ``base``).
+    """
+    base = Path(base)
+    try:
+        entries = sorted(os.listdir(base))
+    except OSError:
+        return
+    for entry in entries:
+        match = _SAVING.fullmatch(entry)
+        path = base / entry
+        if match is None or (name is not None and match["name"] != name) or not path.is_dir():
+            continue
+        target = base / match["name"]
+        try:
+            if match["stage"] == "new" or target.exists():
+                shutil.rmtree(path)
+            else:
+                os.replace(path, target)
+                log.info("restored the previous result %s after an interrupted save", target.name)
+        except OSError as e:
+            log.warning("cannot clean up an interrupted result save in %s: %s", base, e.strerror or e)
+
+
 def _safe(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text).strip("._") or "series"
 
@@ -91,6 +209,7 @@ def previous_results(series: Any) -> list[tuple[Path, dict]]:
     """Saved results for ``series`` (either place of :func:`result_folders`), newest first."""
     found = []
     for base in {folder.parent for folder in result_folders(series, "x")}:
+        recover_results(base)
         prefix = _safe(f"{series.key}-")
         for folder in sorted(base.glob(f"{prefix}*")) if base.is_dir() else []:
             summary = load_summary(folder)
@@ -133,4 +252,4 @@ def load_summary(folder: Path) -> dict | None:
         return None
 
 
-__all__ = ["load_previous", "load_summary", "previous_results", "result_folders", "save_result"]
+__all__ = ["load_previous", "load_summary", "previous_results", "recover_results", "result_folders", "save_result"]

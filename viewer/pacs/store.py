@@ -5,6 +5,7 @@ Layout under the store's root::
     index.sqlite                     patients, studies, series, instances (WAL mode)
     files/<study>/<series>/<sop>.dcm one file per instance, named by its UIDs
     .incoming/                       complete instances waiting to be placed
+    .deleted-<id>/                   a deleted study's folder, moved aside until it is removed
     .lock                            held (shared) by every process that has the store open
 
 Every file is written under a temporary name and renamed into place; the
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "index.sqlite"
 FILES_DIR = "files"
 INCOMING_DIR = ".incoming"
+#: Prefix of a deleted study's folder, renamed out of ``files/`` until it is removed.
+DELETED_PREFIX = ".deleted-"
 LOCK_NAME = ".lock"
 SCHEMA_VERSION = 1
 #: Without advisory locks, leftovers older than this are taken to be from a crashed process.
@@ -676,32 +679,36 @@ class LocalStore:
     def delete_study(self, study_uid: str) -> int:
         """Delete a study's files and index rows; return the bytes freed.
 
-        Files go first, then the rows: a crash in between leaves rows without
-        files, which the next reconciliation drops.
+        The study's folder is first renamed out of ``files/`` in one step, then
+        its rows go in one transaction, then the renamed folder is removed. A
+        crash at any moment leaves the whole study or none of it: rows whose
+        files were moved away are dropped by the next reconciliation, which also
+        removes a renamed folder left behind.
 
         Raises
         ------
         StoreError
-            No such study, or a file cannot be removed.
+            No such study, or its files cannot be removed.
         """
         study_uid = self.find_study(study_uid)
         freed = self.disk_usage(study_uid)
-        folders = set()
-        for path in self.files(study_uid):
-            try:
+        paths = self.files(study_uid)
+        folder = self.files_dir / _file_name(study_uid)
+        doomed = self.root / f"{DELETED_PREFIX}{uuid.uuid4().hex}"
+        try:
+            if folder.is_dir():
+                os.replace(folder, doomed)
+            for path in paths:  # any file kept outside the study's folder
                 path.unlink(missing_ok=True)
-            except OSError as e:
-                raise StoreError(f"cannot delete {path}: {e.strerror or e}") from e
-            folders.add(path.parent)
-        for folder in sorted(folders | {f.parent for f in folders}, key=lambda p: len(p.parts), reverse=True):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        except OSError as e:
+            raise StoreError(f"cannot delete the study's files in {folder}: {e.strerror or e}") from e
         with self._transaction() as db:
             db.execute("DELETE FROM instances WHERE series_uid IN "
                        "(SELECT series_uid FROM series WHERE study_uid = ?)", (study_uid,))
             db.execute("DELETE FROM series WHERE study_uid = ?", (study_uid,))
             db.execute("DELETE FROM studies WHERE study_uid = ?", (study_uid,))
             _prune_patients(db)
+        shutil.rmtree(doomed, ignore_errors=True)
         log.info("deleted study %s (%d bytes)", study_uid, freed)
         return freed
 
@@ -725,6 +732,10 @@ class LocalStore:
                     return fcntl is None and now - path.stat().st_mtime > STALE_SECONDS
                 return False
 
+            for doomed in self.root.glob(f"{DELETED_PREFIX}*"):
+                # Its rows are dropped below (their files are gone from files/), or were already.
+                shutil.rmtree(doomed, ignore_errors=True)
+                outcome.removed_partials += 1
             on_disk: set[str] = set()
             for folder, _, names in os.walk(self.files_dir):
                 for name in names:
