@@ -534,11 +534,12 @@ def run(seed: int, cases: int, case_seconds: float = 10.0, memory_gib: float = 4
     next_index = 0
     with tempfile.TemporaryDirectory(prefix="outpost-fuzz-") as tmp:
         while next_index < cases:
+            errors = open(os.path.join(tmp, "stderr.txt"), "w+")  # noqa: SIM115 - read after the child ends
             child = subprocess.Popen(
                 [sys.executable, "-m", "tests.hardening.fuzz", "--worker", "--seed", str(seed),
                  "--start", str(next_index), "--end", str(cases), "--tmp", tmp,
                  "--case-seconds", str(case_seconds)],
-                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                cwd=ROOT, stdout=subprocess.PIPE, stderr=errors,
                 preexec_fn=_limit_memory(int(memory_gib * 2**30)), text=True, bufsize=1)
             current = None
             deadline = time.monotonic() + 120  # start-up and imports
@@ -555,7 +556,9 @@ def run(seed: int, cases: int, case_seconds: float = 10.0, memory_gib: float = 4
                 if not line:
                     code = child.wait()
                     if current is not None:
-                        crashes.append({"index": current, "detail": f"child died (exit {code})"})
+                        errors.seek(0)
+                        crashes.append({"index": current, "detail": f"child died (exit {code})",
+                                        "traceback": errors.read()[-3000:]})
                     break
                 kind, _, rest = line.rstrip("\n").partition(" ")
                 if kind == "B":
@@ -573,6 +576,7 @@ def run(seed: int, cases: int, case_seconds: float = 10.0, memory_gib: float = 4
                     else:
                         refused += bool(outcome["reasons"])
                         reasons.update(reason_key(r) for r in outcome["reasons"])
+            errors.close()
             if current is not None:
                 next_index = current + 1
             elif child.returncode not in (0, None) and not crashes and not hangs:

@@ -18,6 +18,7 @@ import pytest
 from tests.dicom_factory import make_slice, write
 from tests.hardening import fuzz
 from viewer.core.dicom import load_series, scan
+from viewer.core.errors import LoadError
 
 #: Sized to take about a minute on the 2-core CI machine.
 CORPUS_SEED = 8
@@ -131,3 +132,17 @@ def test_every_mutation_changes_a_file(mutation, tmp_path):
     _, data, layout = _file(tmp_path)
     rng = fuzz.random.Random(5)
     assert any(bytes(mutation(rng, bytearray(data), layout)) != bytes(data) for _ in range(20))
+
+
+def test_a_native_decoder_panic_is_a_reason(tmp_path):
+    # pylibjpeg-rle (Rust) panics when the segments hold more than Rows x Columns; the
+    # panic is a BaseException that killed the fuzz worker (and would kill a load thread).
+    from pydicom.uid import RLELossless
+
+    ds = make_slice(np.arange(64 * 64, dtype=np.uint16).reshape(64, 64))
+    ds.compress(RLELossless, encoding_plugin="pydicom")
+    ds.Rows = 33
+    write(ds, tmp_path / "rle.dcm")
+    (series,) = scan(tmp_path).series
+    with pytest.raises(LoadError, match=r"^damaged pixel data in rle.dcm: the decoder failed \(index out of bounds"):
+        load_series(series)

@@ -43,3 +43,13 @@ class ExportError(OutpostError):
 
 class ObjectError(LoadError):
     """A DICOM SEG or RT Structure Set cannot be read, or not placed on its image's grid."""
+
+
+class StalledReadError(LoadError):
+    """A file did not answer within the read time limit (a stalled network share or a damaged disc)."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        self.seconds = seconds
+        #: The message without the file's name, as a scan lists it beside the name.
+        self.reason = f"did not answer within {seconds:g} s (disconnected network share or damaged disc?)"
+        super().__init__(f"{what} {self.reason}")

@@ -252,6 +252,7 @@ class QtMainWindow(QMainWindow):
         self.plugins_menu = bar.addMenu("&Plugins")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action(help_menu, "Audit log…", self.show_audit_log)
 
         toolbar = QToolBar("Tools")
         toolbar.setObjectName("tools")
@@ -658,6 +659,14 @@ class QtMainWindow(QMainWindow):
         presets = presets_for(self.state.volume.modality if self.state.volume is not None else "CT")
         if name in presets:
             self.state.set_window(presets[name])
+
+    def show_audit_log(self):
+        """The read-only audit log: studies opened, AI runs, exports, sends and receives."""
+        from viewer.qt.qt_audit_dialog import QtAuditDialog
+
+        self._audit_dialog = QtAuditDialog(self)
+        self._audit_dialog.show()
+        return self._audit_dialog
 
     def show_shortcuts(self) -> None:
         """Show the keyboard shortcuts."""

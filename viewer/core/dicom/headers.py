@@ -46,6 +46,9 @@ class NotDicomError(Exception):
     """The file is not DICOM (or too damaged to be recognised as DICOM)."""
 
 
+_SMALL_READ = 1 << 16
+
+
 class _BoundedReader(io.RawIOBase):
     """A file whose ``read(n)`` never asks for more than the bytes left in it.
 
@@ -69,7 +72,9 @@ class _BoundedReader(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        left = max(0, self._size - self._raw.tell())
+        # Small reads pass as asked, so a file whose size the OS reports wrongly
+        # (0 for /proc files, some network file systems) still reads or fails honestly.
+        left = max(_SMALL_READ, self._size - self._raw.tell())
         return self._raw.read(left if size is None or size < 0 else min(size, left))
 
     def readinto(self, buffer) -> int:
@@ -489,6 +494,9 @@ def read_header(source: Source) -> InstanceRecord:
         raise
     except (InvalidDicomError, EOFError) as e:
         raise NotDicomError(f"not a readable DICOM file ({e})") from e
+    except OSError as e:
+        # EIO from a damaged disc, ENOTCONN/ESTALE from a share that went away...
+        raise NotDicomError(f"could not be read ({e.strerror or e}; damaged disc or removed media?)") from e
     except RecursionError as e:
         # Sequences nested hundreds deep exhaust pydicom's recursion, not memory.
         raise NotDicomError("damaged DICOM header (sequences nested too deeply)") from e

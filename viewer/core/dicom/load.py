@@ -13,10 +13,11 @@ import psutil
 
 from viewer.core import audit
 from viewer.core.dicom import codecs, pixels
+from viewer.core.dicom.deadline import call_with_deadline
 from viewer.core.dicom.headers import InstanceRecord
 from viewer.core.dicom.layout import SeriesLayout, group_by_instance, plan_layout
 from viewer.core.dicom.scan import FrameRef, Series
-from viewer.core.errors import LoadError, OutpostError
+from viewer.core.errors import LoadError, OutpostError, StalledReadError
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, lower_thread_priority, report
 from viewer.core.volume import Provenance, Volume
 
@@ -161,7 +162,19 @@ class SeriesLoader:
     def _run_task(self, task: _Task, progress, cancel: CancelToken | None = None) -> None:
         if cancel is not None and cancel.cancelled:
             return
-        decoded = decode_frames(task.instance, [ref.frame.index for ref, _, _ in task.places])
+        try:
+            decoded = call_with_deadline(decode_frames, task.instance,
+                                         [ref.frame.index for ref, _, _ in task.places],
+                                         what=os.path.basename(str(task.instance.source)))
+        except StalledReadError as e:
+            # A file that stopped answering (share gone, disc failing) leaves its images
+            # blank, said in the volume's warnings; the rest of the series still loads.
+            with self._lock:
+                self.volume.warnings.append(f"{len(task.places)} image(s) left blank: {e}")
+                self._done += len(task.places)
+                done = self._done
+            report(progress, done, self.frames_total, "loading images")
+            return
         self._store(task, decoded, progress)
 
     def _widen_if_needed(self, frame: np.ndarray, slope: float, intercept: float) -> None:
@@ -233,7 +246,8 @@ def preview_plane(series: Series) -> np.ndarray:
     """The middle image of a series (values after the Modality LUT), for a thumbnail."""
     layout = plan_layout(series)
     ref = layout.grid[0][layout.n_slices // 2]
-    (frame,) = decode_frames(ref.instance, [ref.frame.index])
+    (frame,) = call_with_deadline(decode_frames, ref.instance, [ref.frame.index],
+                                  what=os.path.basename(str(ref.instance.source)))
     if ref.frame.tile is not None:
         frame = pixels.split_mosaic(frame, ref.instance)[ref.frame.tile]
     if frame.ndim == 3 or ref.instance.modality_lut or frame.dtype.kind == "f":

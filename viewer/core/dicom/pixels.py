@@ -204,6 +204,11 @@ def decode_instance_frames(record: InstanceRecord, indices: list[int]) -> list[n
             ) from e
         except (ValueError, TypeError, AttributeError, KeyError, IndexError, EOFError) as e:
             raise LoadError(f"damaged pixel data in {os.path.basename(str(record.source))}: {e}") from e
+        except BaseException as e:
+            if not _is_decoder_panic(e):
+                raise
+            raise LoadError(f"damaged pixel data in {os.path.basename(str(record.source))}: "
+                            f"the decoder failed ({_first_reason(e)})") from e
         if array.ndim == (4 if record.samples_per_pixel > 1 else 3):
             array = array[0]
         try:
@@ -214,7 +219,17 @@ def decode_instance_frames(record: InstanceRecord, indices: list[int]) -> list[n
     return frames
 
 
-def _first_reason(error: Exception) -> str:
+def _is_decoder_panic(error: BaseException) -> bool:
+    """Whether ``error`` is a Rust decoder's panic (pylibjpeg-rle), raised through PyO3.
+
+    PyO3 raises ``pyo3_runtime.PanicException``, a ``BaseException`` that no
+    ``except Exception`` catches and that no module exports by name: damaged RLE
+    data (segments longer than Rows x Columns) would end the thread, or the process.
+    """
+    return type(error).__name__ == "PanicException" and type(error).__module__ == "pyo3_runtime"
+
+
+def _first_reason(error: BaseException) -> str:
     """The first plugin's reason from pydicom's multi-line decoder error."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     details = [line for line in lines[1:] if ":" in line]

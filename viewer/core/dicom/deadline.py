@@ -1,0 +1,108 @@
+"""Reads with a time limit, so that a stalled share or a damaged disc cannot hang Outpost.
+
+A ``read()`` on a file of a disconnected network share (or a CD drive retrying
+a bad sector) can block for minutes, or for ever, and no Python code can
+interrupt it. :func:`call_with_deadline` runs the read on a helper thread and
+waits for it at most :data:`READ_TIMEOUT_S` seconds; when time runs out the
+caller gets :class:`~viewer.core.errors.StalledReadError` and the helper is
+abandoned where it is blocked (it is a daemon thread, so it never keeps the
+program from exiting, and it becomes reusable if the read ever returns).
+
+Helpers are kept in a pool and reused, so a read on the normal path costs a
+hand-over to an idle thread (tens of microseconds), not a new thread.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from viewer.core.errors import StalledReadError
+
+T = TypeVar("T")
+
+#: Seconds a file may take to answer one read before it is given up
+#: (``OUTPOST_READ_TIMEOUT_S`` overrides the default).
+READ_TIMEOUT_S = float(os.environ.get("OUTPOST_READ_TIMEOUT_S", "20"))
+
+
+class _Call:
+    """One function call handed to a helper, and its outcome."""
+
+    __slots__ = ("function", "args", "done", "result", "error")
+
+    def __init__(self, function: Callable[..., Any], args: tuple) -> None:
+        self.function = function
+        self.args = args
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class _Helper:
+    """A daemon thread that runs calls one at a time and then offers itself again."""
+
+    def __init__(self) -> None:
+        self.inbox: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="outpost-read", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            call = self.inbox.get()
+            try:
+                call.result = call.function(*call.args)
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting caller as it is
+                call.error = e
+            _idle.put(self)  # before waking the caller, whose next call can then reuse it
+            call.done.set()
+            del call
+
+
+_idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
+
+
+def _helper() -> _Helper:
+    try:
+        return _idle.get_nowait()
+    except queue.Empty:
+        return _Helper()
+
+
+def start_in_background(function: Callable[..., Any], *args: Any) -> None:
+    """Start ``function(*args)`` on a helper and return at once (for advisory work).
+
+    Its result and errors are dropped; if it blocks, only that helper waits.
+    """
+    _helper().inbox.put(_Call(function, args))
+
+
+def call_with_deadline(function: Callable[..., T], *args: Any, what: str,
+                       timeout: float | None = None) -> T:
+    """``function(*args)``, or :class:`StalledReadError` if it takes longer than ``timeout``.
+
+    Parameters
+    ----------
+    function, args
+        The read to make; its own exceptions reach the caller unchanged.
+    what
+        What is being read, for the message ("CT0001.dcm").
+    timeout
+        Seconds to wait; :data:`READ_TIMEOUT_S` when ``None``.
+
+    Raises
+    ------
+    StalledReadError
+        The call did not return in time; it goes on in the background.
+    """
+    seconds = READ_TIMEOUT_S if timeout is None else timeout
+    call = _Call(function, args)
+    _helper().inbox.put(call)
+    if not call.done.wait(seconds):
+        raise StalledReadError(what, seconds)
+    if call.error is not None:
+        error, call.error = call.error, None  # no cycle through the traceback
+        raise error
+    return call.result
