@@ -206,8 +206,8 @@ def test_event_loop_never_stalls_while_a_real_3d_inference_runs(qtbot, make_wind
             _select(panel, "Spleen CT segmentation")
             panel.run()
             started.append(True)
-        if started and panel.job is not None and panel.job.done:
-            loop.quit()
+        if started and panel.job is not None and panel.job.done and not panel.queue:
+            loop.quit()  # the run, not the listing it may have queued behind
 
     timer = QTimer()
     timer.setInterval(5)
@@ -217,7 +217,7 @@ def test_event_loop_never_stalls_while_a_real_3d_inference_runs(qtbot, make_wind
     window.open_paths([str(shared_data / "ct_abdomen_series_totalsegmentator" / "dicom")])
     loop.exec()
     timer.stop()
-    assert panel.outcome is not None and _overlays(window, LabelOverlay)
+    assert panel.outcome is not None and _overlays(window, LabelOverlay), panel.last_error
     gaps_ms = np.diff(stamps) * 1000.0
     stall_ms = float(gaps_ms.max())
     print(f"longest event-loop stall: {stall_ms:.1f} ms over {len(stamps)} ticks "
@@ -283,3 +283,62 @@ def test_meshnet_segments_the_brain_t1_through_the_panel(qtbot, make_window, sha
     # Tissue lies inside the head: nothing on the volume's faces.
     labels = overlay.labels
     assert not labels[0].any() and not labels[-1].any() and not labels[:, 0].any() and not labels[:, :, 0].any()
+
+
+def _demo_store(tmp_path: Path) -> PackStore:
+    from ai.packs.store import bundled_packs_dir
+
+    return PackStore(user_dir=tmp_path / "packs-user", bundled_dir=bundled_packs_dir())
+
+
+@pytest.mark.shared_data
+def test_a_segfault_in_the_ai_worker_leaves_the_viewer_running(qtbot, make_window, shared_data, tmp_path):
+    """A real SIGSEGV in the worker process mid-inference: a plain message, the window still works, and the
+    next run (the built-in demo pack) succeeds in a new worker."""
+    import os
+    import signal
+
+    store = _store(tmp_path, shared_data, spleen_pack)
+    window, panel = _open_with_panel(qtbot, make_window, shared_data / "ct_abdomen_series_totalsegmentator", store)
+    _select(panel, "Spleen CT segmentation")
+    panel.run()
+    qtbot.waitUntil(lambda: panel.progress.maximum() > 1, timeout=LOADED)  # windows are being counted
+    crashed = panel.engine.pid
+    os.kill(crashed, signal.SIGSEGV)
+    qtbot.waitUntil(lambda: panel.job.done and bool(panel.last_error), timeout=LOADED)
+    assert panel.last_error == ("the AI worker process stopped unexpectedly (SIGSEGV); the viewer and your "
+                                "images are unaffected; run again to restart it")
+    assert "Traceback" not in panel.status.text() and panel.outcome is None and not _overlays(window, LabelOverlay)
+    # The viewer still works: it scrolls and opens another series.
+    window.open_paths([str(shared_data / "ct_abdomen_series_totalsegmentator" / "dicom")])
+    wait_loaded(qtbot, window)
+    assert window.isVisible() and window.state.volume is not None
+    panel.listing.entries.extend(_demo_store(tmp_path).entries(check_network=False))
+    panel._refresh_list()
+    _select(panel, "outpost-demo-ct")
+    panel.last_error = ""
+    panel.run()
+    qtbot.waitUntil(lambda: panel.outcome is not None, timeout=LOADED)
+    assert not panel.last_error and panel.engine.pid not in (None, crashed) and panel.engine.starts == 2
+    labels = _overlays(window, LabelOverlay)
+    assert len(labels) == 1 and labels[0].labels.shape == window.state.volume.shape_zyx and labels[0].labels.any()
+
+
+def test_no_ai_worker_outlives_the_window(qtbot, make_window, tmp_path):
+    """The demo pack runs on the demo phantom in the worker; closing the window ends that process."""
+    import psutil
+
+    from ai.demo.phantom import make_phantom
+    from viewer.export.dicom_series import write_series
+
+    phantom = make_phantom(shape=(24, 96, 96), spacing=(4.0, 4.0, 6.0))
+    write_series(phantom.volume, tmp_path / "phantom", patient_name="Phantom^Test", patient_id="P",
+                 study_description="phantom", series_description="phantom")
+    window, panel = _open_with_panel(qtbot, make_window, tmp_path / "phantom", _demo_store(tmp_path))
+    _select(panel, "outpost-demo-ct")
+    panel.run()
+    qtbot.waitUntil(lambda: panel.outcome is not None, timeout=LOADED)
+    child = psutil.Process(panel.engine.pid)
+    assert child.ppid() == psutil.Process().pid and child.is_running()
+    window.close()
+    assert not psutil.pid_exists(child.pid) and panel.engine.pid is None
