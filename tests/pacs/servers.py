@@ -1,4 +1,9 @@
-"""Real servers and tools for the PACS tests: Debian's Orthanc, and dcmtk's storescu.
+"""Real servers and tools for the PACS tests: Debian's Orthanc, dcmtk's storescu, and peers that hang.
+
+The hanging peers listen on 127.0.0.1 and misbehave for real: :class:`SilentTcpServer`
+accepts connections and never says a word (no association, no HTTP response),
+:class:`StallingDicomPeer` accepts associations and then never answers a request,
+and :class:`StallingHttpServer` reads HTTP requests and never responds.
 
 Orthanc runs with a configuration written here: temporary storage, free ports,
 ``RemoteAccessAllowed: false``, HTTP basic authentication, the DICOMweb plugin,
@@ -14,10 +19,12 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ORTHANC_AET = "ORTHANC"
@@ -197,3 +204,141 @@ class OrthancServer:
     def clear(self) -> None:
         for pid in self.rest("GET", "/patients"):
             self.rest("DELETE", f"/patients/{pid}")
+
+
+# --------------------------------------------------------------------------- peers that hang
+class SilentTcpServer:
+    """Accepts TCP connections on 127.0.0.1 and never sends or answers anything (a hung PACS).
+
+    Use as a context manager; :attr:`port` is where it listens, :attr:`accepted`
+    counts the connections it took. Closing it closes every connection.
+    """
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._connections: list[socket.socket] = []
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="silent-tcp", daemon=True)
+
+    @property
+    def accepted(self) -> int:
+        return len(self._connections)
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            self._connections.append(connection)  # held open, never read or written
+
+    def __enter__(self) -> SilentTcpServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._closed.set()
+        self._listener.close()
+        for connection in self._connections:
+            connection.close()
+        self._thread.join(timeout=10)
+
+
+class StallingDicomPeer:
+    """A pynetdicom SCP that accepts associations (echo, find, get, move, CT storage) and then never
+    answers a request: each handler blocks until the peer is closed.
+
+    Attributes
+    ----------
+    requests
+        The DIMSE requests it received and is sitting on (``"C-ECHO"``, ``"C-FIND"``, ...).
+    """
+
+    def __init__(self, ae_title: str = "STALLING") -> None:
+        from pynetdicom import AE, AllStoragePresentationContexts, evt
+        from pynetdicom.sop_class import (
+            StudyRootQueryRetrieveInformationModelFind,
+            StudyRootQueryRetrieveInformationModelGet,
+            StudyRootQueryRetrieveInformationModelMove,
+            Verification,
+        )
+
+        self.ae_title = ae_title
+        self.requests: list[str] = []
+        self._release = threading.Event()
+        self._ae = AE(ae_title=ae_title)
+        self._ae.network_timeout = None  # it must out-wait the client, never give up first
+        self._ae.dimse_timeout = None
+        for context in (Verification, StudyRootQueryRetrieveInformationModelFind,
+                        StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove):
+            self._ae.add_supported_context(context)
+        for context in AllStoragePresentationContexts:
+            self._ae.add_supported_context(context.abstract_syntax)
+        handlers = [(event, self._stall, [name]) for event, name in (
+            (evt.EVT_C_ECHO, "C-ECHO"), (evt.EVT_C_FIND, "C-FIND"), (evt.EVT_C_GET, "C-GET"),
+            (evt.EVT_C_MOVE, "C-MOVE"), (evt.EVT_C_STORE, "C-STORE"))]
+        self._server = self._ae.start_server(("127.0.0.1", 0), block=False, evt_handlers=handlers)
+        self.port = self._server.server_address[1]
+
+    @property
+    def address(self) -> str:
+        return f"{self.ae_title}@127.0.0.1:{self.port}"
+
+    def _stall(self, event, name: str):
+        self.requests.append(name)
+        self._release.wait()
+        return 0xC000  # only after closing, to an association that is long gone
+
+    def __enter__(self) -> StallingDicomPeer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._ae.shutdown()
+
+
+class _StallingHandler(BaseHTTPRequestHandler):
+    def _stall(self) -> None:
+        self.server.requests.append(f"{self.command} {self.path.split('?')[0]}")
+        self.server.release.wait()  # the request was read; the response never comes
+
+    do_GET = do_POST = _stall
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+class StallingHttpServer(ThreadingHTTPServer):
+    """An HTTP server on 127.0.0.1 that reads each request and never sends a response (a hung DICOMweb).
+
+    Attributes
+    ----------
+    url
+        Its base URL; any path is accepted.
+    requests
+        ``"METHOD /path"`` of each request it is sitting on.
+    """
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _StallingHandler)
+        self.requests: list[str] = []
+        self.release = threading.Event()
+        self._thread = threading.Thread(target=self.serve_forever, name="stalling-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/dicom-web"
+
+    def __enter__(self) -> StallingHttpServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.shutdown()
+        self.server_close()
+        self._thread.join(timeout=10)

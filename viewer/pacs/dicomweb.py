@@ -59,7 +59,11 @@ def _client(node: Node, local: LocalSettings):
     """A dicomweb-client for ``node``, with its credentials in the session."""
     from dicomweb_client.api import DICOMwebClient
 
-    return DICOMwebClient(url=node.dicomweb_url, session=_session(node), timeout=_timeout(local))
+    client = DICOMwebClient(url=node.dicomweb_url, session=_session(node), timeout=_timeout(local))
+    # Its retries (5 attempts, exponential back-off) also retry a timed-out request: a hung
+    # server would hold the user for about 20 times the timeout instead of once.
+    client.set_http_retry_params(retry=False)
+    return client
 
 
 def _qido(node: Node, local: LocalSettings, path: str, filters: dict[str, str],
@@ -81,7 +85,7 @@ def _qido(node: Node, local: LocalSettings, path: str, filters: dict[str, str],
     return response.json()
 
 
-def _explain(node: Node, what: str, error: Exception) -> DicomWebError:
+def _explain(node: Node, what: str, error: Exception, local: LocalSettings) -> DicomWebError:
     """A one-line error for a failed DICOMweb request (never with credentials or query strings)."""
     import requests
 
@@ -95,15 +99,19 @@ def _explain(node: Node, what: str, error: Exception) -> DicomWebError:
             return DicomWebError(f"{node.describe()}: {what} found nothing at that URL (HTTP 404)")
         reason = f" {response.reason}" if response.reason else ""
         return DicomWebError(f"{node.describe()} answered {what} with HTTP {code}{reason}")
+    connect, read = _timeout(local)
+    if isinstance(error, requests.ConnectTimeout):
+        return DicomWebError(f"no connection to {node.describe()} for {what} within {connect:g} s "
+                             "(connect timeout)")
     if isinstance(error, requests.Timeout):
-        return DicomWebError(f"{node.describe()} did not answer {what} in time")
+        return DicomWebError(f"{node.describe()} did not answer {what} within {read:g} s (response timeout)")
     if isinstance(error, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         return DicomWebError(f"cannot reach {node.describe()} for {what} (connection refused or dropped)")
     return DicomWebError(f"{what} on {node.describe()} failed: {type(error).__name__}")
 
 
 @contextlib.contextmanager
-def _requests_errors(node: Node, what: str) -> Iterator[None]:
+def _requests_errors(node: Node, what: str, local: LocalSettings) -> Iterator[None]:
     import requests
 
     try:
@@ -111,7 +119,7 @@ def _requests_errors(node: Node, what: str) -> Iterator[None]:
     except (requests.RequestException, ValueError) as e:
         if isinstance(e, ValueError) and not isinstance(e, requests.RequestException):
             raise DicomWebError(f"{node.describe()} sent an unreadable answer to {what}") from e
-        raise _explain(node, what, e) from e
+        raise _explain(node, what, e, local) from e
 
 
 def search(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
@@ -130,7 +138,7 @@ def search(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
     filters, fields = query.to_qido()
     check_cancel(cancel)
     path = "studies" if query.level == "STUDY" else f"studies/{quote(query.study_uid)}/series"
-    with _requests_errors(node, "QIDO-RS search"):
+    with _requests_errors(node, "QIDO-RS search", local):
         results = _qido(node, local, path, filters, fields)
     check_cancel(cancel)
     matches = [match_from_dataset(Dataset.from_json(item), query.level) for item in results]
@@ -155,7 +163,7 @@ def retrieve(node: Node, study_uid: str, series_uid: str | None = None, *, store
     client = _client(node, local)
     result = RetrieveResult()
     path = f"studies/{quote(study_uid)}" + (f"/series/{quote(series_uid)}" if series_uid else "") + "/instances"
-    with _requests_errors(node, "QIDO-RS search"):
+    with _requests_errors(node, "QIDO-RS search", local):
         total = len(_qido(node, local, path, {}, ["SOPInstanceUID"]))
     check_cancel(cancel)
     if series_uid:
@@ -164,7 +172,7 @@ def retrieve(node: Node, study_uid: str, series_uid: str | None = None, *, store
         stream = client.iter_study(study_uid, media_types=ANY_TRANSFER_SYNTAX)
     what = "WADO-RS retrieve"
     try:
-        with _requests_errors(node, what), contextlib.closing(stream):
+        with _requests_errors(node, what, local), contextlib.closing(stream):
             for dataset in stream:
                 try:
                     result.instances.append(store.add_dataset(dataset))
@@ -230,7 +238,7 @@ def store_files(node: Node, paths: str | Iterable[str], local: LocalSettings | N
             datasets.append(dataset)
             sources[str(dataset.SOPInstanceUID)] = str(record.source)
         if datasets:
-            with _requests_errors(node, "STOW-RS store"):
+            with _requests_errors(node, "STOW-RS store", local):
                 response = client.store_instances(datasets)
             failed = dict(_failed_instances(response))
             for uid, source in sources.items():

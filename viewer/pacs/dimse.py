@@ -64,7 +64,7 @@ from pynetdicom.status import (
 from viewer.core import audit
 from viewer.core.errors import Cancelled
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
-from viewer.pacs.errors import AssociationError, PacsError, TransferError
+from viewer.pacs.errors import AssociationError, PacsError, ResponseTimeoutError, TransferError
 from viewer.pacs.logs import quiet_logs
 from viewer.pacs.nodes import LocalSettings, Node
 from viewer.pacs.query import FindQuery, Match, match_from_dataset
@@ -318,13 +318,30 @@ def _release(assoc) -> None:
         assoc.release()
 
 
-def _dropped(node: Node, what: str, arrived: int | None = None) -> TransferError:
+def _response_limit(local: LocalSettings) -> float:
+    """Seconds a peer may stay silent during an operation: pynetdicom aborts at the first timeout to expire."""
+    return min(local.timeouts.dimse, local.timeouts.network)
+
+
+def _dropped(node: Node, what: str, arrived: int | None = None, *, local: LocalSettings | None = None,
+             silent_since: float | None = None) -> TransferError:
+    """The error for an operation that ended without its final response.
+
+    When the peer had been silent for (about) the response timeout, pynetdicom
+    gave up waiting and aborted the association: say so, with the timeout, rather
+    than blame the peer for dropping it.
+    """
     kept = f"; the {arrived} instance(s) that arrived are kept in the store" if arrived else ""
+    if local is not None and silent_since is not None:
+        limit = _response_limit(local)
+        if time.monotonic() - silent_since >= 0.9 * limit:
+            return ResponseTimeoutError(f"{node.describe()} did not answer the {what} within {limit:g} s "
+                                        f"(response timeout); the association was aborted{kept}")
     return TransferError(f"{node.describe()} dropped the association during {what}{kept}")
 
 
 # --------------------------------------------------------------------------- echo
-def echo(node: Node, local: LocalSettings | None = None) -> float:
+def echo(node: Node, local: LocalSettings | None = None, *, cancel: CancelToken | None = None) -> float:
     """C-ECHO ``node``; return the round-trip time in seconds (association included).
 
     Raises
@@ -332,19 +349,25 @@ def echo(node: Node, local: LocalSettings | None = None) -> float:
     AssociationError
         No association.
     TransferError
-        The peer answered with a failure, or not at all.
+        The peer answered with a failure, or not at all (within the response timeout).
+    Cancelled
+        ``cancel`` was set (the association is aborted at once).
     """
     local = local or LocalSettings()
     ae = _application_entity(local)
     ae.add_requested_context(Verification)
     started = time.perf_counter()
+    check_cancel(cancel)
     assoc = associate(node, ae, timeout=local.timeouts.association)
+    sent = time.monotonic()
     try:
-        status = assoc.send_c_echo()
+        with _CancelWatch(assoc, cancel):
+            status = assoc.send_c_echo()
     finally:
         _release(assoc)
+    check_cancel(cancel)
     if "Status" not in status:
-        raise _dropped(node, "C-ECHO")
+        raise _dropped(node, "C-ECHO", local=local, silent_since=sent)
     if status.Status != 0x0000:
         raise TransferError(f"{node.describe()} answered C-ECHO with status {status.Status:#06x}")
     elapsed = time.perf_counter() - started
@@ -385,6 +408,7 @@ def find(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
     assoc = associate(node, ae, timeout=local.timeouts.association)
     matches: list[Match] = []
     final = None
+    heard = time.monotonic()
     try:
         with _CancelWatch(assoc, cancel, StudyRootQueryRetrieveInformationModelFind) as watch:
             for status, identifier in assoc.send_c_find(query.to_identifier(),
@@ -392,6 +416,7 @@ def find(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
                 watch.check()
                 if "Status" not in status:
                     break
+                heard = time.monotonic()
                 if status.Status in PENDING:
                     if identifier is not None:
                         matches.append(match_from_dataset(identifier, query.level))
@@ -402,7 +427,7 @@ def find(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
         _release(assoc)
     check_cancel(cancel)
     if final is None:
-        raise _dropped(node, "C-FIND")
+        raise _dropped(node, "C-FIND", local=local, silent_since=heard)
     if final not in (0x0000, 0xB001):
         raise TransferError(f"{node.describe()} refused the query: "
                             f"{_status_text(final, QR_FIND_SERVICE_CLASS_STATUS)}")
@@ -430,9 +455,16 @@ def _sop_classes_of(node: Node, local: LocalSettings, study_uid: str) -> list[st
     identifier.SOPClassesInStudy = ""
     assoc = associate(node, ae, timeout=local.timeouts.association)
     found: list[str] = []
+    heard = time.monotonic()
     try:
         for status, response in assoc.send_c_find(identifier, StudyRootQueryRetrieveInformationModelFind):
-            if "Status" in status and status.Status in PENDING and response is not None:
+            if "Status" not in status:
+                error = _dropped(node, "C-FIND for the study's SOP classes", local=local, silent_since=heard)
+                if isinstance(error, ResponseTimeoutError):  # a silent PACS would stall the C-GET too
+                    raise error
+                break
+            heard = time.monotonic()
+            if status.Status in PENDING and response is not None:
                 value = response.get("SOPClassesInStudy") or []
                 found.extend(str(v) for v in ([value] if isinstance(value, str) else value) if v)
     finally:
@@ -457,12 +489,14 @@ def _sub_operations(status: Dataset) -> tuple[int, int, int, int]:
 
 def _run_retrieve(node: Node, responses, result: RetrieveResult, what: str, table: dict,
                   progress: ProgressCallback | None, watch: _CancelWatch, cancel: CancelToken | None,
-                  arrived: Callable[[], int], hint: str = "") -> None:
+                  arrived: Callable[[], int], hint: str = "", local: LocalSettings | None = None) -> None:
     """Follow C-GET/C-MOVE responses to the final status; raise on failure or a dropped association."""
     final = None
+    heard = time.monotonic()
     for status, _ in responses:
         if "Status" not in status:
             break
+        heard = time.monotonic()
         remaining, completed, failed, warning = _sub_operations(status)
         if status.Status in PENDING:
             report(progress, arrived(), remaining + completed + failed + warning, "instances")
@@ -472,7 +506,7 @@ def _run_retrieve(node: Node, responses, result: RetrieveResult, what: str, tabl
         result.completed, result.failed, result.warning = completed, failed, warning
     check_cancel(cancel)
     if final is None:
-        raise _dropped(node, what, arrived())
+        raise _dropped(node, what, arrived(), local=local, silent_since=heard)
     if final == 0xFE00:
         raise Cancelled("the retrieve was cancelled")
     if final not in (0x0000, *WARNINGS):
@@ -538,7 +572,7 @@ def get(node: Node, study_uid: str, series_uid: str | None = None, *, store: Loc
             responses = assoc.send_c_get(_retrieve_identifier(study_uid, series_uid),
                                          StudyRootQueryRetrieveInformationModelGet)
             _run_retrieve(node, responses, result, "C-GET", QR_GET_SERVICE_CLASS_STATUS, progress, watch,
-                          cancel, lambda: len(result.instances))
+                          cancel, lambda: len(result.instances), local=local)
     except ValueError as e:  # no accepted context for the request
         raise TransferError(f"{node.describe()} does not offer C-GET: {e}") from e
     finally:
@@ -609,7 +643,7 @@ def move(node: Node, study_uid: str, series_uid: str | None = None, *, store: Lo
                 hint = (f"does the PACS know Outpost as {receiver.ae_title} at {receiver.host}:{receiver.port}, "
                         "and can it reach that address? (or use C-GET)")
                 _run_retrieve(node, responses, result, "C-MOVE", QR_MOVE_SERVICE_CLASS_STATUS, progress, watch,
-                              cancel, lambda: len(result.instances), hint)
+                              cancel, lambda: len(result.instances), hint, local=local)
         except ValueError as e:
             raise TransferError(f"{node.describe()} does not offer C-MOVE: {e}") from e
         finally:
@@ -694,6 +728,7 @@ def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = N
                             dataset = dcmread(fp)
                         if not dataset.get("SOPClassUID") or not dataset.get("SOPInstanceUID"):
                             raise ValueError("the data set has no SOP Class UID or no SOP Instance UID")
+                        sent_at = time.monotonic()
                         status = assoc.send_c_store(_sendable(dataset, assoc))
                     except (ValueError, AttributeError, RuntimeError, NotImplementedError, OSError) as e:
                         if not assoc.is_established:
@@ -707,6 +742,10 @@ def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = N
                         report(progress, done, total, "sending")
                     if "Status" not in status:
                         check_cancel(cancel)
+                        error = _dropped(node, "C-STORE", local=local, silent_since=sent_at)
+                        if isinstance(error, ResponseTimeoutError):
+                            raise ResponseTimeoutError(f"{error} after {result.sent} of {total} instance(s) "
+                                                       "were sent")
                         raise TransferError(f"{node.describe()} dropped the association after {result.sent} "
                                             f"of {total} instance(s) were sent")
                     code = int(status.Status)

@@ -21,6 +21,10 @@ class TransferError(PacsError):
     """An operation started but did not complete (association dropped, failure status)."""
 
 
+class ResponseTimeoutError(TransferError):
+    """The peer accepted the operation, then stayed silent longer than the response timeout."""
+
+
 class DicomWebError(PacsError):
     """A DICOMweb server refused a request or could not be reached."""
 

@@ -282,8 +282,11 @@ class QtNetworkPanel(QWidget):
             self.window.notify_error(str(e))
             return None
         self.remote_status.setText(f"{name}…")
-        return self.window.run_job(function, node, *args, name=name, on_result=on_result,
-                                   on_error=self._on_remote_error, **kwargs)
+        job = self.window.run_job(function, node, *args, name=name, on_result=on_result,
+                                  on_error=self._on_remote_error, **kwargs)
+        # Cancelling aborts the association, so even a hung PACS lets go at once.
+        job.signals.cancelled.connect(lambda: self.remote_status.setText(f"{name} cancelled"))
+        return job
 
     def _on_remote_error(self, error: BaseException) -> None:
         text = str(error) if isinstance(error, OutpostError) else f"{type(error).__name__}: {error}"
