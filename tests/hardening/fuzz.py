@@ -337,7 +337,8 @@ def m_sequence(rng: random.Random, data: bytearray, layout: Layout) -> bytearray
         head = struct.pack(endian + "HHI", tag >> 16, tag & 0xFFFF, 0xFFFFFFFF)
         inner_head = struct.pack(endian + "HHI", 0x0008, 0x1140, 0xFFFFFFFF)
     else:
-        head = struct.pack(endian + "HH", tag >> 16, tag & 0xFFFF) + b"SQ\0\0" + struct.pack(endian + "I", 0xFFFFFFFF)
+        head = (struct.pack(endian + "HH", tag >> 16, tag & 0xFFFF) + b"SQ\0\0"
+                + struct.pack(endian + "I", 0xFFFFFFFF))
         inner_head = struct.pack(endian + "HH", 0x0008, 0x1140) + b"SQ\0\0" + struct.pack(endian + "I", 0xFFFFFFFF)
     body = head + (item_start + inner_head) * (depth - 1) + item_start
     if rng.random() < 0.7:
@@ -603,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-gib", type=float, default=4.0)
     parser.add_argument("--crash-dir", type=Path)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    parser.add_argument("--replay", type=int, metavar="INDEX", help="write case INDEX to --crash-dir and run it here")
+    parser.add_argument("--replay", type=int, metavar="INDEX",
+                        help="write case INDEX to --crash-dir and run it here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--end", type=int, default=0, help=argparse.SUPPRESS)

@@ -144,5 +144,5 @@ def test_a_native_decoder_panic_is_a_reason(tmp_path):
     ds.Rows = 33
     write(ds, tmp_path / "rle.dcm")
     (series,) = scan(tmp_path).series
-    with pytest.raises(LoadError, match=r"^damaged pixel data in rle.dcm: the decoder failed \(index out of bounds"):
+    with pytest.raises(LoadError, match=r"^damaged pixel data in rle.dcm: the decoder failed \(index out of"):
         load_series(series)

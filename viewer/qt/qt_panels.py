@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from viewer.core.display import apply_window, default_window
 
 SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The :class:`~viewer.core.dicom.scan.SkippedFile` of a non-image object's row.
+OBJECT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def thumbnail_icon(plane: np.ndarray, metadata: dict | None = None, size: int = 64) -> QIcon:
@@ -71,7 +73,33 @@ class QtStudyBrowser(QTreeWidget):
                     item.setData(0, SERIES_ROLE, series)
                     item.setToolTip(0, f"key {series.key}")
                     self._series_items[series.key] = item
+                for listing in study.objects:
+                    self._add_object(study_item, listing)
         self.expandAll()
+
+    def _add_object(self, study_item: QTreeWidgetItem, listing) -> None:
+        """A report, document or presentation state: listed with its kind, never loadable."""
+        label = f"{listing.kind}: {listing.description}" if listing.description else listing.kind
+        item = QTreeWidgetItem(study_item, [label, "", ""])
+        item.setData(0, OBJECT_ROLE, listing)
+        item.setToolTip(0, f"{listing.path}\n{listing.reason}\n(not an image: not shown in the views)")
+        # Greyed, unselectable rows: they are listed so a reader knows they exist, not offered.
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = item.font(0)
+        font.setItalic(True)
+        item.setFont(0, font)
+        item.setForeground(0, self.palette().placeholderText())
+
+    def object_items(self) -> list[QTreeWidgetItem]:
+        """The rows of non-image objects, in tree order."""
+        items = []
+        for patient_index in range(self.topLevelItemCount()):
+            patient = self.topLevelItem(patient_index)
+            for study_index in range(patient.childCount()):
+                study = patient.child(study_index)
+                items += [study.child(i) for i in range(study.childCount())
+                          if study.child(i).data(0, OBJECT_ROLE) is not None]
+        return items
 
     def set_thumbnail(self, key: str, plane: np.ndarray, metadata: dict | None = None) -> None:
         """Show a series' thumbnail once a slice of it is known."""

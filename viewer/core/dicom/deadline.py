@@ -14,6 +14,7 @@ hand-over to an idle thread (tens of microseconds), not a new thread.
 
 from __future__ import annotations
 
+import collections
 import os
 import queue
 import threading
@@ -43,9 +44,16 @@ class _Call:
 
 
 class _Helper:
-    """A daemon thread that runs calls one at a time and then offers itself again."""
+    """A daemon thread that runs calls one at a time and then offers itself again.
 
-    def __init__(self) -> None:
+    It is started by the thread that first needs it, so it inherits that
+    thread's OS priority (Linux threads each have a nice value), and it serves
+    only callers of that priority: decoding for a background load must not
+    move to a normal-priority thread and compete with the GUI thread.
+    """
+
+    def __init__(self, niceness: int) -> None:
+        self.niceness = niceness
         self.inbox: queue.SimpleQueue[_Call] = queue.SimpleQueue()
         threading.Thread(target=self._run, name="outpost-read", daemon=True).start()
 
@@ -56,19 +64,29 @@ class _Helper:
                 call.result = call.function(*call.args)
             except BaseException as e:  # noqa: BLE001 - handed to the waiting caller as it is
                 call.error = e
-            _idle.put(self)  # before waking the caller, whose next call can then reuse it
+            _idle[self.niceness].put(self)  # before waking the caller, whose next call can reuse it
             call.done.set()
             del call
 
 
-_idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
+#: Idle helpers by the nice value they run at.
+_idle: collections.defaultdict[int, queue.SimpleQueue[_Helper]] = collections.defaultdict(queue.SimpleQueue)
+
+
+def _niceness() -> int:
+    """The calling thread's nice value (0 where threads have none of their own)."""
+    try:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    except (AttributeError, OSError):
+        return 0
 
 
 def _helper() -> _Helper:
+    niceness = _niceness()
     try:
-        return _idle.get_nowait()
+        return _idle[niceness].get_nowait()
     except queue.Empty:
-        return _Helper()
+        return _Helper(niceness)
 
 
 def start_in_background(function: Callable[..., Any], *args: Any) -> None:

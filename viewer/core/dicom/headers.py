@@ -505,7 +505,7 @@ def read_header(source: Source) -> InstanceRecord:
     except BytesLengthException as e:
         # The message quotes the raw value (possibly identifying), so it is left out.
         raise NotDicomError("damaged DICOM header (a value's length does not fit its type)") from e
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError,
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError,
             struct.error, OverflowError, NotImplementedError, LookupError) as e:
         raise NotDicomError(f"damaged DICOM header ({type(e).__name__}: {e})") from e
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from viewer.core.dicom.deadline import call_with_deadline, start_in_background
 from viewer.core.dicom.headers import (
     FrameInfo,
     InstanceRecord,
@@ -19,7 +20,6 @@ from viewer.core.dicom.headers import (
     read_header,
     sop_class_name,
 )
-from viewer.core.dicom.deadline import call_with_deadline, start_in_background
 from viewer.core.dicom.sources import Source
 from viewer.core.errors import OutpostError, SeriesNotFoundError, StalledReadError
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
