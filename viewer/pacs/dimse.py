@@ -7,7 +7,9 @@ reports ``progress(done, total, text)`` and honours a
 what has arrived stays in the store). Failures raise one-line
 :class:`~viewer.pacs.errors.PacsError` subclasses: :class:`AssociationError`
 when no association could be made, :class:`TransferError` when it broke
-off or the peer answered with a failure status.
+off or the peer answered with a failure status, and its subclass
+:class:`ResponseTimeoutError` when the peer stayed silent past the response
+timeout (the smaller of the DIMSE and network timeouts).
 
 Retrieved instances go into the local store: by C-GET on the same
 association, or by C-MOVE to Outpost's own storage SCP (which the PACS must

@@ -71,11 +71,13 @@ class Timeouts:
     Attributes
     ----------
     association
-        To open the TCP connection and negotiate the association.
+        To open the TCP connection and negotiate the association (DICOMweb: to connect).
     dimse
         To wait for a DIMSE message (a C-FIND match, a C-STORE response).
     network
-        Of an idle connection before it is closed.
+        Of an idle connection before it is closed (DICOMweb: to wait for a response).
+        The receiver drops a sender that stays silent this long, so a hung sender
+        cannot hold one of its associations.
     """
 
     association: float = 10.0
