@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import getpass
 import json
 import logging
 import os
-import platform
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -70,10 +68,18 @@ def audit_path() -> Path:
 
 
 def _user() -> str:
+    import getpass  # here, not at the top: nothing at start-up needs it
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name in the environment nor in the password database
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _host() -> str:
+    import platform  # 2 ms to import: not before the window shows
+
+    return platform.node()
 
 
 def _version() -> str:
@@ -86,7 +92,7 @@ def _entry(event: str, details: dict[str, Any]) -> dict[str, Any]:
     return {
         "time": dt.datetime.now().astimezone().isoformat(timespec="milliseconds"),
         "user": _user(),
-        "host": platform.node(),
+        "host": _host(),
         "pid": os.getpid(),
         "version": _version(),
         "event": event,
