@@ -495,6 +495,8 @@ def read_header(source: Source) -> InstanceRecord:
     except (InvalidDicomError, EOFError) as e:
         raise NotDicomError(f"not a readable DICOM file ({e})") from e
     except OSError as e:
+        if e.errno is None:  # pydicom's own parse errors are OSErrors without an errno
+            raise NotDicomError(f"damaged DICOM header ({e})") from e
         # EIO from a damaged disc, ENOTCONN/ESTALE from a share that went away...
         raise NotDicomError(f"could not be read ({e.strerror or e}; damaged disc or removed media?)") from e
     except RecursionError as e:
