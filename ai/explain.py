@@ -143,7 +143,8 @@ def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
     values = raw.sum(1, keepdim=True)[0].clamp(min=0) if method == "gradcam" else raw.abs().sum(1, keepdim=True)[0]
     if crop is not None:
         full = torch.zeros((1, *image.shape[1:]), dtype=values.dtype)
-        full[(slice(None), *crop)] = values.cpu()
+        # a window padded past a small image keeps only the part over the image
+        full[(slice(None), *crop)] = values.cpu()[(slice(None), *(slice(0, c.stop - c.start) for c in crop))]
         values = full
     heat = MetaTensor(values.cpu(), meta=dict(image.meta), applied_operations=list(image.applied_operations))
     if "preprocessing" in parts:
@@ -164,21 +165,32 @@ def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
 
 
 def _segmentation_window(x, network, inferer, label: int):
-    """The roi-sized window around the predicted structure (the whole input if it is small)."""
+    """The roi-sized window around the predicted structure.
+
+    Returns the window (padded with zeros past the image where the image is
+    smaller than the roi, as the sliding-window inferer pads it: a U-Net needs
+    whole windows), its slices on the image, and the label's mask in it.
+    """
     import torch
 
-    roi = tuple(getattr(inferer, "roi_size", x.shape[2:])) if inferer is not None else tuple(x.shape[2:])
-    roi = tuple(min(int(r), int(s)) if int(r) > 0 else int(s) for r, s in zip(roi, x.shape[2:], strict=True))
+    spatial = tuple(int(s) for s in x.shape[2:])
+    roi = tuple(getattr(inferer, "roi_size", spatial)) if inferer is not None else spatial
+    roi = tuple(int(r) if int(r) > 0 else s for r, s in zip(roi, spatial, strict=True))
     with torch.inference_mode():
         prediction = (inferer(x, network) if inferer is not None else network(x)).argmax(1)[0]
     where = torch.nonzero(prediction == label)
     if where.numel() == 0:
         raise AIError("the label is absent from the prediction: there is nothing to explain")
     centre = where.float().mean(0).round().long().tolist()
-    crop = tuple(slice(max(0, min(c - r // 2, s - r)), max(0, min(c - r // 2, s - r)) + r)
-                 for c, r, s in zip(centre, roi, x.shape[2:], strict=True))
+    crop = tuple(slice(max(0, min(c - r // 2, s - r)), min(s, max(0, min(c - r // 2, s - r)) + r))
+                 for c, r, s in zip(centre, roi, spatial, strict=True))
     window = x[(slice(None), slice(None), *crop)].clone()
     mask = (prediction[crop] == label)[None]
+    short = [r - (c.stop - c.start) for r, c in zip(roi, crop, strict=True)]
+    if any(short):
+        padding = [amount for shortfall in reversed(short) for amount in (0, shortfall)]
+        window = torch.nn.functional.pad(window, padding)
+        mask = torch.nn.functional.pad(mask, padding)
     return window, crop, mask
 
 

@@ -109,3 +109,17 @@ def test_a_short_training_run_reproduces_its_weights_bit_for_bit():
     untrained = train_demo.build_network().state_dict()
     changed = [key for key in first if not torch.equal(first[key], untrained[key])]
     assert len(changed) > len(first) // 2  # the steps moved the weights
+
+
+def test_a_volume_thinner_than_the_window_is_explained_on_a_padded_window(pack):
+    # 24 slices of 3 mm resample to 12 of 6 mm, fewer than the 32 of the pack's window: the U-Net
+    # needs whole windows, so the explanation pads the window as the sliding-window inferer does.
+    from ai.explain import explain
+
+    phantom = make_phantom(shape=(24, 192, 192), seed=11)
+    result = run(phantom.volume, pack, device="cpu")
+    heatmap = explain(phantom.volume, pack, result, "gradcam", target="liver", device="cpu")
+    assert heatmap.values.shape == phantom.volume.shape_zyx
+    assert heatmap.values.max() == pytest.approx(1.0)
+    liver = phantom.labels == 1  # LABELS maps values to names
+    assert heatmap.values[liver].mean() > heatmap.values[~liver].mean()
