@@ -1,5 +1,6 @@
-"""``ai``: the engine's overhead against bare MONAI sliding-window inference, and the cost of
-explanations against one forward pass of the same 2-D classifier, in the same run.
+"""``ai``: the engine's overhead against bare MONAI sliding-window inference, the cost of
+explanations against one forward pass of the same 2-D classifier, and the cost of running in the
+isolated worker process (``ai.isolation``) against in-process inference, in the same run.
 
 The overhead is what ``ai.inference.run`` spends outside its inference stage
 (building, preprocessing, inversion, labels on the grid, bookkeeping), taken
@@ -47,8 +48,69 @@ def _timed(function, repeat: int):
     return statistics.median(times), value
 
 
+def isolation_figures(repeat: int = 3) -> dict:
+    """The isolated engine beside in-process inference: the built-in demo pack on the demo phantom.
+
+    First call (spawn, torch and MONAI imports, reading the pack, the run), warm calls, the memory
+    of both processes, and the transports (shared memory against the pipe) on a 512x512x128 CT,
+    where the demo pack's coarse grid makes the 64 MiB of voxels a visible part of the run.
+    """
+    import psutil
+
+    from ai.demo.phantom import make_phantom
+    from ai.inference import run as run_pack
+    from ai.isolation import IsolatedEngine
+    from ai.packs.pack import read_pack
+    from ai.packs.store import bundled_packs_dir
+
+    pack = read_pack(bundled_packs_dir() / "outpost-demo-ct")
+    demo = make_phantom().volume
+    large = make_phantom(shape=(128, 512, 512), spacing=(0.8, 0.8, 2.0)).volume
+    run_pack(demo, pack)  # the in-process peer warm too: torch and MONAI imported, caches filled
+    parent_before = psutil.Process().memory_info().rss
+    engine = IsolatedEngine()
+    try:
+        first_s, _ = _timed(lambda: engine.run(demo, pack), 1)
+        figures: dict = {"isolated_first_call_s": round(first_s, 3)}
+        warm, here = [], []
+        for _ in range(repeat):  # alternating, so that drift hits both alike
+            warm.append(_timed(lambda: engine.run(demo, pack), 1)[0])
+            here.append(_timed(lambda: run_pack(demo, pack), 1)[0])
+        warm_s, here_s = statistics.median(warm), statistics.median(here)
+        child_rss = psutil.Process(engine.pid).memory_info().rss
+        parent_rss = psutil.Process().memory_info().rss
+        transports = {}
+        for transport in ("shm", "pipe", "shm", "pipe"):
+            engine.transport = transport
+            transports.setdefault(transport, []).append(_timed(lambda: engine.run(large, pack), 1)[0])
+        large_here_s = _timed(lambda: run_pack(large, pack), 1)[0]
+        shm_s, pipe_s = min(transports["shm"]), min(transports["pipe"])
+    finally:
+        engine.close()
+    figures.update({
+        "peer": "ai.inference.run in this process on the same volume and pack",
+        "volume_shape_zyx": list(demo.shape_zyx),
+        "inprocess_warm_s": round(here_s, 3),
+        "isolated_warm_s": round(warm_s, 3),
+        "ratio_isolated_warm_vs_inprocess": round(warm_s / here_s, 3),
+        "ratio_isolated_first_vs_inprocess_warm": round(first_s / here_s, 3),
+        "isolated_start_and_imports_s": round(first_s - warm_s, 3),
+        "parent_rss_mb": round(parent_rss / 2**20, 1),
+        "parent_rss_growth_mb": round((parent_rss - parent_before) / 2**20, 1),
+        "child_rss_mb": round(child_rss / 2**20, 1),
+        "ratio_child_vs_parent_rss": round(child_rss / parent_rss, 3),
+        "large_volume_shape_zyx": list(large.shape_zyx),
+        "large_inprocess_s": round(large_here_s, 3),
+        "large_isolated_shm_s": round(shm_s, 3),
+        "large_isolated_pipe_s": round(pipe_s, 3),
+        "ratio_large_isolated_shm_vs_inprocess": round(shm_s / large_here_s, 3),
+        "ratio_large_pipe_vs_shm": round(pipe_s / shm_s, 3),
+    })
+    return figures
+
+
 def run(args) -> dict:
-    """Measure engine overhead and explanation cost."""
+    """Measure engine overhead, explanation cost and the isolated worker's cost."""
     import torch
     from monai.inferers import sliding_window_inference
 
@@ -136,6 +198,7 @@ def run(args) -> dict:
         "integrated_gradients_32_steps_s": round(ig_s, 4),
         "ratio_ig_vs_forward": round(ig_s / forward_s, 2),
         "ig_peak_mb": round(ig_memory.above_baseline / 2**20, 1),
+        "isolation": isolation_figures(repeat),
         "targets": {"engine_overhead_fraction": 0.15, "ratio_gradcam_vs_forward": 2.0,
                     "ratio_ig_vs_forward": 40.0},
     }
