@@ -45,6 +45,10 @@ class ObjectError(LoadError):
     """A DICOM SEG or RT Structure Set cannot be read, or not placed on its image's grid."""
 
 
+class OutOfMemoryError(LoadError):
+    """Something does not fit in the memory this process may use (refused, or ran out part-way)."""
+
+
 class StalledReadError(LoadError):
     """A file did not answer within the read time limit (a stalled network share or a damaged disc)."""
 

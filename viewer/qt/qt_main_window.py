@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core.display import default_window, file_windows, presets_for
-from viewer.core.errors import OutpostError
+from viewer.core.errors import OutOfMemoryError, OutpostError
 from viewer.core.files import atomic_path
 from viewer.core.mpr import VIEW_AXIS
 from viewer.plugins import PluginLoad, discover_plugins
@@ -78,6 +78,7 @@ class QtMainWindow(QMainWindow):
         self.scan_result = None
         self.scan_job: Job | None = None
         self.load_job: Job | None = None
+        self._shown_before: tuple = (None, None)  # (volume, series) while a load runs
         self.jobs: list[Job] = []
         self.last_error = ""
         self.plugins: list[PluginLoad] = []
@@ -456,12 +457,15 @@ class QtMainWindow(QMainWindow):
             self.notify_error(f"Cannot show this series: {e}")
             return None
         self._cine_timer.stop()
+        # Kept until the load ends, to go back to it if memory runs out part-way.
+        self._shown_before = (self.state.volume, self.state.series)
         self.state.set_volume(loader.volume, series)
         job = Job(loader.load, name="load", first_slice=self.viewports["axial"].slice_index)
         job.signals.progress.connect(self._on_load_progress)
         job.signals.result.connect(self._on_load_result)
-        job.signals.errored.connect(lambda e: self.notify_error(f"Loading stopped: {e}"))
+        job.signals.errored.connect(self._on_load_error)
         job.signals.cancelled.connect(lambda: self.show_status("Loading cancelled"))
+        job.signals.finished.connect(lambda finished=job: self._on_load_finished(finished))
         self.load_job = job
         self._track(job)
         self._set_busy(True)
@@ -500,6 +504,20 @@ class QtMainWindow(QMainWindow):
     def _on_thumbnails_result(self, planes: dict) -> None:
         for key, plane in planes.items():
             self.browser.set_thumbnail(key, plane)
+
+    def _on_load_finished(self, job: Job) -> None:
+        if job is self.load_job:  # not an older load that ended after this one began
+            self._shown_before = (None, None)
+
+    def _on_load_error(self, error: Exception) -> None:
+        volume, series = self._shown_before
+        if isinstance(error, OutOfMemoryError) and volume is not None:
+            # Show the series from before rather than a half-filled one, and let the
+            # failed volume's memory go (the job holds the loader until the next load).
+            self.load_job = None
+            self.state.set_volume(volume, series)
+            gc.collect()
+        self.notify_error(f"Loading stopped: {error}")
 
     def _on_load_progress(self, done: int, total: int, text: str) -> None:
         self.show_progress(done, total, text)

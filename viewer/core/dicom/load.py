@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import psutil
 
 from viewer.core import audit
 from viewer.core.dicom import codecs, pixels
@@ -18,6 +17,7 @@ from viewer.core.dicom.headers import InstanceRecord
 from viewer.core.dicom.layout import SeriesLayout, group_by_instance, plan_layout
 from viewer.core.dicom.scan import FrameRef, Series
 from viewer.core.errors import LoadError, OutpostError, StalledReadError
+from viewer.core.memory import check_allocation, out_of_memory
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, lower_thread_priority, report
 from viewer.core.volume import Provenance, Volume
 
@@ -69,9 +69,13 @@ class SeriesLoader:
             shape = (self.layout.n_timepoints, *shape)
         if self._is_rgb:
             shape = (*shape, 3)
-        _check_memory(shape, dtype)
+        self._nbytes = _check_memory(shape, dtype, series)
+        try:
+            array = np.zeros(shape, dtype=dtype)
+        except MemoryError as e:  # the budget was right a moment ago; another program took it
+            raise out_of_memory(f"loading {_series_label(series)}", self._nbytes, _HINT) from e
         self.volume = Volume(
-            array=np.zeros(shape, dtype=dtype),
+            array=array,
             origin=self.layout.origin,
             spacing=self.layout.spacing,
             direction=self.layout.direction,
@@ -134,7 +138,18 @@ class SeriesLoader:
             ``cancel`` was set; the volume is partly filled.
         LoadError
             An image could not be decoded.
+        OutOfMemoryError
+            Memory ran out part-way (a ``LoadError``; the message says how much was needed).
         """
+        try:
+            return self._load(progress, cancel, first_slice)
+        except MemoryError as e:
+            # numpy or a decoder could not allocate part-way: the load ends with a
+            # reason, not the process. The caller drops this loader, and its array with it.
+            raise out_of_memory(f"loading {_series_label(self.series)}", self._nbytes,
+                                _HINT) from e
+
+    def _load(self, progress, cancel: CancelToken | None, first_slice: int) -> Volume:
         tasks = sorted(self._tasks, key=lambda task: (
             min(abs(z - first_slice) for _, _, z in task.places) > 0,
             min(z for _, _, z in task.places)))
@@ -235,8 +250,10 @@ def decode_frames(instance: InstanceRecord, indices: list[int]) -> list[np.ndarr
                                                   bool(instance.pixel_representation))
                     for frame in codecs.decode_frames(instance, indices)]
         return pixels.decode_instance_frames(instance, indices)
-    except (LoadError, OSError, MemoryError) as e:
+    except (LoadError, OSError) as e:
         raise _wrap(e, instance) from e
+    except MemoryError:
+        raise  # not this file's fault: the load as a whole reports it (SeriesLoader.load)
     except Exception as e:  # noqa: BLE001 - a decoder's surprise is one file's reason
         raise LoadError(f"cannot decode {os.path.basename(str(instance.source))}: "
                         f"{type(e).__name__}: {e}") from e
@@ -265,24 +282,33 @@ def preview_planes(series_list: list[Series], progress: ProgressCallback | None 
         check_cancel(cancel)
         try:
             planes[series.key] = preview_plane(series)
-        except OutpostError:
-            pass
+        except (OutpostError, MemoryError):
+            pass  # a thumbnail is optional: the series is still listed and can be opened
         report(progress, number, len(series_list), "thumbnails")
     return planes
 
 
-#: Share of the memory available now that one volume may take.
-MEMORY_SHARE = 0.8
+_HINT = "close other programs or load fewer slices"
 
 
-def _check_memory(shape: tuple[int, ...], dtype: np.dtype) -> None:
-    """Refuse, before allocating, a volume larger than the memory available now."""
+def _series_label(series: Series) -> str:
+    """``series 3 (CT chest)``: the words a user recognises, no patient data."""
+    number = f"series {series.number}" if series.number is not None else "the series"
+    return f"{number} ({series.description})" if series.description else number
+
+
+def _check_memory(shape: tuple[int, ...], dtype: np.dtype, series: Series) -> float:
+    """Refuse, before allocating, a volume larger than the memory this process may use.
+
+    Returns
+    -------
+    float
+        The volume's size in bytes.
+    """
     needed = float(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
-    available = psutil.virtual_memory().available
-    if needed > MEMORY_SHARE * available:
-        raise LoadError(f"the series needs {needed / 2**30:.1f} GiB of memory "
-                        f"({' x '.join(map(str, shape))} voxels) but only "
-                        f"{available / 2**30:.1f} GiB is available")
+    check_allocation(needed, f"{_series_label(series)} ({' x '.join(map(str, shape))} voxels)",
+                     _HINT)
+    return needed
 
 
 def _wrap(error: Exception, instance: InstanceRecord) -> LoadError:
