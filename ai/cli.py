@@ -132,17 +132,18 @@ def command_models(args: argparse.Namespace) -> int:
     if not args.target:
         raise SystemExit(f"outpost models {args.action}: name the pack")
     if args.action == "install":
-        from ai.packs.pack import extract_zip, read_pack
+        from ai.errors import PackRefusedError
+        from ai.packs.provenance import describe_for_install
 
-        source = Path(args.target)
-        if not source.exists():
-            raise OutpostError(f"no such pack file or folder: {args.target}")
-        preview_root = extract_zip(source, Path(tempfile.mkdtemp(prefix="outpost-preview-"))) \
-            if source.is_file() else source
-        preview = read_pack(preview_root)
-        print(f"pack {preview.name} {preview.version} by {preview.metadata.get('authors', 'unknown authors')}")
-        print(f"sha256 {preview.checksum}  ({'checksums verified' if preview.verified else 'NO checksums file'})")
-        pack = store.install(source, accept_unverified=args.yes)
+        preview = describe_for_install(args.target)
+        for line in preview.lines():
+            print(line)
+        if preview.refused:
+            raise PackRefusedError(f"not installed: {preview.refused}")
+        if preview.needs_confirmation and not args.yes:
+            raise PackRefusedError(f"{preview.name} has no checksums.sha256: read its provenance above "
+                                   "and install it with --yes only if you trust where it came from")
+        pack = store.install(args.target, accept_unverified=args.yes)
         print(f"installed {pack.name} into {pack.root}")
         return 0
     if args.action == "verify":
