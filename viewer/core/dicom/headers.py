@@ -7,7 +7,6 @@ pixel values so that loading can read them straight into the volume.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import struct
@@ -44,47 +43,6 @@ _LONG_LENGTH_VRS = {b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"SQ", b"UC", b"UN
 
 class NotDicomError(Exception):
     """The file is not DICOM (or too damaged to be recognised as DICOM)."""
-
-
-_SMALL_READ = 1 << 16
-
-
-class _BoundedReader(io.RawIOBase):
-    """A file whose ``read(n)`` never asks for more than the bytes left in it.
-
-    pydicom reads an element's value with ``read(length)`` and the buffered
-    reader allocates ``length`` bytes first: a damaged length of 4 GiB in a
-    1 kB file would cost 4 GiB of memory (or a MemoryError) instead of an early
-    end of file. Reads are passed through unbuffered, so the cost is one
-    Python call per element.
-    """
-
-    def __init__(self, raw, size: int) -> None:
-        super().__init__()
-        self._raw = raw
-        self._size = size
-        self.name = getattr(raw, "name", "")
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        # Small reads pass as asked, so a file whose size the OS reports wrongly
-        # (0 for /proc files, some network file systems) still reads or fails honestly.
-        left = max(_SMALL_READ, self._size - self._raw.tell())
-        return self._raw.read(left if size is None or size < 0 else min(size, left))
-
-    def readinto(self, buffer) -> int:
-        return self._raw.readinto(buffer)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        return self._raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._raw.tell()
 
 
 @dataclass
@@ -259,13 +217,19 @@ def _looks_like_dicom_without_preamble(head: bytes) -> bool:
     return group_le in (0x0002, 0x0008) or group_be in (0x0002, 0x0008)
 
 
+#: Header values longer than this are skipped, not read (pydicom defers them). A damaged
+#: length of 4 GiB in a 1 kB file would otherwise be allocated before the end of file is
+#: met (a MemoryError where memory is limited); real header values are far smaller.
+DEFER_BYTES = 16 * 2**20
+
+
 def _read_dataset(fp, size: int):
     head = fp.read(132)
     fp.seek(0)
     if len(head) >= 132 and head[128:132] == b"DICM":
-        return pydicom.dcmread(fp, stop_before_pixels=True)
+        return pydicom.dcmread(fp, stop_before_pixels=True, defer_size=DEFER_BYTES)
     if _looks_like_dicom_without_preamble(head):
-        return pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+        return pydicom.dcmread(fp, stop_before_pixels=True, force=True, defer_size=DEFER_BYTES)
     raise NotDicomError("not a DICOM file")
 
 
@@ -479,7 +443,6 @@ def read_header(source: Source) -> InstanceRecord:
             warnings.simplefilter("ignore")
             with source.open() as fp:
                 size = source.size() if source.is_file else len(fp.getbuffer())
-                fp = _BoundedReader(fp, size)
                 ds = _read_dataset(fp, size)
                 transfer_syntax = _transfer_syntax(ds)
                 pixel_tag, pixel_offset, pixel_length = _pixel_element(fp, transfer_syntax, size)
