@@ -13,8 +13,9 @@ beyond the address-space limit).
 Cases run in a child process under ``RLIMIT_AS``; the parent reads one line per
 case from it and kills it when a case runs past the limit, then resumes after
 the culprit. Mutants are a pure function of ``(seed, case index)``, so any case
-can be written again for replay (``--replay INDEX``), and crashing cases are
-written to ``--crash-dir``.
+can be written again for replay (``--replay INDEX``, which runs it in this
+process to show the traceback), and crashing cases are written with a
+``crash.json`` to ``--crash-dir`` (default ``$TMPDIR/outpost-fuzz-crashes``).
 
 Run a longer campaign with::
 
@@ -528,7 +529,7 @@ def run(seed: int, cases: int, case_seconds: float = 10.0, memory_gib: float = 4
         histogram), ``seconds``.
     """
     started = time.monotonic()
-    crash_dir = crash_dir or ROOT / "tests" / "hardening" / "fuzz-crashes"
+    crash_dir = crash_dir or Path(tempfile.gettempdir()) / "outpost-fuzz-crashes"
     crashes, hangs = [], []
     reasons: collections.Counter = collections.Counter()
     refused = 0
