@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from ai.explain import METHOD_TITLES
 from ai.isolation import IsolatedEngine
 from ai.packs.card import NOT_FOR_DIAGNOSIS, model_card, needs_diagnostic_banner
+from ai.qt.qt_pack_install import make_install_button
 from ai.suitability import distribution_warnings, unsuitable_reason
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay, label_statistics
 from viewer.core.tasks import lower_thread_priority
@@ -250,6 +251,8 @@ class AIPanel(QWidget):
         self.save_button.setToolTip("Write result.json, labels, DICOM SEG and heatmap")
         self.save_button.clicked.connect(lambda: self.save())
         layout.addWidget(self.save_button)
+        self.install_button = make_install_button(self)  # "Install pack…": provenance first
+        layout.addWidget(self.install_button)
 
         self.provenance = QLabel()
         self.provenance.setWordWrap(True)
@@ -294,6 +297,11 @@ class AIPanel(QWidget):
         self.status.setText("Reading model packs…")
         self._start("list", list_packs, self.store, self.engine, name="AI: reading model packs",
                     on_result=self._on_listing)
+
+    def reload_packs(self) -> None:
+        """Read the packs again (after one was installed)."""
+        self._listing_started = False
+        self._list()
 
     def _on_listing(self, listing: Listing) -> None:
         self.listing = listing

@@ -1,0 +1,175 @@
+"""The AI panel's "Install pack..." dialog: a pack's provenance, then (maybe) installation.
+
+The pack is read and checked by :func:`ai.packs.provenance.describe_for_install`
+in a viewer job (it imports torch and builds the network: never on the GUI
+thread), so the dialog shows exactly what ``outpost models install`` prints and
+refuses the same packs. A pack without an Outpost ``checksums.sha256`` is
+installed only after the user ticks "I trust where this pack came from".
+Installation itself runs in a job too, through :meth:`ai.packs.store.PackStore.install`,
+which repeats the full check.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ai.packs.provenance import InstallPreview
+
+TRUST = "I trust where this pack came from"
+
+
+def install_pack(store, source: Path, accept_unverified: bool):
+    """Install ``source`` into ``store`` (the job's function; runs on a worker thread).
+
+    Returns
+    -------
+    ai.packs.pack.Pack
+        The installed pack.
+    """
+    if store is None:
+        from ai.packs.store import PackStore
+
+        store = PackStore()
+    return store.install(source, accept_unverified=accept_unverified)
+
+
+class QPackInstallDialog(QDialog):
+    """Shows a pack's provenance and installs it when the user asks (and may).
+
+    Parameters
+    ----------
+    preview
+        What :func:`~ai.packs.provenance.describe_for_install` found.
+    store
+        The :class:`~ai.packs.store.PackStore` to install into (``None``: the user's).
+    run_job
+        The viewer's ``run_job`` (plugin API): installation runs as a job.
+    parent
+        The Qt parent.
+    """
+
+    installed = Signal(object)  # the installed Pack
+
+    def __init__(self, preview: InstallPreview, store, run_job: Callable[..., Any],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preview, self.store, self._run_job = preview, store, run_job
+        self.job = None
+        self.pack = None
+        self.setWindowTitle(f"Install pack: {preview.name or preview.source.name}")
+        layout = QVBoxLayout(self)
+
+        self.facts = QLabel(self._facts_html())
+        self.facts.setWordWrap(True)
+        layout.addWidget(self.facts)
+
+        self.trust = QCheckBox(TRUST)
+        self.trust.setVisible(preview.needs_confirmation)  # only a pack without checksums asks
+        self.trust.toggled.connect(lambda _checked: self._update())
+        layout.addWidget(self.trust)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.install_button = self.buttons.addButton("Install", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.rejected.connect(self.reject)
+        self.install_button.clicked.connect(self.install)
+        layout.addWidget(self.buttons)
+        if preview.refused:
+            self.status.setText(f"<span style='color:#ff6b6b'>Cannot be installed: "
+                                f"{html.escape(preview.refused)}</span>")
+        self._update()
+
+    def _facts_html(self) -> str:
+        rows = []
+        for line in self.preview.lines():
+            label, _, value = line.partition(": ")
+            style = " style='color:#ff6b6b'" if label == "REFUSED" or value.startswith("NO checksums") else ""
+            rows.append(f"<tr><td><b>{html.escape(label)}</b></td><td{style}>{html.escape(value)}</td></tr>")
+        return f"<table>{''.join(rows)}</table>"
+
+    def can_install(self) -> bool:
+        """Whether Install is allowed now: not refused, and confirmed when it has no checksums."""
+        if self.preview.refused or (self.job is not None and not self.job.done) or self.pack is not None:
+            return False
+        return not self.preview.needs_confirmation or self.trust.isChecked()
+
+    def _update(self) -> None:
+        self.install_button.setEnabled(self.can_install())
+
+    def install(self) -> None:
+        """Install the pack in a job (it is checked again there); does nothing when not allowed."""
+        if not self.can_install():
+            return
+        self.status.setText("Installing…")
+        self.job = self._run_job(install_pack, self.store, self.preview.source, self.trust.isChecked(),
+                                 name=f"AI: installing {self.preview.name or self.preview.source.name}",
+                                 on_result=self._on_installed, on_error=self._on_error)
+        self._update()
+
+    def _on_installed(self, pack) -> None:
+        self.pack = pack
+        self.status.setText(f"Installed {pack.name} {pack.version}")
+        self.installed.emit(pack)
+        self.accept()
+
+    def _on_error(self, error: BaseException) -> None:
+        self.job = None
+        self.status.setText(f"<span style='color:#ff6b6b'>Not installed: {html.escape(str(error))}</span>")
+        self._update()
+
+
+# --------------------------------------------------------------------------- the panel's side
+def make_install_button(panel) -> QPushButton:
+    """The AI panel's "Install pack..." button: a menu offers a .zip file or a folder."""
+    button = QPushButton("Install pack…")
+    button.setToolTip("Install a model pack after reading who made it and its checksum")
+    menu = QMenu(button)
+    menu.addAction("From a .zip file…", lambda: _choose(panel, folder=False))
+    menu.addAction("From a folder…", lambda: _choose(panel, folder=True))
+    button.setMenu(menu)
+    return button
+
+
+def _choose(panel, folder: bool) -> None:
+    if folder:
+        chosen = QFileDialog.getExistingDirectory(panel, "Install a model pack from a folder")
+    else:
+        chosen, _ = QFileDialog.getOpenFileName(panel, "Install a model pack", "", "Model packs (*.zip)")
+    if chosen:
+        offer_install(panel, Path(chosen))
+
+
+def offer_install(panel, source: Path) -> None:
+    """Read ``source`` in a job, then show its provenance in a :class:`QPackInstallDialog`."""
+    from ai.packs.provenance import describe_for_install
+
+    panel._start("install", describe_for_install, source, name=f"AI: reading {Path(source).name}",
+                 on_result=lambda preview: show_install_dialog(panel, preview))
+
+
+def show_install_dialog(panel, preview: InstallPreview) -> QPackInstallDialog:
+    """Open the dialog for ``preview`` (window-modal, not blocking); an installation relists the packs."""
+    dialog = QPackInstallDialog(preview, panel.store, panel.context.run_job, parent=panel)
+    dialog.installed.connect(lambda _pack: panel.reload_packs())
+    panel.install_dialog = dialog
+    dialog.open()
+    return dialog
