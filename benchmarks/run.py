@@ -15,10 +15,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import bench_ai, bench_load, bench_pacs, bench_render, bench_startup  # noqa: E402
+from benchmarks import bench_ai, bench_capacity, bench_load, bench_pacs, bench_render, bench_startup  # noqa: E402
 
 BENCHMARKS = {
     "ai": bench_ai.run,
+    "capacity": bench_capacity.run,
     "load": bench_load.run,
     "pacs": bench_pacs.run,
     "render": bench_render.run,
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--data", default=None, help="the shared data folder (default ../shared/data)")
     parser.add_argument("--slices", type=int, default=400, help="slices of the synthetic series")
+    parser.add_argument("--sizes", default=None, metavar="N,N,...",
+                        help="for capacity: slice counts to load (default 1000,2000,4000,8000)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="for the ai benchmark")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median)")
     parser.add_argument("--executable", default=None, metavar="PATH",
