@@ -118,6 +118,14 @@ class _CountingNetwork:
         return out
 
 
+def device_summary(requested: str = "auto") -> str:
+    """The device inference will use, as the AI panel shows it (a CPU with its thread count)."""
+    import torch
+
+    device = choose_device(requested)
+    return describe_device(device) if device.type != "cpu" else f"CPU ({torch.get_num_threads()} threads)"
+
+
 def _window_batches(inferer, spatial_shape: tuple[int, ...]) -> int:
     roi = getattr(inferer, "roi_size", None)
     if roi is None:
@@ -307,4 +315,4 @@ def grid_of(affine_ras: np.ndarray, shape_zyx: tuple[int, ...]) -> Volume:
                   direction=direction)
 
 
-__all__ = ["Cancelled", "Result", "choose_device", "run"]
+__all__ = ["Cancelled", "Result", "choose_device", "device_summary", "run"]

@@ -8,6 +8,8 @@ works from the venv and from the PyInstaller bundle, whose entry point calls
 ``multiprocessing.freeze_support``) that imports torch and MONAI once and then
 serves requests over a pipe.
 
+- Checking that each pack's network builds (what the panel's list shows) happens
+  there too, so that the viewer's own process never imports torch.
 - The volume's voxels travel through shared memory (one copy in, one out of it);
   everything else (geometry, provenance, the pack's folder and checksum) is pickled.
   The child reads the pack itself and keeps it, keyed by folder and checksum.
@@ -41,7 +43,7 @@ import numpy as np
 
 from ai.errors import AIError, WorkerCrashedError
 from viewer.core.errors import Cancelled, OutpostError
-from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, lower_thread_priority, report
+from viewer.core.tasks import BACKGROUND_NICENESS, CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import Volume
 
 log = logging.getLogger(__name__)
@@ -130,7 +132,7 @@ def _receive_voxels(conn: Connection, described: dict[str, Any]) -> np.ndarray:
 # --------------------------------------------------------------------------- the child
 def _serve(conn: Connection) -> None:
     """The worker process: import torch and MONAI once, then run requests until the pipe closes."""
-    lower_thread_priority()  # before torch starts its threads, which inherit it: the screen comes first
+    _background_priority()  # before torch starts its threads, which inherit it: the screen comes first
     # The imports are the warm-up that the first request would otherwise pay.
     import monai  # noqa: F401
     import torch  # noqa: F401
@@ -147,7 +149,7 @@ def _serve(conn: Connection) -> None:
             try:
                 message = conn.recv()
                 if message[0] == "request":
-                    message = (*message, _receive_voxels(conn, message[3]))
+                    message = (*message, _receive_voxels(conn, message[3]) if message[3] else None)
             except (EOFError, OSError):
                 os._exit(0)  # the parent is gone: leave at once, whatever is running
             if message[0] == "cancel":
@@ -183,6 +185,9 @@ def _serve(conn: Connection) -> None:
             conn.send(("progress", int(done), int(total), str(text)))
 
         try:
+            if kind == "check":
+                conn.send(("result", _check_packs(**arguments)))
+                continue
             volume = Volume(array=array, **arguments.pop("volume"))
             pack = pack_for(*arguments.pop("pack"))
             if kind == "run":
@@ -200,6 +205,38 @@ def _serve(conn: Connection) -> None:
         except Exception as e:  # noqa: BLE001 - every failure goes back to the caller, which raises it
             reply = ("error", _portable(e), traceback.format_exc())
         conn.send(reply)
+
+
+def _background_priority() -> None:
+    """Run at the parent's priority lowered by :data:`~viewer.core.tasks.BACKGROUND_NICENESS`.
+
+    Not lowered from the priority the child inherited: that is the priority of the worker thread
+    that started it, lowered already, and twice lowered the worker starves on a busy machine.
+    On Linux this sets the calling thread's priority, which the threads it starts later inherit.
+    """
+    if not hasattr(os, "setpriority"):
+        return
+    try:
+        target = min(19, os.getpriority(os.PRIO_PROCESS, os.getppid()) + BACKGROUND_NICENESS)
+        if os.getpriority(os.PRIO_PROCESS, 0) < target:
+            os.setpriority(os.PRIO_PROCESS, 0, target)
+    except OSError:
+        pass  # not allowed here: run at the priority inherited
+
+
+def _check_packs(folders: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str]:
+    """Build each pack's network (:func:`ai.packs.store.examine`): ``(status, reason)`` per
+    ``(folder, location)``, and the device inference will use, as a reader would name it."""
+    from pathlib import Path
+
+    from ai.inference import device_summary
+    from ai.packs.store import examine
+
+    verdicts = []
+    for folder, location in folders:
+        entry = examine(Path(folder), location, check_network=True)
+        verdicts.append((entry.status, entry.reason))
+    return verdicts, device_summary()
 
 
 def _portable(error: Exception) -> Exception:
@@ -313,28 +350,42 @@ class IsolatedEngine:
         """
         return self._request("run", volume, pack, {"device": device}, progress, cancel)
 
+    def check_packs(self, folders: list[tuple[str, str]], cancel: CancelToken | None = None):
+        """:func:`ai.packs.store.examine` with the network check, in the child, for each ``(folder, location)``.
+
+        Returns
+        -------
+        tuple
+            ``(status, reason)`` for each folder, in order, and the name of the device inference will use.
+        """
+        return self._request("check", None, None, {"folders": [(str(f), str(loc)) for f, loc in folders]},
+                             None, cancel)
+
     def explain(self, volume: Volume, pack, result, method: str = "gradcam", target: str | None = None,
                 device: str = "auto", progress: ProgressCallback | None = None, cancel: CancelToken | None = None):
         """:func:`ai.explain.explain` in the child; the result's labels stay here (only names and scores go)."""
         arguments = {"result": replace(result, labels=None), "method": method, "target": target, "device": device}
         return self._request("explain", volume, pack, arguments, progress, cancel)
 
-    def _request(self, kind: str, volume: Volume, pack, arguments: dict, progress, cancel):
+    def _request(self, kind: str, volume: Volume | None, pack, arguments: dict, progress, cancel):
         check_cancel(cancel)
         with self._lock:
             self.start()
-            voxels = _Voxels(volume.array, self.transport)
+            voxels = _Voxels(volume.array, self.transport) if volume is not None else None
             try:
-                arguments = {**arguments, "volume": _volume_header(volume),
-                             "pack": (str(pack.root), pack.checksum)}
+                if volume is not None:
+                    arguments = {**arguments, "volume": _volume_header(volume),
+                                 "pack": (str(pack.root), pack.checksum)}
                 try:
-                    self._conn.send(("request", kind, arguments, voxels.describe()))
-                    voxels.send_bytes(self._conn)
+                    self._conn.send(("request", kind, arguments, voxels.describe() if voxels else None))
+                    if voxels is not None:
+                        voxels.send_bytes(self._conn)
                 except (BrokenPipeError, ConnectionResetError, EOFError) as e:
                     raise self._crashed() from e
                 return self._await_reply(progress, cancel)
             finally:
-                voxels.free()
+                if voxels is not None:
+                    voxels.free()
 
     def _await_reply(self, progress, cancel):
         cancelled_at = None

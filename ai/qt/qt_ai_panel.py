@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ai.errors import WorkerCrashedError
 from ai.explain import METHOD_TITLES
 from ai.isolation import IsolatedEngine
 from ai.packs.card import NOT_FOR_DIAGNOSIS, model_card, needs_diagnostic_banner
@@ -72,21 +73,28 @@ class Outcome:
 def list_packs(store=None, engine: IsolatedEngine | None = None) -> Listing:
     """Every pack with its status (building each network), and the device in use.
 
-    ``engine``'s worker process is started first, so that it imports torch and
-    MONAI meanwhile and the first run does not wait for them.
+    With ``engine`` the networks are built in its worker process, which imports
+    torch and MONAI once for this and for the runs that follow: the viewer's own
+    process never imports them, and a pack whose network crashes while it loads
+    costs the worker, not the viewer.
     """
     lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
-    if engine is not None:
-        engine.start()
-    import torch
-
-    from ai.inference import choose_device, describe_device
     from ai.packs.store import PackStore
 
     store = store or PackStore()
-    device = choose_device("auto")
-    name = describe_device(device) if device.type != "cpu" else f"CPU ({torch.get_num_threads()} threads)"
-    return Listing(store.entries(check_network=True), name)
+    if engine is None:
+        from ai.inference import device_summary
+
+        return Listing(store.entries(check_network=True), device_summary())
+    entries = store.entries(check_network=False)
+    readable = [e for e in entries if e.pack is not None]
+    try:
+        verdicts, device = engine.check_packs([(e.path, e.location) for e in readable])
+    except WorkerCrashedError as e:  # a network that crashes as it loads: list the packs unchecked
+        return Listing(entries, f"not known ({e})")
+    for entry, (status, reason) in zip(readable, verdicts, strict=True):
+        entry.status, entry.reason = status, reason
+    return Listing(entries, device)
 
 
 def run_pack(volume, pack, progress=None, cancel=None, engine: IsolatedEngine | None = None) -> Outcome:
