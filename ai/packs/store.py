@@ -90,14 +90,20 @@ class PackStore:
         Raises
         ------
         PackRefusedError
-            The pack fails verification, or is unverified without confirmation.
+            The pack fails verification or the full check of :func:`examine` (its network is
+            built on the CPU, weights as tensors only), or is unverified without confirmation.
         """
         self.user_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=self.user_dir))
         try:
             source = Path(source)
             root = extract_zip(source, staging / "unpacked") if source.is_file() else source
-            pack = read_pack(root)
+            # The full check, as the provenance preview and the pack list make it: checksums alone
+            # would let in a pickle payload whose checksums match (its author wrote them).
+            entry = examine(root, "candidate", check_network=True)
+            if entry.status in ("refused", "unavailable") or entry.pack is None:
+                raise PackRefusedError(f"not installed: {entry.reason}")
+            pack = entry.pack
             if not pack.verified and not accept_unverified:
                 raise PackRefusedError(f"{pack.name} has no checksums.sha256: confirm its provenance "
                                        f"(author: {pack.metadata.get('authors', 'unknown')}, "

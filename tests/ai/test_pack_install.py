@@ -142,3 +142,19 @@ def test_the_cli_refuses_a_hostile_pack_in_one_line(tmp_path):
 @pytest.mark.parametrize("missing", ["nowhere.zip"])
 def test_a_missing_source_is_refused(tmp_path, missing):
     assert "no such pack" in describe_for_install(tmp_path / missing).refused
+
+
+def test_the_store_refuses_every_hostile_pack_when_called_directly(tmp_path):
+    """``PackStore.install`` without the preview: a pickle payload whose checksums match is still refused."""
+    from ai.errors import PackRefusedError
+    from ai.packs.store import PackStore
+
+    marker = tmp_path / "pwned"
+    store = PackStore(user_dir=tmp_path / "user", bundled_dir=tmp_path / "bundled")
+    for label, path in _hostile_packs(tmp_path, marker).items():
+        with pytest.raises(PackRefusedError):
+            store.install(path, accept_unverified=True)  # even with the user's confirmation
+        assert not [p for p in store.user_dir.iterdir() if not p.name.startswith(".")], label
+    assert not marker.exists()
+    assert not (tmp_path.parent / "escaped.txt").exists()
+    assert not list(store.user_dir.iterdir())  # no staging folder left behind either
