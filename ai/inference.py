@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -202,7 +203,35 @@ def _run(volume: Volume, pack: Pack, device: str, progress, cancel) -> Result:
             torch.cuda.empty_cache()
             notes.append(f"out of GPU memory on {describe_device(target)}"
                          + (" with one window per batch" if batch else "") + "; retried")
+        except (MemoryError, RuntimeError) as e:  # MONAI wraps a failed allocation in RuntimeErrors
+            detail = _host_memory_failure(e)
+            if detail is None:
+                raise
+            raise AIError(f"out of memory on the CPU running {pack.name}: {detail}; "
+                          "close other programs or use a smaller series") from e
     raise AIError(f"out of memory: {last_error}")
+
+
+def _host_memory_failure(error: BaseException) -> str | None:
+    """What failed, when ``error`` (or an error it wraps) is a failed allocation in the computer's memory.
+
+    numpy raises ``MemoryError``; torch's CPU allocator a ``RuntimeError`` naming
+    itself. ``None`` for any other error.
+    """
+    from viewer.core.files import format_size
+    from viewer.core.memory import memory_budget
+
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        text = str(error)
+        if isinstance(error, MemoryError) or "DefaultCPUAllocator" in text:
+            asked = re.search(r"allocate (\d+) bytes", text)
+            what = (f"{format_size(int(asked.group(1)))} could not be allocated" if asked
+                    else text.splitlines()[0] if text else "an allocation failed")
+            return f"{what}, {memory_budget().describe()}"
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress, cancel) -> Result:
