@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``outpost`` command; return its exit status.
 
-    Errors a user can cause print one line and exit 1; an interruption exits
+    Errors a user can cause, and running out of memory, print one line and exit 1; an interruption exits
     130; an unexpected failure prints one line (the traceback only with
     ``OUTPOST_DEBUG=1``) and exits 2.
     """
@@ -274,6 +274,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OutpostError as e:
         print(f"outpost: error: {e}", file=sys.stderr)
+        return 1
+    except MemoryError as e:
+        # Not a bug: the computer (or a limit on this process) ran out of memory outside a load,
+        # which has its own message; what was allocated is free again by now.
+        from viewer.core.memory import memory_budget
+
+        detail = f"{str(e).splitlines()[0]}; " if str(e) else ""
+        print(f"outpost: error: out of memory: {detail}{memory_budget().describe()}; "
+              "close other programs or work on fewer files", file=sys.stderr)
         return 1
     except Exception as e:  # noqa: BLE001 - never show a traceback to a user
         if os.environ.get("OUTPOST_DEBUG"):

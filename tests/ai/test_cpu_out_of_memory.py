@@ -63,3 +63,38 @@ def test_cpu_out_of_memory_is_an_ai_error_and_the_process_goes_on(tmp_path, marg
     assert "could not be allocated" in message and "ulimit -v" in message
     assert "\n" not in message and report["cause"] in ("RuntimeError", "MemoryError")
     assert report["afterwards"]  # the second run measured its structures
+
+
+SCAN_CHILD = """
+    import resource, sys
+    import psutil
+    import numpy, pydicom  # imported (OpenBLAS's buffers allocated) before the limit, as by a scan's start
+    from viewer import cli
+    from viewer.core.dicom import scan
+
+    used = psutil.Process().memory_info().vms
+    resource.setrlimit(resource.RLIMIT_AS, (used + 60 * 2**20, resource.RLIM_INFINITY))
+    sys.exit(cli.main(["scan", sys.argv[1]]))
+"""
+
+
+def test_outpost_scan_out_of_memory_exits_1_with_one_line(tmp_path):
+    """A header whose values (each under the deferral size) add up to more than the limit allows."""
+    import numpy as np
+
+    from tests.dicom_factory import make_slice, write
+
+    ds = make_slice(np.zeros((4, 4), np.int16))
+    ds.add_new(0x00091010, "LO", "OUTPOST TEST")  # the private creator of the block below
+    for number in range(8):  # 8 x 15 MiB, read (not deferred) by the header scan
+        ds.add_new(0x00091020 + number, "OB", bytes(15 * 2**20))
+    write(ds, tmp_path / "study" / "big.dcm")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OUTPOST_DATA_DIR=str(tmp_path / "data"))
+    env.pop("OUTPOST_DEBUG", None)
+    child = subprocess.run([sys.executable, "-c", textwrap.dedent(SCAN_CHILD), str(tmp_path / "study")],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    lines = child.stderr.strip().splitlines()
+    assert child.returncode == 1, child.stderr[-3000:]
+    assert len(lines) == 1 and lines[0].startswith("outpost: error: out of memory: ")
+    assert "ulimit -v" in lines[0] and lines[0].endswith("close other programs or work on fewer files")
+    assert "internal error" not in child.stderr and "Traceback" not in child.stderr
