@@ -77,7 +77,7 @@ def test_models_install_list_verify_remove(tmp_path):
     data = tmp_path / "data"
     installed = outpost("models", "install", str(pack), data_dir=data)
     assert installed.returncode == 0, installed.stderr
-    assert "checksums verified" in installed.stdout and "sha256 " in installed.stdout
+    assert "every file verified" in installed.stdout and "sha256: " in installed.stdout  # the provenance lines
     listed = outpost("models", "list", data_dir=data)
     assert "tiny" in listed.stdout and " ok" in listed.stdout
     assert outpost("models", "verify", "tiny", data_dir=data).returncode == 0
