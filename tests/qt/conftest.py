@@ -7,6 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.dicom_factory import write_stack  # noqa: E402
 
@@ -38,6 +39,9 @@ def open_study(qtbot, make_window, path, plugin_loads=None):
 def wait_loaded(qtbot, window, timeout=30000):
     """Wait until a scan and a load have finished."""
     qtbot.waitUntil(lambda: window.scan_job is not None and window.scan_job.done, timeout=timeout)
+    # The scan's result is queued before its job is done: deliver it, so that the load it starts
+    # is the one waited for next (not the previous series' load, long done).
+    QApplication.processEvents()
     qtbot.waitUntil(lambda: window.load_job is not None and window.load_job.done, timeout=timeout)
     qtbot.wait(60)
 
