@@ -67,7 +67,7 @@ def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Resul
     staging = out.parent / f".{out.name}.new-{token}"
     try:
         summary = _write_result(staging, volume, series, pack, result, heatmap)
-        _fsync_tree(staging)
+        _fsync_folder(staging)  # each file was flushed by atomic_path; this flushes their names
         _swap_into_place(staging, out, out.parent / f".{out.name}.old-{token}")
     finally:
         if staging.exists():
@@ -119,14 +119,6 @@ def _holds_only_results(folder: Path) -> bool:
     except FileNotFoundError:
         return True
     return all(name in RESULT_FILES or (name.startswith(".") and ".part" in name) for name in names)
-
-
-def _fsync_tree(folder: Path) -> None:
-    """Flush every file of ``folder``, and the folder itself, to disk."""
-    for path in folder.iterdir():
-        with open(path, "rb") as fp:
-            os.fsync(fp.fileno())
-    _fsync_folder(folder)
 
 
 def _fsync_folder(folder: Path) -> None:
