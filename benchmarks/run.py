@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -54,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", action="store_true",
                         help="for startup: drop the page cache before every start (needs root, Linux)")
     args = parser.parse_args(argv)
-    figures = BENCHMARKS[args.name](args)
+    with tempfile.TemporaryDirectory(prefix="outpost-bench-data-") as data_dir:
+        # A benchmark opens the same series hundreds of times: that belongs in no user's audit
+        # log, study store or pack folder (children inherit this too).
+        os.environ.setdefault("OUTPOST_DATA_DIR", data_dir)
+        figures = BENCHMARKS[args.name](args)
     figures["machine"] = machine()
     if args.json:
         print(json.dumps(figures, indent=2))
