@@ -37,6 +37,13 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.shared_data
 
 
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch):
+    """Settings, audit log and fallback result folders in a temporary folder (children inherit it)."""
+    monkeypatch.setenv("OUTPOST_DATA_DIR", str(tmp_path / "outpost-data"))
+
+
 # --------------------------------------------------------------------------- helpers
 def _drive(*arguments: str, kill_at: int = 0) -> subprocess.CompletedProcess:
     """Run the kill driver; it must end by the kill when ``kill_at`` is set, cleanly otherwise."""
@@ -167,8 +174,7 @@ def phantom_series(tmp_path) -> Path:
     return folder / "dicom"
 
 
-def test_sigkill_during_a_result_save(tmp_path, phantom_series, monkeypatch):
-    monkeypatch.setenv("OUTPOST_DATA_DIR", str(tmp_path / "data"))  # the fallback result folder, private
+def test_sigkill_during_a_result_save(tmp_path, phantom_series):
     from ai.results import load_previous, previous_results, result_folders
 
     volume, series, pack, _ = make_phantom_result(str(phantom_series), 0)

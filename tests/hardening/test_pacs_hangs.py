@@ -75,6 +75,13 @@ def _operations(store: LocalStore, files: list[str]) -> dict:
 OPERATIONS = ["echo", "find", "get", "get-asking-classes", "send"]
 
 
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch):
+    """Settings, audit log and fallback result folders in a temporary folder (children inherit it)."""
+    monkeypatch.setenv("OUTPOST_DATA_DIR", str(tmp_path / "outpost-data"))
+
+
 # --------------------------------------------------------------------------- DIMSE
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_a_peer_that_never_accepts_the_association_times_out(operation, local, store, series_files):
@@ -182,8 +189,7 @@ def test_the_receiver_drops_silent_senders_and_keeps_receiving(store, series_fil
 
 # --------------------------------------------------------------------------- the Network panel
 @pytest.fixture
-def panel(make_window, tmp_path, monkeypatch):  # noqa: F811 - the imported fixture
-    monkeypatch.setenv("OUTPOST_DATA_DIR", str(tmp_path / "outpost-data"))
+def panel(make_window):  # noqa: F811 - the imported fixture
     window = make_window()
     network = window.network_panel
     network.settings.local = LocalSettings(timeouts=SHORT)
