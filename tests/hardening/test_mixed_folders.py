@@ -139,3 +139,15 @@ def test_the_studies_tree_lists_objects_under_their_study_and_never_loads_them(q
                    if row.parent().child(i).data(0, SERIES_ROLE) is not None]
     browser.itemActivated.emit(series_rows[0], 0)
     assert len(activated) == 1
+
+
+def test_rt_structures_listed_by_kind_are_still_offered_as_annotations(clinic_folder):
+    from viewer.core.dicom import load_series
+    from viewer.core.dicom.annotations import annotation_candidates, read_annotations
+
+    result = scan(clinic_folder)
+    (ct,) = [s for s in result.series if Path(s.first.source.path).parent.name == "B"]
+    candidates = annotation_candidates(result, ct)
+    assert [Path(p).name for p in candidates] == ["rtss.dcm"]
+    overlays, problems = read_annotations(candidates, load_series(ct))
+    assert len(overlays) + len(problems) == 1

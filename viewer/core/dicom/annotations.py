@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
+from viewer.core.dicom.deadline import call_with_deadline
 from viewer.core.dicom.headers import NotDicomError, read_header
 from viewer.core.dicom.objects import (
     RTSTRUCT_SOP_CLASS,
@@ -15,13 +16,13 @@ from viewer.core.dicom.objects import (
 )
 from viewer.core.dicom.scan import ScanResult, Series
 from viewer.core.dicom.sources import Source
-from viewer.core.errors import ObjectError
+from viewer.core.errors import ObjectError, StalledReadError
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import Volume
 
 log = logging.getLogger(__name__)
 
-RTSTRUCT_REASON = "RT Structure Set"
+RTSTRUCT_KIND = "RT structure set"
 
 
 def annotation_candidates(result: ScanResult, series: Series) -> list[str]:
@@ -35,7 +36,7 @@ def annotation_candidates(result: ScanResult, series: Series) -> list[str]:
     siblings = study.series if study is not None else result.series
     paths = [str(instance.source.path) for other in siblings if other is not series and other.modality == "SEG"
              for instance in other.instances if instance.source.is_file]
-    paths += [skipped.path for skipped in result.skipped if RTSTRUCT_REASON in skipped.reason]
+    paths += [skipped.path for skipped in result.skipped if skipped.kind == RTSTRUCT_KIND]
     return paths
 
 
@@ -68,18 +69,23 @@ def read_annotations(paths: list[str], volume: Volume, progress: ProgressCallbac
         check_cancel(cancel)
         name = os.path.basename(path)
         try:
-            if _sop_class(path) == RTSTRUCT_SOP_CLASS:
-                rois = read_rtstruct(path, volume)
-                if not any(roi.contours for roi in rois):
-                    raise ObjectError(f"{name}: no contour lies on this series")
-                overlays.append(rtstruct_to_contour_overlay(rois, volume, name=f"RTSTRUCT {name}"))
-            else:
-                overlays.extend(seg_to_label_overlays(read_seg(path, volume), name=f"SEG {name}"))
-        except ObjectError as e:
+            # Read with a deadline: an annotation on a stalled share must not hang its job.
+            overlays.extend(call_with_deadline(_read_one, path, volume, what=name))
+        except (ObjectError, StalledReadError) as e:
             log.info("annotation not shown: %s", e)
             problems.append(str(e))
         report(progress, number, len(paths), "annotations")
     return overlays, problems
+
+
+def _read_one(path: str, volume: Volume) -> list:
+    name = os.path.basename(path)
+    if _sop_class(path) == RTSTRUCT_SOP_CLASS:
+        rois = read_rtstruct(path, volume)
+        if not any(roi.contours for roi in rois):
+            raise ObjectError(f"{name}: no contour lies on this series")
+        return [rtstruct_to_contour_overlay(rois, volume, name=f"RTSTRUCT {name}")]
+    return seg_to_label_overlays(read_seg(path, volume), name=f"SEG {name}")
 
 
 __all__ = ["annotation_candidates", "read_annotations"]
