@@ -18,7 +18,8 @@ import collections
 import os
 import queue
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from viewer.core.errors import StalledReadError
@@ -124,3 +125,124 @@ def call_with_deadline(function: Callable[..., T], *args: Any, what: str,
         error, call.error = call.error, None  # no cycle through the traceback
         raise error
     return call.result
+
+
+class _Stream:
+    """Shared state of one :func:`map_with_deadline`: the work left and who is on what."""
+
+    def __init__(self, function: Callable[[Any], Any], items: list, initializer) -> None:
+        self.function = function
+        self.initializer = initializer
+        self.pending: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in range(len(items)):
+            self.pending.put(index)
+        self.items = items
+        self.results: queue.SimpleQueue[tuple[int, Any, BaseException | None]] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.current: dict[int, tuple[int, float] | None] = {}  # worker -> (item, start)
+        self.abandoned: set[int] = set()
+        self.stopped = False
+        self._next_worker = 0
+
+    def start_worker(self) -> None:
+        with self.lock:
+            worker = self._next_worker
+            self._next_worker += 1
+            self.current[worker] = None
+        threading.Thread(target=self._work, args=(worker,), name="outpost-read", daemon=True).start()
+
+    def _work(self, worker: int) -> None:
+        if self.initializer is not None:
+            self.initializer()
+        while not self.stopped:
+            try:
+                index = self.pending.get_nowait()
+            except queue.Empty:
+                return
+            with self.lock:
+                self.current[worker] = (index, time.monotonic())
+            try:
+                result, error = self.function(self.items[index]), None
+            except BaseException as e:  # noqa: BLE001 - handed to the consumer as it is
+                result, error = None, e
+            with self.lock:
+                if worker in self.abandoned:
+                    return  # already reported as stalled; a fresh worker took its place
+                self.current[worker] = None
+            self.results.put((index, result, error))
+            del result, error
+
+    def stalled(self, seconds: float) -> list[int]:
+        """Abandon the workers whose call has run past ``seconds``; their items."""
+        now = time.monotonic()
+        late = []
+        with self.lock:
+            for worker, busy in self.current.items():
+                if busy is not None and worker not in self.abandoned and now - busy[1] >= seconds:
+                    self.abandoned.add(worker)
+                    late.append(busy[0])
+        return late
+
+    def next_deadline(self, seconds: float) -> float:
+        with self.lock:
+            starts = [busy[1] for worker, busy in self.current.items()
+                      if busy is not None and worker not in self.abandoned]
+        return (min(starts) if starts else time.monotonic()) + seconds
+
+
+def map_with_deadline(function: Callable[[Any], T], items: list, *, describe: Callable[[Any], str],
+                      timeout: float | None = None, workers: int = 1,
+                      initializer: Callable[[], None] | None = None
+                      ) -> Iterator[tuple[int, T | None, BaseException | None]]:
+    """``function(item)`` for every item on ``workers`` daemon threads, each call with a deadline.
+
+    The workers stream through the items without waiting for the consumer, so
+    the normal path costs no hand-over per item (a read per file through
+    :func:`call_with_deadline` cost 10-20 % of a 400-file scan and load). A
+    call that runs past ``timeout`` is reported as a
+    :class:`~viewer.core.errors.StalledReadError`, its worker is abandoned
+    where it is blocked and a fresh one carries on with the items left.
+
+    Parameters
+    ----------
+    function
+        Called with one item at a time.
+    items
+        The work.
+    describe
+        ``describe(item)`` names an item in the stall message.
+    timeout
+        Seconds a call may take; :data:`READ_TIMEOUT_S` when ``None``.
+    workers
+        Threads at once (1 keeps the items' order).
+    initializer
+        Run first on each worker thread (e.g. to lower its priority).
+
+    Yields
+    ------
+    tuple
+        ``(index, result, error)`` per item as it completes; ``error`` is the
+        call's exception, or the StalledReadError, and ``result`` is then ``None``.
+        Closing the iterator early stops the workers after their current call.
+    """
+    seconds = READ_TIMEOUT_S if timeout is None else timeout
+    stream = _Stream(function, list(items), initializer)
+    for _ in range(min(workers, len(stream.items))):
+        stream.start_worker()
+    left = len(stream.items)
+    try:
+        while left:
+            wait = max(0.001, stream.next_deadline(seconds) - time.monotonic())
+            try:
+                outcome = stream.results.get(timeout=wait)
+            except queue.Empty:
+                for index in stream.stalled(seconds):
+                    left -= 1
+                    yield index, None, StalledReadError(describe(stream.items[index]), seconds)
+                    # Only now: the consumer may have decided something (give up a folder).
+                    stream.start_worker()
+                continue
+            left -= 1
+            yield outcome
+    finally:
+        stream.stopped = True

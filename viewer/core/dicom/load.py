@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from viewer.core import audit
 from viewer.core.dicom import codecs, pixels
-from viewer.core.dicom.deadline import call_with_deadline
+from viewer.core.dicom.deadline import call_with_deadline, map_with_deadline
 from viewer.core.dicom.headers import InstanceRecord
 from viewer.core.dicom.layout import SeriesLayout, group_by_instance, plan_layout
 from viewer.core.dicom.scan import FrameRef, Series
@@ -156,41 +155,41 @@ class SeriesLoader:
         if not tasks:
             raise LoadError("the series has no images")
         # The first image is decoded at once so that it can be shown while the rest load.
-        self._run_task(tasks[0], progress)
-        rest = tasks[1:]
-        if not rest:
-            return self.volume
+        self._run_tasks(tasks[:1], progress, cancel, workers=1)
         # Native reads and imagecodecs decoders release the GIL, so threads use every core.
-        with ThreadPoolExecutor(max_workers=min(_READ_THREADS, len(rest)),
-                                initializer=lower_thread_priority) as executor:
-            futures = [executor.submit(self._run_task, task, progress, cancel) for task in rest]
-            try:
-                for future in futures:
-                    future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        self._run_tasks(tasks[1:], progress, cancel, workers=_READ_THREADS, initializer=lower_thread_priority)
         check_cancel(cancel)
         return self.volume
+
+    def _run_tasks(self, tasks: list[_Task], progress, cancel: CancelToken | None, workers: int,
+                   initializer=None) -> None:
+        """Run tasks on daemon threads, each read with a deadline (a stalled share cannot hang us)."""
+        outcomes = map_with_deadline(lambda task: self._run_task(task, progress, cancel), tasks,
+                                     describe=lambda task: os.path.basename(str(task.instance.source)),
+                                     workers=workers, initializer=initializer)
+        try:
+            for index, _, error in outcomes:
+                if isinstance(error, StalledReadError):
+                    self._leave_blank(tasks[index], error, progress)
+                elif error is not None:
+                    raise error
+        finally:
+            outcomes.close()
 
     def _run_task(self, task: _Task, progress, cancel: CancelToken | None = None) -> None:
         if cancel is not None and cancel.cancelled:
             return
-        try:
-            decoded = call_with_deadline(decode_frames, task.instance,
-                                         [ref.frame.index for ref, _, _ in task.places],
-                                         what=os.path.basename(str(task.instance.source)))
-        except StalledReadError as e:
-            # A file that stopped answering (share gone, disc failing) leaves its images
-            # blank, said in the volume's warnings; the rest of the series still loads.
-            with self._lock:
-                self.volume.warnings.append(f"{len(task.places)} image(s) left blank: {e}")
-                self._done += len(task.places)
-                done = self._done
-            report(progress, done, self.frames_total, "loading images")
-            return
+        decoded = decode_frames(task.instance, [ref.frame.index for ref, _, _ in task.places])
         self._store(task, decoded, progress)
+
+    def _leave_blank(self, task: _Task, error: StalledReadError, progress) -> None:
+        """A file that stopped answering (share gone, disc failing) leaves its images blank,
+        said in the volume's warnings; the rest of the series still loads."""
+        with self._lock:
+            self.volume.warnings.append(f"{len(task.places)} image(s) left blank: {error}")
+            self._done += len(task.places)
+            done = self._done
+        report(progress, done, self.frames_total, "loading images")
 
     def _widen_if_needed(self, frame: np.ndarray, slope: float, intercept: float) -> None:
         """Switch to the wider dtype once a frame's values overflow the narrow one."""

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from viewer.core.dicom.deadline import call_with_deadline, start_in_background
+from viewer.core.dicom.deadline import map_with_deadline, start_in_background
 from viewer.core.dicom.headers import (
     FrameInfo,
     InstanceRecord,
@@ -489,28 +489,39 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike],
     # 0.83 s) and starved a GUI thread of the GIL for up to 40 ms. Reading is what gains
     # from parallelism on CDs, USB sticks and network shares, so the kernel is asked to
     # read the next files ahead while this one is parsed.
-    for index, source in enumerate(sources):
-        check_cancel(cancel)
+    def read(index: int) -> InstanceRecord | None:
+        source = sources[index]
         if index % PREFETCH_AHEAD == 0:
             # Advisory, and open() itself may block on a stalled share: never waited for.
             start_in_background(_prefetch, sources[index:index + PREFETCH_AHEAD])
-        folder = os.path.dirname(source.path)
-        if stalls[folder] >= STALLS_PER_FOLDER:
-            result.skipped.append(SkippedFile(str(source), (
-                f"not read: {stalls[folder]} other files of this folder did not answer "
-                "(disconnected network share or damaged disc?)")))
-            continue
-        try:
-            records.append(call_with_deadline(read_header, source, what=str(source),
-                                              timeout=read_timeout))
-        except NotDicomError as e:
-            result.skipped.append(SkippedFile(str(source), str(e)))
-        except StalledReadError as e:
-            stalls[folder] += 1
-            result.skipped.append(SkippedFile(str(source), e.reason))
-        done = index + 1
-        if done == total or done % 16 == 0:
-            report(progress, done, total, "reading headers")
+        if stalls[os.path.dirname(source.path)] >= STALLS_PER_FOLDER:
+            return None
+        return read_header(source)
+
+    outcomes = map_with_deadline(read, list(range(total)), describe=lambda i: str(sources[i]),
+                                 timeout=read_timeout)
+    try:
+        for done, (index, record, error) in enumerate(outcomes, start=1):
+            check_cancel(cancel)
+            source = sources[index]
+            folder = os.path.dirname(source.path)
+            if isinstance(error, NotDicomError):
+                result.skipped.append(SkippedFile(str(source), str(error)))
+            elif isinstance(error, StalledReadError):
+                stalls[folder] += 1
+                result.skipped.append(SkippedFile(str(source), error.reason))
+            elif error is not None:
+                raise error
+            elif record is None:
+                result.skipped.append(SkippedFile(str(source), (
+                    f"not read: {stalls[folder]} other files of this folder did not answer "
+                    "(disconnected network share or damaged disc?)")))
+            else:
+                records.append(record)
+            if done == total or done % 16 == 0:
+                report(progress, done, total, "reading headers")
+    finally:
+        outcomes.close()
     check_cancel(cancel)
 
     images, objects = [], []
