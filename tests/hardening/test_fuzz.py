@@ -9,6 +9,8 @@ the way a fuzz case was, and check the reason the scan now gives.
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -147,3 +149,20 @@ def test_a_native_decoder_panic_is_a_reason(tmp_path):
     (series,) = scan(tmp_path).series
     with pytest.raises(LoadError, match=r"^damaged pixel data in rle.dcm: the decoder failed \(index out of"):
         load_series(series)
+
+
+def test_a_huge_length_inside_a_sequence_under_a_memory_limit_is_a_reason(tmp_path):
+    # defer_size does not reach into sequence items: there the 4 GiB read is attempted, and
+    # under an address-space limit (as in the fuzz workers) it raised MemoryError.
+    path, data, layout = _file(tmp_path)
+    item = struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF)
+    inner = struct.pack("<HH", 0x0009, 0x1020) + b"OB\0\0" + struct.pack("<I", 0xFFFFFFF0) + b"\0" * 64
+    sequence = struct.pack("<HH", 0x0008, 0x1140) + b"SQ\0\0" + struct.pack("<I", 0xFFFFFFFF)
+    at = _element(layout, 0x00091010).header
+    path.write_bytes(bytes(data[:at]) + sequence + item + inner + bytes(data[at:]))
+    script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30)); "
+              "from viewer.core.dicom import scan; r = scan(sys.argv[1]); print(r.skipped[0].reason)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          cwd=fuzz.ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "damaged DICOM header (a value longer than the memory available)"

@@ -462,6 +462,10 @@ def read_header(source: Source) -> InstanceRecord:
             raise NotDicomError(f"damaged DICOM header ({e})") from e
         # EIO from a damaged disc, ENOTCONN/ESTALE from a share that went away...
         raise NotDicomError(f"could not be read ({e.strerror or e}; damaged disc or removed media?)") from e
+    except MemoryError as e:
+        # A damaged length inside a sequence (where defer_size does not reach) makes the
+        # reader allocate it before meeting the end of file; refused where memory is limited.
+        raise NotDicomError("damaged DICOM header (a value longer than the memory available)") from e
     except RecursionError as e:
         # Sequences nested hundreds deep exhaust pydicom's recursion, not memory.
         raise NotDicomError("damaged DICOM header (sequences nested too deeply)") from e
