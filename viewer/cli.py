@@ -93,7 +93,7 @@ def command_scan(args: argparse.Namespace) -> int:
             "version": SCAN_JSON_VERSION,
             "files_read": result.files_read,
             "series": series,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+            "skipped": [{"path": s.path, "reason": s.reason, "kind": s.kind} for s in result.skipped],
         }
         print(json.dumps(document, indent=2))
         return 0 if series else 1

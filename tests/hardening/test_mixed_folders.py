@@ -9,8 +9,11 @@ raw data and waveform objects (pydicom) for the same patient and study.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pydicom
@@ -151,3 +154,12 @@ def test_rt_structures_listed_by_kind_are_still_offered_as_annotations(clinic_fo
     assert [Path(p).name for p in candidates] == ["rtss.dcm"]
     overlays, problems = read_annotations(candidates, load_series(ct))
     assert len(overlays) + len(problems) == 1
+
+
+def test_scan_json_names_each_object_kind(clinic_folder):
+    completed = subprocess.run([sys.executable, "-m", "viewer", "scan", "--json", str(clinic_folder)],
+                               capture_output=True, text=True, timeout=120, check=True)
+    skipped = {Path(entry["path"]).name: entry["kind"] for entry in json.loads(completed.stdout)["skipped"]}
+    assert skipped["report.dcm"] == "structured report"
+    assert skipped["notes.txt"] == ""
+    assert {kind for kind, _ in OBJECTS.values()} <= set(skipped.values())
