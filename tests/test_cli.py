@@ -34,7 +34,7 @@ def test_scan_json_is_documented_shape(study):
     assert series["shape"] == [3, 6, 7] and series["spacing"] == [0.5, 0.5, 2.0]
     assert series["modality"] == "CT" and series["instances"] == 3 and series["warnings"] == []
     assert set(series) >= {"key", "description", "series_uid", "study_uid", "transfer_syntax"}
-    assert document["skipped"] == [{"path": str(folder / "readme.txt"), "reason": "not a DICOM file"}]
+    assert document["skipped"] == [{"path": str(folder / "readme.txt"), "reason": "not a DICOM file", "kind": ""}]
     assert "Test^Patient" not in result.stdout  # names stay out of scriptable output
 
 

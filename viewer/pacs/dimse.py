@@ -44,6 +44,7 @@ from pydicom.uid import (
     RLELossless,
 )
 from pynetdicom import AE, build_role, evt
+from pynetdicom.pdu import A_ASSOCIATE_RJ
 from pynetdicom.sop_class import (
     CTImageStorage,
     EnhancedCTImageStorage,
@@ -229,15 +230,25 @@ def associate(node: Node, ae: AE, *, timeout: float, ext_neg: list | None = None
     if not node.has_dimse:
         raise AssociationError(f"{node.describe()} has no DICOM address (AET@host:port)")
     started = time.monotonic()
+    # A peer that rejects and closes at once (Orthanc does) can reach pynetdicom's state machine as
+    # an abort, one request in three here, though the A-ASSOCIATE-RJ was read: keep its reason.
+    rejections: list[str] = []
+
+    def on_pdu(event) -> None:
+        if isinstance(event.pdu, A_ASSOCIATE_RJ):
+            rejections.append(event.pdu.reason_str)
+
     try:
         assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, ext_neg=ext_neg,
-                             evt_handlers=evt_handlers, tls_args=_tls_arguments(node))
+                             evt_handlers=[*(evt_handlers or []), (evt.EVT_PDU_RECV, on_pdu)],
+                             tls_args=_tls_arguments(node))
     except (OSError, ValueError, RuntimeError) as e:
         raise AssociationError(f"cannot associate with {node.describe()}: {e}") from e
     if assoc.is_established:
         return assoc
-    if assoc.is_rejected:
-        reason = getattr(assoc.acceptor.primitive, "reason_str", "") or "no reason given"
+    if assoc.is_rejected or rejections:
+        reason = (getattr(assoc.acceptor.primitive, "reason_str", "") if assoc.is_rejected else "") \
+            or (rejections[0] if rejections else "") or "no reason given"
         hint = ""
         if "calling ae" in reason.lower():
             hint = f" (register Outpost's AE title {ae.ae_title} on it)"
