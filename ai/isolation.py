@@ -35,7 +35,8 @@ import signal
 import threading
 import time
 import traceback
-from dataclasses import fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -185,8 +186,8 @@ def _serve(conn: Connection) -> None:
             conn.send(("progress", int(done), int(total), str(text)))
 
         try:
-            if kind == "check":
-                conn.send(("result", _check_packs(**arguments)))
+            if kind in _PACK_CALLS:
+                conn.send(("result", _PACK_CALLS[kind](**arguments)))
                 continue
             volume = Volume(array=array, **arguments.pop("volume"))
             pack = pack_for(*arguments.pop("pack"))
@@ -237,6 +238,36 @@ def _check_packs(folders: list[tuple[str, str]]) -> tuple[list[tuple[str, str]],
         entry = examine(Path(folder), location, check_network=True)
         verdicts.append((entry.status, entry.reason))
     return verdicts, device_summary()
+
+
+def _describe_pack(source: str):
+    """:func:`ai.packs.provenance.describe_for_install` (it builds the pack's network)."""
+    from pathlib import Path
+
+    from ai.packs.provenance import describe_for_install
+
+    return describe_for_install(Path(source))
+
+
+@dataclass(frozen=True)
+class InstalledPack:
+    """A pack the worker installed, as the viewer names it."""
+
+    name: str
+    version: str
+
+
+def _install_pack(source: str, user_dir: str | None, accept_unverified: bool) -> InstalledPack:
+    """:meth:`ai.packs.store.PackStore.install` (it repeats the full check, network included)."""
+    from ai.packs.store import PackStore
+
+    pack = PackStore(user_dir=user_dir).install(source, accept_unverified=accept_unverified)
+    return InstalledPack(pack.name, pack.version)
+
+
+#: Requests about packs rather than volumes: the function the worker calls for each.
+_PACK_CALLS: dict[str, Callable[..., Any]] = {"check": _check_packs, "describe": _describe_pack,
+                                              "install": _install_pack}
 
 
 def _portable(error: Exception) -> Exception:
@@ -360,6 +391,21 @@ class IsolatedEngine:
         """
         return self._request("check", None, None, {"folders": [(str(f), str(loc)) for f, loc in folders]},
                              None, cancel)
+
+    def describe_for_install(self, source: str | os.PathLike, cancel: CancelToken | None = None):
+        """:func:`ai.packs.provenance.describe_for_install` of ``source``, in the child.
+
+        A pack offered for installation is untrusted: building its network in the worker
+        means that even a crash in native code while checking it spares the viewer.
+        """
+        return self._request("describe", None, None, {"source": str(source)}, None, cancel)
+
+    def install_pack(self, source: str | os.PathLike, user_dir: str | os.PathLike | None = None,
+                     accept_unverified: bool = False, cancel: CancelToken | None = None) -> InstalledPack:
+        """:meth:`ai.packs.store.PackStore.install` of ``source`` into ``user_dir``, in the child."""
+        arguments = {"source": str(source), "accept_unverified": accept_unverified,
+                     "user_dir": str(user_dir) if user_dir else None}
+        return self._request("install", None, None, arguments, None, cancel)
 
     def explain(self, volume: Volume, pack, result, method: str = "gradcam", target: str | None = None,
                 device: str = "auto", progress: ProgressCallback | None = None, cancel: CancelToken | None = None):

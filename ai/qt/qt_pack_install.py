@@ -1,12 +1,13 @@
 """The AI panel's "Install pack..." dialog: a pack's provenance, then (maybe) installation.
 
 The pack is read and checked by :func:`ai.packs.provenance.describe_for_install`
-in a viewer job (it imports torch and builds the network: never on the GUI
-thread), so the dialog shows exactly what ``outpost models install`` prints and
-refuses the same packs. A pack without an Outpost ``checksums.sha256`` is
+in a viewer job, inside the AI panel's worker process when it has one: checking
+builds the untrusted pack's network, so a crash there spares the viewer, and
+torch stays out of the viewer's process. The dialog shows exactly what
+``outpost models install`` prints and refuses the same packs. A pack without an Outpost ``checksums.sha256`` is
 installed only after the user ticks "I trust where this pack came from".
-Installation itself runs in a job too, through :meth:`ai.packs.store.PackStore.install`,
-which repeats the full check.
+Installation itself runs in a job too (in the worker as well), through
+:meth:`ai.packs.store.PackStore.install`, which repeats the full check.
 """
 
 from __future__ import annotations
@@ -34,14 +35,19 @@ from ai.packs.provenance import InstallPreview
 TRUST = "I trust where this pack came from"
 
 
-def install_pack(store, source: Path, accept_unverified: bool):
+def install_pack(store, source: Path, accept_unverified: bool, engine=None):
     """Install ``source`` into ``store`` (the job's function; runs on a worker thread).
+
+    With ``engine`` (an :class:`ai.isolation.IsolatedEngine`) the check and the copy
+    run in its worker process.
 
     Returns
     -------
-    ai.packs.pack.Pack
-        The installed pack.
+    object
+        The installed pack (its ``name`` and ``version``).
     """
+    if engine is not None:
+        return engine.install_pack(source, store.user_dir if store is not None else None, accept_unverified)
     if store is None:
         from ai.packs.store import PackStore
 
@@ -64,12 +70,12 @@ class QPackInstallDialog(QDialog):
         The Qt parent.
     """
 
-    installed = Signal(object)  # the installed Pack
+    installed = Signal(object)  # the installed pack (its name and version)
 
     def __init__(self, preview: InstallPreview, store, run_job: Callable[..., Any],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, engine=None) -> None:
         super().__init__(parent)
-        self.preview, self.store, self._run_job = preview, store, run_job
+        self.preview, self.store, self._run_job, self.engine = preview, store, run_job, engine
         self.job = None
         self.pack = None
         self.setWindowTitle(f"Install pack: {preview.name or preview.source.name}")
@@ -121,6 +127,7 @@ class QPackInstallDialog(QDialog):
             return
         self.status.setText("Installing…")
         self.job = self._run_job(install_pack, self.store, self.preview.source, self.trust.isChecked(),
+                                 self.engine,
                                  name=f"AI: installing {self.preview.name or self.preview.source.name}",
                                  on_result=self._on_installed, on_error=self._on_error)
         self._update()
@@ -159,16 +166,21 @@ def _choose(panel, folder: bool) -> None:
 
 
 def offer_install(panel, source: Path) -> None:
-    """Read ``source`` in a job, then show its provenance in a :class:`QPackInstallDialog`."""
-    from ai.packs.provenance import describe_for_install
-
-    panel._start("install", describe_for_install, source, name=f"AI: reading {Path(source).name}",
+    """Read ``source`` in a job (in the panel's worker process), then show its provenance in a
+    :class:`QPackInstallDialog`."""
+    engine = getattr(panel, "engine", None)
+    if engine is not None:
+        describe = engine.describe_for_install
+    else:
+        from ai.packs.provenance import describe_for_install as describe
+    panel._start("install", describe, source, name=f"AI: reading {Path(source).name}",
                  on_result=lambda preview: show_install_dialog(panel, preview))
 
 
 def show_install_dialog(panel, preview: InstallPreview) -> QPackInstallDialog:
     """Open the dialog for ``preview`` (window-modal, not blocking); an installation relists the packs."""
-    dialog = QPackInstallDialog(preview, panel.store, panel.context.run_job, parent=panel)
+    dialog = QPackInstallDialog(preview, panel.store, panel.context.run_job, parent=panel,
+                                engine=getattr(panel, "engine", None))
     dialog.installed.connect(lambda _pack: panel.reload_packs())
     panel.install_dialog = dialog
     dialog.open()

@@ -158,3 +158,28 @@ def test_the_store_refuses_every_hostile_pack_when_called_directly(tmp_path):
     assert not marker.exists()
     assert not (tmp_path.parent / "escaped.txt").exists()
     assert not list(store.user_dir.iterdir())  # no staging folder left behind either
+
+
+def test_the_ai_workers_process_checks_and_installs_packs(tmp_path):
+    """What the viewer's Install dialog uses: the untrusted pack is built in the worker, never here."""
+    from ai.errors import PackRefusedError
+    from ai.isolation import IsolatedEngine
+
+    marker = tmp_path / "pwned"
+    hostile = _hostile_packs(tmp_path, marker)
+    archive = _zip(make_pack(tmp_path / "tiny", META, TINY_CONFIG, _tiny_state()), tmp_path / "tiny.zip")
+    engine = IsolatedEngine()
+    try:
+        for label, path in hostile.items():
+            assert engine.describe_for_install(path).refused == describe_for_install(path).refused, label
+        with pytest.raises(PackRefusedError):
+            engine.install_pack(hostile["pickle payload in model.pt"], tmp_path / "user", accept_unverified=True)
+        preview = engine.describe_for_install(archive)
+        assert (preview.name, preview.checksums, preview.refused) == ("tiny", "verified", "")
+        installed = engine.install_pack(archive, tmp_path / "user")
+        assert (installed.name, installed.version) == ("tiny", "0.1")
+        assert (tmp_path / "user" / "tiny" / "checksums.sha256").is_file()
+        assert engine.pid is not None and engine.pid != os.getpid()
+    finally:
+        engine.close()
+    assert not marker.exists()
