@@ -30,6 +30,9 @@ T = TypeVar("T")
 #: (``OUTPOST_READ_TIMEOUT_S`` overrides the default).
 READ_TIMEOUT_S = float(os.environ.get("OUTPOST_READ_TIMEOUT_S", "20"))
 
+#: Seconds between collections of finished reads after the first (see :func:`map_with_deadline`).
+BATCH_PAUSE_S = 0.01
+
 
 class _Call:
     """One function call handed to a helper, and its outcome."""
@@ -230,19 +233,40 @@ def map_with_deadline(function: Callable[[Any], T], items: list, *, describe: Ca
     for _ in range(min(workers, len(stream.items))):
         stream.start_worker()
     left = len(stream.items)
+    first = True
     try:
         while left:
             wait = max(0.001, stream.next_deadline(seconds) - time.monotonic())
-            try:
-                outcome = stream.results.get(timeout=wait)
-            except queue.Empty:
+            if first:  # the first result is awaited at once: it may be the slice a reader waits for
+                try:
+                    outcomes = [stream.results.get(timeout=wait)]
+                except queue.Empty:
+                    outcomes = []
+            else:
+                # The rest are collected in batches: a consumer woken for every item competes for
+                # the GIL with the reading threads (7 % of a 400-file scan); a sleeper does not.
+                time.sleep(min(BATCH_PAUSE_S, wait))
+                outcomes = _drain(stream.results)
+            if not outcomes:
                 for index in stream.stalled(seconds):
                     left -= 1
                     yield index, None, StalledReadError(describe(stream.items[index]), seconds)
                     # Only now: the consumer may have decided something (give up a folder).
                     stream.start_worker()
                 continue
-            left -= 1
-            yield outcome
+            first = False
+            for outcome in outcomes:
+                left -= 1
+                yield outcome
     finally:
         stream.stopped = True
+
+
+def _drain(results: queue.SimpleQueue) -> list:
+    """Everything in ``results`` now, without waiting."""
+    taken = []
+    while True:
+        try:
+            taken.append(results.get_nowait())
+        except queue.Empty:
+            return taken
