@@ -71,8 +71,7 @@ def _integrity(root: Path) -> str:
 def _assert_store_sound(root: Path) -> dict[str, str]:
     """Open the store after a crash and check it whole; return its index (SOP UID -> path)."""
     assert _integrity(root) == "ok"  # before the reconciliation: SQLite's own recovery
-    with LocalStore(root):
-        pass
+    LocalStore(root).close()  # opening reconciles the index with the files
     assert _integrity(root) == "ok"
     with sqlite3.connect(root / INDEX_NAME) as db:
         rows = dict(db.execute("SELECT sop_uid, path FROM instances"))

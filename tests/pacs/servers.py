@@ -306,8 +306,8 @@ class _StallingHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = _stall
 
-    def log_message(self, *args) -> None:  # keep test output clean
-        pass
+    def log_message(self, *args) -> None:
+        """Write nothing: the stalled requests are kept in the server's ``requests`` instead of stderr."""
 
 
 class StallingHttpServer(ThreadingHTTPServer):
