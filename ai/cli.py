@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 from pathlib import Path
@@ -92,7 +93,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     models.add_argument("action", choices=["list", "install", "verify", "remove"])
     models.add_argument("target", nargs="?", metavar="PACK", help="a pack name, or a .zip/folder to install")
     models.add_argument("--yes", action="store_true",
-                        help="install a pack without checksums.sha256 after reading its provenance")
+                        help="trust the pack after reading its provenance: needed to install one without "
+                             "checksums.sha256 or one whose model is TorchScript (code)")
     models.set_defaults(handler=command_models)
 
     ai = commands.add_parser("ai", help="run AI models")
@@ -117,13 +119,28 @@ def _store():
     return PackStore()
 
 
+@contextlib.contextmanager
+def _engine():
+    """The sandboxed AI worker (:mod:`ai.isolation`): every pack is checked, and every model run, in it."""
+    from ai.isolation import IsolatedEngine
+
+    engine = IsolatedEngine()
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
 def command_models(args: argparse.Namespace) -> int:
-    """List, install, verify or remove model packs."""
+    """List, install, verify or remove model packs (checked in the sandboxed AI worker)."""
     store = _store()
     if args.action == "list":
-        entries = store.entries()
+        entries = store.entries(check_network=False)
         if not entries:
             print(f"no packs installed (user store {store.user_dir}, bundled {store.bundled_dir})")
+            return 0
+        with _engine() as engine:
+            engine.check_entries(entries)
         for entry in entries:
             version = entry.pack.version if entry.pack else ""
             reason = f"  ({entry.reason})" if entry.reason else ""
@@ -133,21 +150,29 @@ def command_models(args: argparse.Namespace) -> int:
         raise SystemExit(f"outpost models {args.action}: name the pack")
     if args.action == "install":
         from ai.errors import PackRefusedError
-        from ai.packs.provenance import describe_for_install
 
-        preview = describe_for_install(args.target)
-        for line in preview.lines():
-            print(line)
-        if preview.refused:
-            raise PackRefusedError(f"not installed: {preview.refused}")
-        if preview.needs_confirmation and not args.yes:
-            raise PackRefusedError(f"{preview.name} has no checksums.sha256: read its provenance above "
-                                   "and install it with --yes only if you trust where it came from")
-        pack = store.install(args.target, accept_unverified=args.yes)
+        with _engine() as engine:
+            preview = engine.describe_for_install(args.target)
+            for line in preview.lines():
+                print(line)
+            if preview.refused:
+                raise PackRefusedError(f"not installed: {preview.refused}")
+            if preview.needs_confirmation and not args.yes:
+                why = ("holds executable TorchScript" if preview.executable else "has no checksums.sha256")
+                raise PackRefusedError(f"{preview.name} {why}: read its provenance above and install it with "
+                                       "--yes only if you trust where it came from")
+            pack = engine.install_pack(args.target, store.user_dir, trusted=args.yes)
         print(f"installed {pack.name} into {pack.root}")
         return 0
     if args.action == "verify":
-        entry = store.verify(args.target)
+        from ai.errors import AIError
+
+        entries = [e for e in store.entries(check_network=False) if args.target in (e.name, e.path.name)]
+        if not entries:
+            raise AIError(f"no pack named {args.target!r}")
+        with _engine() as engine:
+            engine.check_entries(entries[:1])
+        entry = entries[0]
         print(f"{entry.name}: {entry.status}" + (f" ({entry.reason})" if entry.reason else ""))
         return 0 if entry.status in ("ok", "unverified") else 1
     removed = store.remove(args.target)
@@ -157,7 +182,10 @@ def command_models(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- ai run
 def command_ai_run(args: argparse.Namespace) -> int:
-    """Run a pack on a series (or a picture) and write result.json, labels.nii.gz and seg.dcm."""
+    """Run a pack on a series (or a picture) and write result.json, labels.nii.gz and seg.dcm.
+
+    The pack is read here (no code) and run in the sandboxed AI worker.
+    """
     from viewer.core.dicom import load_series, scan
 
     pack = _store().find(args.pack)
@@ -179,19 +207,17 @@ def command_ai_run(args: argparse.Namespace) -> int:
 
 
 def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
-    from ai.inference import run
     from ai.results import save_result
 
-    progress = _TerminalProgress("inference")
-    try:
-        result = run(volume, pack, device=args.device, progress=progress)
-    finally:
-        progress.close()
-    heatmap = None
-    if args.explain:
-        from ai.explain import explain
-
-        heatmap = explain(volume, pack, result, args.explain, target=args.target, device=args.device)
+    with _engine() as engine:
+        progress = _TerminalProgress("inference")
+        try:
+            result = engine.run(volume, pack, device=args.device, progress=progress)
+        finally:
+            progress.close()
+        heatmap = None
+        if args.explain:
+            heatmap = engine.explain(volume, pack, result, args.explain, target=args.target, device=args.device)
     out = Path(args.out)
     summary = save_result(out, volume, series, pack, result, heatmap)
     if "seg_error" in summary["files"]:

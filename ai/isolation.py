@@ -21,28 +21,45 @@ serves requests over a pipe.
 - The child runs at background priority and exits when the parent does: it is a
   daemon process (ended at a normal exit) and it leaves as soon as its end of the
   pipe reads end-of-file (the parent was killed).
+- The child is a sandbox (:mod:`ai.sandbox`), since a pack's TorchScript is code:
+  once torch and MONAI are imported, and before it serves any request, it
+  refuses itself the network, every write outside a private temporary folder
+  that the parent made for it (and removes when it ends), and memory beyond
+  a limit (by default what :func:`viewer.core.memory.memory_budget` allows in
+  the parent). It opens the parent's shared memory read-only.
+  :meth:`IsolatedEngine.sandbox` returns what was applied, in plain words.
+- Every request has a time limit: a pack check that has not answered within
+  :data:`PACK_CHECK_TIMEOUT_S` kills the child and refuses the pack; a run or an
+  explanation past :data:`RUN_TIMEOUT_S` kills it too. A memory overrun that the
+  watchdog stopped (with CUDA) reads as such.
 
 No Qt here: the panel, scripts and tests use the same engine.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import logging
 import multiprocessing
 import os
 import pickle
+import shutil
 import signal
+import sys
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ai.errors import AIError, WorkerCrashedError
+from ai.errors import AIError, PackRefusedError, WorkerCrashedError
 from viewer.core.errors import Cancelled, OutpostError
 from viewer.core.tasks import BACKGROUND_NICENESS, CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import Volume
@@ -59,8 +76,39 @@ POLL_S = 0.05
 TRANSPORTS = ("shm", "pipe")
 
 
-def crash_message(exitcode: int | None) -> str:
-    """The one line a user reads when the worker process died."""
+def _seconds(variable: str, default: float) -> float:
+    """A positive number of seconds from the environment variable ``variable``, else ``default``."""
+    try:
+        value = float(os.environ.get(variable, default))
+    except ValueError:
+        log.warning("%s=%r is not a number of seconds; %g s is used", variable, os.environ[variable], default)
+        return default
+    return value if value > 0 else default
+
+
+#: Seconds a pack check (``check_packs``, ``describe_for_install``, ``install_pack``'s) may take once the
+#: child is ready; past them the child is killed and the pack refused (env ``OUTPOST_PACK_CHECK_TIMEOUT_S``).
+PACK_CHECK_TIMEOUT_S = _seconds("OUTPOST_PACK_CHECK_TIMEOUT_S", 120.0)
+#: Seconds a run or an explanation may take once the child is ready (env ``OUTPOST_AI_RUN_TIMEOUT_S``).
+RUN_TIMEOUT_S = _seconds("OUTPOST_AI_RUN_TIMEOUT_S", 3600.0)
+#: Request kinds that check a pack, under :data:`PACK_CHECK_TIMEOUT_S`; every other kind is under RUN_TIMEOUT_S.
+_CHECKS = frozenset({"check", "describe", "sandbox"})
+#: Environment variable that lets the tests execute Python code in the (sandboxed) worker, to attack it.
+#: The parent sends the code, so it grants nothing that the parent's own code does not have already.
+_TEST_EXEC_ENV = "OUTPOST_AI_WORKER_TEST_EXEC"
+
+
+def crash_message(exitcode: int | None, memory_limit_bytes: int | None = None) -> str:
+    """The one line a user reads when the worker process died.
+
+    ``memory_limit_bytes`` is the child's memory limit, named when the memory watchdog stopped it.
+    """
+    from ai.sandbox import MEMORY_EXIT_CODE
+
+    if exitcode == MEMORY_EXIT_CODE:
+        limit = f" of {memory_limit_bytes / 2**30:.1f} GiB" if memory_limit_bytes else ""
+        return (f"the AI worker used more than its memory limit{limit} and was stopped; the viewer and your "
+                "images are unaffected; try a smaller volume or close other programs")
     if exitcode is not None and exitcode < 0:
         try:
             how = signal.Signals(-exitcode).name
@@ -121,6 +169,9 @@ def _receive_voxels(conn: Connection, described: dict[str, Any]) -> np.ndarray:
     if described["shm"] is None:
         data = conn.recv_bytes()
         return np.frombuffer(bytearray(data), dtype=dtype).reshape(shape) if data else np.zeros(shape, dtype)
+    name = described["shm"]
+    if sys.platform.startswith("linux") and "/" not in name and os.path.isdir("/dev/shm"):
+        return _read_shared_memory(f"/dev/shm/{name}", shape, dtype)
     from multiprocessing import shared_memory
 
     memory = shared_memory.SharedMemory(name=described["shm"])
@@ -130,16 +181,48 @@ def _receive_voxels(conn: Connection, described: dict[str, Any]) -> np.ndarray:
         memory.close()
 
 
+def _read_shared_memory(path: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A copy of the parent's shared memory at ``path``, opened read-only (the sandbox forbids writing it)."""
+    import mmap
+
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mapped = mmap.mmap(fd, nbytes, mmap.MAP_SHARED, mmap.PROT_READ)
+    finally:
+        os.close(fd)
+    try:
+        view = np.ndarray(shape, dtype, buffer=mapped)
+        copy = np.array(view)
+        del view  # before the close: no view may outlive the mapping
+        return copy
+    finally:
+        mapped.close()
+
+
 # --------------------------------------------------------------------------- the child
-def _serve(conn: Connection) -> None:
-    """The worker process: import torch and MONAI once, then run requests until the pipe closes."""
+def _serve(conn: Connection, temp_dir: str | None = None, memory_limit_bytes: int | None = None) -> None:
+    """The worker process: import torch and MONAI once, enter the sandbox, then run requests until the pipe closes.
+
+    ``temp_dir`` is the private folder the parent made: the only one the child may write in
+    (its temporary files go there); ``memory_limit_bytes`` how much more memory it may use.
+    """
     _background_priority()  # before torch starts its threads, which inherit it: the screen comes first
+    if temp_dir is not None:
+        os.environ["TMPDIR"] = temp_dir
+        tempfile.tempdir = temp_dir
+    sys.dont_write_bytecode = True  # no __pycache__ writes for the modules imported later: refused anyway
     # The imports are the warm-up that the first request would otherwise pay.
     import monai  # noqa: F401
     import torch  # noqa: F401
 
     from ai.packs.pack import read_pack
+    from ai.sandbox import apply_sandbox
 
+    sandbox = apply_sandbox([temp_dir] if temp_dir is not None else [], memory_limit_bytes)
+    _forward_audit(conn)
+    conn.send(("ready", sandbox))
+    may_execute = os.environ.get(_TEST_EXEC_ENV) == "1"
     requests: list = []
     arrived = threading.Condition()
     current: list[CancelToken] = [CancelToken()]
@@ -165,13 +248,14 @@ def _serve(conn: Connection) -> None:
     threading.Thread(target=listen, name="outpost-ai-listener", daemon=True).start()
     packs: dict[tuple[str, str], Any] = {}
 
-    def pack_for(root: str, checksum: str):
-        if (root, checksum) not in packs:
+    def pack_for(root: str, checksum: str, trusted: bool):
+        if (root, checksum, trusted) not in packs:
             pack = read_pack(root)
             if pack.checksum != checksum:
                 raise AIError(f"the pack in {root} changed on disk since it was listed; list the packs again")
-            packs[(root, checksum)] = pack
-        return packs[(root, checksum)]
+            pack.trusted = trusted  # the parent's store trusts this checksum (ai.packs.store.PackStore.trusts)
+            packs[(root, checksum, trusted)] = pack
+        return packs[(root, checksum, trusted)]
 
     while True:
         with arrived:
@@ -188,6 +272,16 @@ def _serve(conn: Connection) -> None:
         try:
             if kind in _PACK_CALLS:
                 conn.send(("result", _PACK_CALLS[kind](**arguments)))
+                continue
+            if kind == "sandbox":
+                conn.send(("result", sandbox))
+                continue
+            if kind == "exec":
+                if not may_execute:
+                    raise AIError(f"the AI worker executes code only for tests ({_TEST_EXEC_ENV}=1)")
+                namespace: dict[str, Any] = {}
+                exec(arguments["source"], namespace)  # noqa: S102 - the parent's own code, for the tests
+                conn.send(("result", namespace.get("result")))
                 continue
             volume = Volume(array=array, **arguments.pop("volume"))
             pack = pack_for(*arguments.pop("pack"))
@@ -208,6 +302,36 @@ def _serve(conn: Connection) -> None:
         conn.send(reply)
 
 
+def _forward_audit(conn: Connection) -> None:
+    """Send the audit entries of runs and explanations to the parent, which writes them: the sandbox
+    forbids the child to write the audit log (a forged log is what a hostile pack would want)."""
+    from viewer.core import audit
+
+    def record(event: str, **details: Any) -> bool:
+        conn.send(("audit", event, details))
+        return True
+
+    audit.record = record  # ai.inference and audit.audited (ai.explain) look it up at each call
+
+
+#: The audit events a child may ask the parent to record, and the types their details may have.
+_AUDITED = frozenset({"ai-run", "explain"})
+_AUDIT_TYPES = (str, int, float, bool, type(None))
+
+
+def _record_audit(event: Any, details: Any) -> None:
+    """Write a child's audit entry here: only an event a child makes, only plain details."""
+    from viewer.core import audit
+
+    if event not in _AUDITED or not isinstance(details, dict):
+        log.warning("the AI worker sent an audit entry that is not one of its own (%.40r): ignored", event)
+        return
+    plain = {str(key): value for key, value in details.items()
+             if isinstance(value, _AUDIT_TYPES)
+             or (isinstance(value, (list, tuple)) and all(isinstance(v, _AUDIT_TYPES) for v in value))}
+    audit.record(event, **plain)
+
+
 def _background_priority() -> None:
     """Run at the parent's priority lowered by :data:`~viewer.core.tasks.BACKGROUND_NICENESS`.
 
@@ -225,17 +349,21 @@ def _background_priority() -> None:
         pass  # not allowed here: run at the priority inherited
 
 
-def _check_packs(folders: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str]:
-    """Build each pack's network (:func:`ai.packs.store.examine`): ``(status, reason)`` per
-    ``(folder, location)``, and the device inference will use, as a reader would name it."""
+def _check_packs(folders: list[tuple[str, str, str | None]]) -> tuple[list[tuple[str, str]], str]:
+    """Build each pack (:func:`ai.packs.store.examine`): ``(status, reason)`` per ``(folder, location,
+    trusted checksum)``, and the device inference will use, as a reader would name it.
+
+    A pack is trusted (its TorchScript may be loaded later) when the parent's store trusts the
+    checksum given and the pack still has it; the check itself never loads TorchScript.
+    """
     from pathlib import Path
 
     from ai.inference import device_summary
     from ai.packs.store import examine
 
     verdicts = []
-    for folder, location in folders:
-        entry = examine(Path(folder), location, check_network=True)
+    for folder, location, trusted_checksum in folders:
+        entry = examine(Path(folder), location, True, lambda pack, c=trusted_checksum: pack.checksum == c)
         verdicts.append((entry.status, entry.reason))
     return verdicts, device_summary()
 
@@ -249,39 +377,86 @@ def _describe_pack(source: str):
     return describe_for_install(Path(source))
 
 
-@dataclass(frozen=True)
-class InstalledPack:
-    """A pack the worker installed, as the viewer names it."""
-
-    name: str
-    version: str
-
-
-def _install_pack(source: str, user_dir: str | None, accept_unverified: bool) -> InstalledPack:
-    """:meth:`ai.packs.store.PackStore.install` (it repeats the full check, network included)."""
-    from ai.packs.store import PackStore
-
-    pack = PackStore(user_dir=user_dir).install(source, accept_unverified=accept_unverified)
-    return InstalledPack(pack.name, pack.version)
-
-
 #: Requests about packs rather than volumes: the function the worker calls for each.
-_PACK_CALLS: dict[str, Callable[..., Any]] = {"check": _check_packs, "describe": _describe_pack,
-                                              "install": _install_pack}
+_PACK_CALLS: dict[str, Callable[..., Any]] = {"check": _check_packs, "describe": _describe_pack}
 
 
 def _portable(error: Exception) -> Exception:
     """What the caller raises for ``error``: Outpost's own errors as they are (when they pickle),
     anything else (torch's RuntimeError, a KeyError in a transform) as an AIError that says what it was."""
-    if isinstance(error, OutpostError):
+    if isinstance(error, OutpostError) and type(error).__module__ in _OUTPOST_MODULES:  # what the parent takes
         try:
             if type(pickle.loads(pickle.dumps(error))) is type(error):
                 return error
         except Exception:  # noqa: BLE001 - any failure to pickle means: send a plain description
             pass
-    if isinstance(error, MemoryError):
-        return AIError(f"out of memory in the AI worker: {error}")
+    if isinstance(error, MemoryError) or "can't allocate memory" in str(error):  # numpy's, torch's CPU allocator
+        return AIError(f"out of memory in the AI worker (its memory limit stops it): {_first_line(error)}")
     return AIError(f"the model failed ({type(error).__name__}): {error}")
+
+
+# --------------------------------------------------------------------------- what the parent unpickles
+#: Globals a child's message may name besides Outpost's own data classes and errors: numpy arrays,
+#: paths, dates. Unpickling runs what a pickle names, so a child that hostile code took over could
+#: otherwise run anything in the viewer's process, outside the sandbox.
+_SAFE_GLOBALS = frozenset({
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"), ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
+    ("pathlib", "Path"), ("pathlib", "PosixPath"), ("pathlib", "WindowsPath"),
+    ("pathlib", "PurePath"), ("pathlib", "PurePosixPath"), ("pathlib", "PureWindowsPath"),
+    ("collections", "OrderedDict"), ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex"),
+    ("builtins", "bytearray"), ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"),
+    ("datetime", "timedelta"), ("datetime", "timezone"),
+})
+#: Modules whose data classes and Outpost errors a child's message may hold.
+_OUTPOST_MODULES = frozenset({"ai.errors", "ai.explain", "ai.inference", "ai.isolation", "ai.packs.provenance",
+                              "ai.sandbox", "viewer.core.errors", "viewer.core.volume"})
+#: What each message from a child is: its first item and its length.
+_MESSAGES = {"ready": 2, "progress": 4, "audit": 3, "result": 2, "cancelled": 2, "error": 3}
+
+
+class _ChildUnpickler(pickle.Unpickler):
+    """Unpickles what a child sent: plain data, numpy arrays and Outpost's data classes and errors only."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _SAFE_GLOBALS:
+            return super().find_class(module, name)
+        if module in _OUTPOST_MODULES and "." not in name:
+            found = super().find_class(module, name)
+            if isinstance(found, type) and (dataclasses.is_dataclass(found) or issubclass(found, OutpostError)):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not something the AI worker sends")
+
+
+def _from_child(data: bytes) -> tuple:
+    """The message in ``data``, from a child; raises pickle.UnpicklingError for anything else."""
+    try:
+        message = _ChildUnpickler(io.BytesIO(data)).load()
+    except pickle.UnpicklingError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a damaged pickle fails in any way: all mean "not a message"
+        raise pickle.UnpicklingError(f"a damaged message ({type(e).__name__})") from e
+    if not (isinstance(message, tuple) and message and _MESSAGES.get(message[0]) == len(message)):
+        raise pickle.UnpicklingError("a message of an unknown kind")
+    kind = message[0]
+    if kind == "ready":
+        from ai.sandbox import SandboxReport
+
+        if not isinstance(message[1], SandboxReport):
+            raise pickle.UnpicklingError("a sandbox report that is not one")
+    elif kind == "progress" and not (isinstance(message[1], int) and isinstance(message[2], int)
+                                     and isinstance(message[3], str)):
+        raise pickle.UnpicklingError("progress that is not two numbers and a text")
+    elif kind == "error" and not isinstance(message[1], OutpostError):
+        raise pickle.UnpicklingError("an error that is not one of Outpost's")
+    return message
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 # --------------------------------------------------------------------------- the parent
@@ -296,12 +471,19 @@ class IsolatedEngine:
     ----------
     transport
         How voxels reach the child: ``"shm"`` (default) or ``"pipe"``.
+    memory_limit_bytes
+        How much more memory than after its imports each child may use; ``None`` (default):
+        what :func:`viewer.core.memory.memory_budget` allows here when the child starts.
     """
 
-    def __init__(self, transport: str = "shm") -> None:
+    def __init__(self, transport: str = "shm", memory_limit_bytes: int | None = None) -> None:
         self.transport = transport
+        self.memory_limit_bytes = memory_limit_bytes
         self._process = None
         self._conn: Connection | None = None
+        self._temp_dir: str | None = None  # the child's private folder, removed when it ends
+        self._limit: int | None = None  # the running child's memory limit
+        self._ready = False  # the running child said it is in its sandbox and serving
         self._lock = threading.Lock()  # one request at a time on the pipe
         self._start_lock = threading.Lock()
         self._closing = False
@@ -323,19 +505,31 @@ class IsolatedEngine:
             self._closing = False
             if self._process is None or not self._process.is_alive():
                 self._discard()
+                limit = self.memory_limit_bytes
+                if limit is None:
+                    from viewer.core.memory import memory_budget
+
+                    limit = memory_budget().allowed
+                temp_dir = tempfile.mkdtemp(prefix="outpost-ai-worker-")  # mode 0700: this user's alone
                 context = multiprocessing.get_context("spawn")
                 parent_end, child_end = context.Pipe(duplex=True)
-                process = context.Process(target=_serve, args=(child_end,), name="outpost-ai-worker",
-                                          daemon=True)
-                process.start()
-                child_end.close()  # so that the child's death reads as end-of-file here
-                self._process, self._conn = process, parent_end
+                process = context.Process(target=_serve, args=(child_end, temp_dir, limit),
+                                          name="outpost-ai-worker", daemon=True)
+                try:
+                    process.start()
+                except BaseException:
+                    shutil.rmtree(temp_dir, ignore_errors=True)
+                    raise
+                finally:
+                    child_end.close()  # so that the child's death reads as end-of-file here
+                self._process, self._conn, self._temp_dir, self._limit = process, parent_end, temp_dir, limit
+                self._ready = False
                 self.starts += 1
                 log.info("AI worker process started (pid %s)", process.pid)
             return self._process.pid
 
     def _discard(self) -> None:
-        """Forget a dead or stopped child (reaping it) and its pipe."""
+        """Forget a dead or stopped child (reaping it), its pipe and its temporary folder."""
         if self._conn is not None:
             self._conn.close()
         if self._process is not None:
@@ -343,7 +537,9 @@ class IsolatedEngine:
             if self._process.is_alive():
                 self._process.kill()
                 self._process.join()
-        self._process, self._conn = None, None
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+        self._process, self._conn, self._temp_dir, self._ready = None, None, None, False
 
     def _kill(self) -> None:
         process = self._process
@@ -381,31 +577,85 @@ class IsolatedEngine:
         """
         return self._request("run", volume, pack, {"device": device}, progress, cancel)
 
-    def check_packs(self, folders: list[tuple[str, str]], cancel: CancelToken | None = None):
-        """:func:`ai.packs.store.examine` with the network check, in the child, for each ``(folder, location)``.
+    def check_packs(self, folders: list[tuple], cancel: CancelToken | None = None):
+        """:func:`ai.packs.store.examine` with the network check, in the child, for each folder.
+
+        Parameters
+        ----------
+        folders
+            ``(folder, location)`` or ``(folder, location, trusted checksum)``: the checksum the
+            store trusts for that folder's TorchScript, if any.
 
         Returns
         -------
         tuple
             ``(status, reason)`` for each folder, in order, and the name of the device inference will use.
         """
-        return self._request("check", None, None, {"folders": [(str(f), str(loc)) for f, loc in folders]},
-                             None, cancel)
+        described = [(str(f[0]), str(f[1]), f[2] if len(f) > 2 else None) for f in folders]
+        return self._request("check", None, None, {"folders": described}, None, cancel)
+
+    def check_entries(self, entries: list, cancel: CancelToken | None = None) -> str:
+        """Check, in the child, every readable entry of :meth:`ai.packs.store.PackStore.entries`.
+
+        Each :class:`ai.packs.store.PackEntry` read without its network check gets the status
+        and reason the child's full check gives (entries refused already keep theirs).
+
+        Returns
+        -------
+        str
+            The device inference will use, as a reader would name it.
+        """
+        readable = [e for e in entries if e.pack is not None and e.status != "refused"]
+        verdicts, device = self.check_packs(
+            [(e.path, e.location, e.pack.checksum if e.pack.trusted else None) for e in readable], cancel)
+        for entry, (status, reason) in zip(readable, verdicts, strict=True):
+            entry.status, entry.reason = status, reason
+        return device
 
     def describe_for_install(self, source: str | os.PathLike, cancel: CancelToken | None = None):
         """:func:`ai.packs.provenance.describe_for_install` of ``source``, in the child.
 
         A pack offered for installation is untrusted: building its network in the worker
-        means that even a crash in native code while checking it spares the viewer.
+        means that even a crash in native code while checking it spares the viewer, and the
+        sandbox keeps anything it might run from the network and from the user's files.
         """
         return self._request("describe", None, None, {"source": str(source)}, None, cancel)
 
     def install_pack(self, source: str | os.PathLike, user_dir: str | os.PathLike | None = None,
-                     accept_unverified: bool = False, cancel: CancelToken | None = None) -> InstalledPack:
-        """:meth:`ai.packs.store.PackStore.install` of ``source`` into ``user_dir``, in the child."""
-        arguments = {"source": str(source), "accept_unverified": accept_unverified,
-                     "user_dir": str(user_dir) if user_dir else None}
-        return self._request("install", None, None, arguments, None, cancel)
+                     trusted: bool = False, cancel: CancelToken | None = None):
+        """:meth:`ai.packs.store.PackStore.install` of ``source`` into ``user_dir``, checked in the child.
+
+        This process unpacks or copies the pack into the store's staging folder (file work
+        only, every link and special file refused); the child checks the staged copy, which
+        its sandbox lets it read but not change; this process then renames it into place.
+
+        Returns
+        -------
+        ai.packs.pack.Pack
+            The installed pack, as read (not built) here.
+        """
+        from ai.packs.store import PackStore
+
+        def check(root: Path) -> tuple[str, str]:
+            verdicts, _device = self.check_packs([(root, "candidate")], cancel)
+            return verdicts[0]
+
+        return PackStore(user_dir=user_dir).install(source, trusted=trusted, check=check)
+
+    def sandbox(self, cancel: CancelToken | None = None):
+        """What the child's sandbox applied (starting the child if none runs).
+
+        Returns
+        -------
+        ai.sandbox.SandboxReport
+            One line per protection (network, files, memory): what was applied, or why not.
+        """
+        return self._request("sandbox", None, None, {}, None, cancel)
+
+    def _execute(self, source: str, cancel: CancelToken | None = None):
+        """Execute Python ``source`` in the child and return its variable ``result``: for the tests that
+        attack the sandbox from inside, and only when ``OUTPOST_AI_WORKER_TEST_EXEC=1`` is set."""
+        return self._request("exec", None, None, {"source": source}, None, cancel)
 
     def explain(self, volume: Volume, pack, result, method: str = "gradcam", target: str | None = None,
                 device: str = "auto", progress: ProgressCallback | None = None, cancel: CancelToken | None = None):
@@ -421,21 +671,29 @@ class IsolatedEngine:
             try:
                 if volume is not None:
                     arguments = {**arguments, "volume": _volume_header(volume),
-                                 "pack": (str(pack.root), pack.checksum)}
+                                 "pack": (str(pack.root), pack.checksum, bool(pack.trusted))}
                 try:
                     self._conn.send(("request", kind, arguments, voxels.describe() if voxels else None))
                     if voxels is not None:
                         voxels.send_bytes(self._conn)
                 except (BrokenPipeError, ConnectionResetError, EOFError) as e:
                     raise self._crashed() from e
-                return self._await_reply(progress, cancel)
+                return self._await_reply(kind, progress, cancel)
             finally:
                 if voxels is not None:
                     voxels.free()
 
-    def _await_reply(self, progress, cancel):
+    def _await_reply(self, kind: str, progress, cancel):
+        limit = PACK_CHECK_TIMEOUT_S if kind in _CHECKS else RUN_TIMEOUT_S
+        # The time limit counts from when the child is ready (its imports are not the request's).
+        deadline = time.monotonic() + limit if self._ready else None
         cancelled_at = None
         while True:
+            if deadline is not None and time.monotonic() > deadline:
+                log.warning("the AI worker did not answer a %r request within %g s: killed", kind, limit)
+                self._kill()
+                self._discard()
+                raise self._overdue(kind, limit)
             if cancel is not None and cancel.cancelled and cancelled_at is None:
                 cancelled_at = time.monotonic()
                 try:
@@ -447,17 +705,31 @@ class IsolatedEngine:
                 self._kill()
                 self._discard()
                 raise Cancelled("cancelled by the user (the AI worker was stopped)")
-            ready = wait([self._conn, self._process.sentinel], timeout=POLL_S)
-            if not ready:
+            readable = wait([self._conn, self._process.sentinel], timeout=POLL_S)
+            if not readable:
                 continue
             try:
-                message = self._conn.recv() if self._conn.poll() else None
+                data = self._conn.recv_bytes() if self._conn.poll() else None
             except (EOFError, OSError) as e:
                 raise self._crashed() from e
-            if message is None:  # only the sentinel: the child is gone and said nothing more
+            if data is None:  # only the sentinel: the child is gone and said nothing more
                 raise self._crashed()
-            if message[0] == "progress":
+            try:
+                message = _from_child(data)
+            except pickle.UnpicklingError as e:
+                log.error("the AI worker sent something other than a message (%s): killed", e)
+                self._kill()
+                self._discard()
+                raise WorkerCrashedError(f"the AI worker sent something it should not ({e}) and was stopped; "
+                                         "the viewer and your images are unaffected") from None
+            if message[0] == "ready":
+                self._ready = True
+                deadline = time.monotonic() + limit
+                log.info("AI worker (pid %s) sandbox: %s", self.pid, " | ".join(message[1].lines()))
+            elif message[0] == "progress":
                 report(progress, *message[1:])
+            elif message[0] == "audit":
+                _record_audit(*message[1:3])
             elif message[0] == "result":
                 return message[1]
             elif message[0] == "cancelled":
@@ -468,9 +740,18 @@ class IsolatedEngine:
                 log.debug("in the AI worker: %s", remote)
                 raise error
 
+    @staticmethod
+    def _overdue(kind: str, limit: float) -> Exception:
+        """The exception for a request that ran past its time limit (the child was killed)."""
+        if kind in ("check", "describe"):
+            return PackRefusedError(f"the pack check did not end within {limit:g} s; the pack was refused")
+        what = {"run": "the AI run", "explain": "the explanation"}.get(kind, f"the AI worker's {kind!r} request")
+        return AIError(f"{what} did not end within {limit:g} s, so the AI worker was stopped; the viewer and "
+                       "your images are unaffected")
+
     def _crashed(self) -> Exception:
         """The exception for a child that died: Cancelled when it was stopped on purpose."""
-        process = self._process
+        process, limit = self._process, self._limit
         if process is not None:
             process.join(timeout=CLOSE_GRACE_S)
         exitcode = process.exitcode if process is not None else None
@@ -478,7 +759,7 @@ class IsolatedEngine:
         if self._closing:
             return Cancelled("the AI worker was stopped")
         log.error("AI worker process died (exit code %s)", exitcode)
-        return WorkerCrashedError(crash_message(exitcode))
+        return WorkerCrashedError(crash_message(exitcode, limit))
 
 
-__all__ = ["CANCEL_GRACE_S", "IsolatedEngine", "crash_message"]
+__all__ = ["CANCEL_GRACE_S", "PACK_CHECK_TIMEOUT_S", "RUN_TIMEOUT_S", "IsolatedEngine", "crash_message"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-_ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU}
+ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU}
 
 
 class MeshNet(nn.Module):
@@ -43,8 +43,8 @@ class MeshNet(nn.Module):
                  dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 8, 4, 2, 1), activation: str = "relu",
                  layout: str = "flat", bias: bool = True, slab: int = 32) -> None:
         super().__init__()
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, not {activation!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {activation!r}")
         if layout not in ("flat", "blocks"):
             raise ValueError(f"layout must be 'flat' or 'blocks', not {layout!r}")
         self.slab = slab
@@ -54,10 +54,10 @@ class MeshNet(nn.Module):
             conv = nn.Conv3d(previous, channels, kernel_size=3, padding=dilation, dilation=dilation,
                              bias=bias and layout == "flat")
             if layout == "flat":
-                layers += [conv, _ACTIVATIONS[activation]()]
+                layers += [conv, ACTIVATIONS[activation]()]
             else:
                 layers.append(nn.Sequential(conv, nn.GroupNorm(channels, channels, affine=False),
-                                            _ACTIVATIONS[activation]()))
+                                            ACTIVATIONS[activation]()))
             previous = channels
         layers.append(nn.Conv3d(previous, n_classes, kernel_size=1))
         self.model = nn.Sequential(*layers)

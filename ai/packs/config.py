@@ -5,12 +5,17 @@ read, with whatever they reference; ``imports``, datasets, evaluators,
 handlers and ``run`` are never looked at. ``@`` references are followed,
 ``$`` expressions go through :mod:`ai.packs.expressions`, a few runtime
 expressions (the device choice) become Outpost's own setting, and ``_target_``
-names resolve only against an allow-list.
+names resolve only against the allow table of :mod:`ai.packs.allowed`, which
+also types every keyword argument.
+
+Resolution is bounded: each key is resolved once and shared by every reference
+to it (a chain of keys that each name the previous one twice stays linear),
+references nest at most :data:`MAX_REFERENCE_DEPTH` deep, and every value
+comes from JSON already bounded in size and depth (:mod:`ai.packs.files`).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,18 +32,12 @@ RUNTIME_EXPRESSIONS = {
         r"(['\"])cpu\3\s*\)$"),
 }
 
-#: Transforms Outpost does itself or does not need: dropped, their arguments never read.
-DROPPED_TARGETS = {"SaveImaged", "SaveImage"}
-#: Transforms that Outpost replaces by its own in-memory equivalent.
-REPLACED_TARGETS = {"LoadImaged": "ai.packs.transforms.LoadVolumed",
-                    "AsDiscrete": "ai.packs.transforms.AsDiscrete",
-                    "AsDiscreted": "ai.packs.transforms.AsDiscreted"}
-#: Never instantiated even though their module is allowed: they run or read arbitrary things.
-DENIED_TARGETS = {"Lambda", "Lambdad", "RandLambda", "RandLambdad", "LoadImage", "SaveImage",
-                  "DataStats", "DataStatsd", "ClassesToIndices"}
-#: Modules whose public classes may be named by ``_target_``.
-ALLOWED_MODULES = ("monai.networks.nets", "monai.transforms", "monai.inferers", "ai.networks",
-                   "ai.packs.transforms")
+#: ``_target_`` spellings dropped while reading, before any argument is resolved: MONAI's image
+#: writers (Outpost saves results itself). Other spellings of them are dropped when built, by class
+#: object (:mod:`ai.packs.allowed`).
+DROPPED_SPELLING = re.compile(r"(monai\.transforms\.)?SaveImage(d|D|Dict)?")
+#: How deep ``@`` references may nest (a chain of keys each naming the next).
+MAX_REFERENCE_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,8 @@ class BundleConfig:
         if not isinstance(raw, dict):
             raise PackRefusedError(f"{source}: the config is not a JSON object")
         self.raw, self.source = raw, source
-        self._resolving: set[str] = set()
+        self._resolving: list[str] = []
+        self._resolved: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ resolution
     def resolve_all(self) -> dict[str, Any]:
@@ -86,14 +86,29 @@ class BundleConfig:
         return {key: Reference(key, self.resolve_key(key)) for key in NEEDED_KEYS if key in self.raw}
 
     def resolve_key(self, key: str) -> Any:
-        """The resolved value of a top-level key or of an ``id#sub#path`` reference."""
+        """The resolved value of a top-level key or of an ``id#sub#path`` reference (resolved once).
+
+        Raises
+        ------
+        PackRefusedError
+            The reference is circular, nests too deep, names nothing, or its value is refused.
+        """
+        if key in self._resolved:
+            return self._resolved[key]
         if key in self._resolving:
             raise PackRefusedError(f"{self.source}: circular reference through {key!r}")
-        self._resolving.add(key)
+        if len(self._resolving) >= MAX_REFERENCE_DEPTH:
+            raise PackRefusedError(f"{self.source}: references nest more than {MAX_REFERENCE_DEPTH} deep "
+                                   f"(at {key!r})")
+        self._resolving.append(key)
         try:
-            return self._resolve(self._lookup(key), key)
+            value = self._resolve(self._lookup(key), key)
+        except RecursionError as e:
+            raise PackRefusedError(f"{self.source}: key {key!r} nests too deep to read") from e
         finally:
-            self._resolving.discard(key)
+            self._resolving.pop()
+        self._resolved[key] = value
+        return value
 
     def _lookup(self, reference: str) -> Any:
         parts = reference.split("#")
@@ -115,7 +130,7 @@ class BundleConfig:
             return [item for item in items if item is not DROPPED]
         if isinstance(value, dict):
             target = value.get("_target_")
-            if isinstance(target, str) and target.split(".")[-1] in DROPPED_TARGETS:
+            if isinstance(target, str) and DROPPED_SPELLING.fullmatch(target):
                 return DROPPED
             if value.get("_disabled_") in (True, "true", "True"):
                 return DROPPED
@@ -147,38 +162,13 @@ class BundleConfig:
 
 
 # --------------------------------------------------------------------------- instantiation
-def locate_target(name: str, key: str) -> type:
-    """The class a ``_target_`` names, from the allow-list only.
-
-    Raises
-    ------
-    PackRefusedError
-        The name is not allowed, or not found in the allowed modules.
-    """
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][\w.]*", name):
-        raise PackRefusedError(f"config key {key!r}: _target_ {name!r} is not a class name")
-    short = name.split(".")[-1]
-    if short in REPLACED_TARGETS and (name == short or name.startswith("monai.transforms.")):
-        name = REPLACED_TARGETS[short]
-    if short in DENIED_TARGETS:
-        raise PackRefusedError(f"config key {key!r}: _target_ {name!r} is not allowed")
-    if "." in name:
-        module_name, _, attribute = name.rpartition(".")
-        allowed = any(module_name == m or module_name.startswith(m + ".") for m in ALLOWED_MODULES)
-        candidates = [module_name] if allowed else []
-    else:
-        attribute, candidates = name, list(ALLOWED_MODULES)
-    for module_name in candidates:
-        module = importlib.import_module(module_name)
-        found = getattr(module, attribute, None)
-        if isinstance(found, type) and not attribute.startswith("_"):
-            return found
-    raise PackRefusedError(f"config key {key!r}: _target_ {name!r} is not on the allow-list "
-                           f"(MONAI networks, transforms and inferers, and ai.networks)")
-
-
 class Instantiator:
     """Builds objects from resolved config values; one object per referenced id.
+
+    Every ``_target_`` goes through the allow table (:func:`ai.packs.allowed.find_entry`):
+    its keyword names are checked before anything is built, a nested component is built
+    only where the keyword takes one, and the built values are type-checked before the
+    class is called.
 
     Parameters
     ----------
@@ -189,6 +179,22 @@ class Instantiator:
     def __init__(self, runtime: dict[str, Any]) -> None:
         self.runtime = runtime
         self._built: dict[str, Any] = {}
+
+    def build_part(self, value: Any, key: str, role: str) -> Any:
+        """Build a top-level part (``network_def``...), which must be a ``role`` from the allow table.
+
+        Raises
+        ------
+        PackRefusedError
+            The part is not a component of that role, or any component in it is refused.
+        """
+        from ai.packs.allowed import allow_table
+
+        built = self.build(value, key)
+        entry = allow_table().get(type(built))
+        if entry is None or entry.role != role:
+            raise PackRefusedError(f"config key {key!r} is not a {role} built from the allow table")
+        return built
 
     def build(self, value: Any, key: str) -> Any:
         """Instantiate ``value`` (components become instances, references are shared)."""
@@ -201,15 +207,49 @@ class Instantiator:
                 raise PackRefusedError(f"config key {key!r}: no runtime value for {value.name!r}")
             return self.runtime[value.name]
         if isinstance(value, list):
-            return [self.build(item, f"{key}#{i}") for i, item in enumerate(value)]
+            items = [self.build(item, f"{key}#{i}") for i, item in enumerate(value)]
+            return [item for item in items if item is not DROPPED]
         if isinstance(value, dict):
             if "_target_" not in value:
                 return {name: self.build(item, f"{key}#{name}") for name, item in value.items()}
-            target = locate_target(value["_target_"], key)
-            arguments = {name: self.build(item, f"{key}#{name}")
-                         for name, item in value.items() if not name.startswith("_")}
-            try:
-                return target(**arguments)
-            except (TypeError, ValueError) as e:
-                raise PackRefusedError(f"config key {key!r}: cannot build {value['_target_']}: {e}") from e
+            return self._component(value, key)
         return value
+
+    def _component(self, value: dict[str, Any], key: str) -> Any:
+        from ai.packs.allowed import accepts_component, find_entry
+
+        entry = find_entry(value["_target_"], key)
+        if entry.action == "drop":
+            return DROPPED
+        raw = {name: item for name, item in value.items() if name not in ("_target_", "_mode_")}
+        reason = entry.check_names(raw)
+        if reason is None:
+            nested = next((name for name, item in raw.items()
+                           if _holds_component(item) and not accepts_component(entry.arguments[name])), None)
+            if nested is not None:
+                reason = f"argument {nested!r} may not hold a component"
+        if reason is None:
+            arguments = {name: self.build(item, f"{key}#{name}") for name, item in raw.items()}
+            reason = entry.check(arguments)
+        if reason is not None:
+            raise PackRefusedError(f"config key {key!r}: _target_ {value['_target_']!r}: {reason}")
+        try:
+            return entry.built_class(**arguments)
+        except (TypeError, ValueError, AssertionError, NotImplementedError) as e:
+            raise PackRefusedError(f"config key {key!r}: cannot build {value['_target_']}: "
+                                   f"{str(e).splitlines()[0][:200] if str(e) else type(e).__name__}") from e
+
+
+def _holds_component(value: Any, seen: dict[int, bool] | None = None) -> bool:
+    """Whether a resolved value is, or contains, a ``_target_`` component (shared parts looked at once)."""
+    seen = {} if seen is None else seen
+    if isinstance(value, Reference):
+        if id(value.value) not in seen:
+            seen[id(value.value)] = False
+            seen[id(value.value)] = _holds_component(value.value, seen)
+        return seen[id(value.value)]
+    if isinstance(value, dict):
+        return "_target_" in value or any(_holds_component(item, seen) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_component(item, seen) for item in value)
+    return False

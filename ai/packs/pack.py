@@ -10,35 +10,54 @@ Layout::
     models/model.safetensors  a state dict in safetensors format
     checksums.sha256          "<sha256>  <relative path>" for every other file
 
-Reading a pack never runs code from it (see :mod:`ai.packs.config`).
+Reading a pack never runs code from it (see :mod:`ai.packs.config`): its
+``_target_`` classes and their arguments come from the allow table
+(:mod:`ai.packs.allowed`), its network is first built on PyTorch's ``meta``
+device (no memory) and refused when its parameters exceed
+:data:`MAX_NETWORK_BYTES` or several times its weights file, and a
+``models/model.ts`` (TorchScript, which is code) is never loaded unless the
+user trusted the pack when installing it, and then only in the sandboxed AI
+worker (:mod:`ai.sandbox`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from ai.errors import PackRefusedError, PackUnavailableError
+from ai.packs import files
 from ai.packs.config import BundleConfig, Instantiator
 
 CHECKSUMS = "checksums.sha256"
 MODEL_FILES = ("models/model.ts", "models/model.pt", "models/model.safetensors")
 #: A pack larger than this (unpacked) is refused: packs hold small networks.
 MAX_PACK_BYTES = 4 * 2**30
+#: The most a network's parameters and buffers may take (nnU-Net's largest plans take under 1 GiB).
+MAX_NETWORK_BYTES = 2 * 2**30
+#: A network may hold at most this many times the bytes of its weights file (fp16 weights in an fp32
+#: network take twice theirs; buffers that the state dict leaves out, a little more), plus
+#: :data:`NETWORK_SLACK_BYTES`.
+NETWORK_TO_WEIGHTS_RATIO = 4
+NETWORK_SLACK_BYTES = 2**20
+#: What a pack whose model is TorchScript shows wherever it is described.
+EXECUTABLE_NOTICE = ("contains executable TorchScript (models/model.ts): it is code, and runs only if you "
+                     "trust the pack")
 
 
 def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fp:
-        for block in iter(lambda: fp.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The SHA-256 of a regular file, hex; a link at ``path`` is not followed, a FIFO or device not read.
+
+    Raises
+    ------
+    PackRefusedError
+        ``path`` is a symbolic link, FIFO, socket or device file, or is missing.
+    """
+    return files.sha256_regular_file(Path(path))
 
 
 def write_checksums(root: str | os.PathLike) -> Path:
@@ -59,10 +78,13 @@ def write_checksums(root: str | os.PathLike) -> Path:
         The checksum file written.
     """
     root = Path(root)
-    lines = [f"{sha256_file(path)}  {path.relative_to(root).as_posix()}"
-             for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS)]
+    tree = files.walk_pack(root)  # refuses links, FIFOs, devices: nothing outside the pack is listed
+    listed = sorted((f for f in tree.files if f.relative != CHECKSUMS), key=lambda f: f.relative.split("/"))
+    lines = [f"{files.hash_pack_file(root, pack_file)}  {pack_file.relative}" for pack_file in listed]
     target = root / CHECKSUMS
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    with open(os.open(target, flags, 0o644), "wb") as fp:
+        fp.write(("\n".join(lines) + "\n").encode("utf-8"))
     return target
 
 
@@ -84,6 +106,9 @@ class Pack:
         SHA-256 of the pack's checksum list (or of all its files when it has none).
     verified
         Whether the pack carried ``checksums.sha256`` and every file matched.
+    trusted
+        Whether the user trusted this very pack (its checksum) when installing it, or it is bundled
+        with Outpost: only then may its TorchScript be loaded (:attr:`executable`).
     """
 
     root: Path
@@ -93,6 +118,12 @@ class Pack:
     checksum: str
     verified: bool
     notes: list[str] = field(default_factory=list)
+    trusted: bool = False
+
+    @property
+    def executable(self) -> bool:
+        """Whether the model is TorchScript: code, loaded only when the pack is :attr:`trusted`."""
+        return self.model_file.endswith(".ts")
 
     @property
     def name(self) -> str:
@@ -151,13 +182,22 @@ class Pack:
         return colors
 
     # ------------------------------------------------------------------ building
-    def build(self, device) -> dict[str, Any]:
+    def build(self, device, network: bool = True) -> dict[str, Any]:
         """Instantiate network (with weights), preprocessing, inferer and postprocessing.
+
+        Parameters
+        ----------
+        device
+            The torch device to build on.
+        network
+            ``False`` builds everything but the network (a TorchScript pack's check before trust).
 
         Raises
         ------
         PackRefusedError
-            The weights are not a plain tensor file, do not match, or are damaged.
+            A component or argument is not in the allow table, the network is too large for its
+            weights or for memory, the weights are not a plain tensor file, do not match, or are
+            damaged, or the model is TorchScript and the pack is not trusted.
         PackUnavailableError
             The network needs a package that is not installed here.
         """
@@ -165,27 +205,64 @@ class Pack:
 
         builder = Instantiator({"device": device})
         parts = {}
-        for key in ("preprocessing", "inferer", "postprocessing"):
+        for key, role in (("preprocessing", "transform"), ("inferer", "inferer"), ("postprocessing", "transform")):
             if key in self.config:
-                parts[key] = builder.build(self.config[key], key)
+                parts[key] = builder.build_part(self.config[key], key, role)
+        if not network:
+            return parts
         model_path = self.root / self.model_file
-        if self.model_file.endswith(".ts"):
+        if self.executable:
+            if not self.trusted:
+                raise PackRefusedError(f"{self.name} {EXECUTABLE_NOTICE}; it was not trusted when installed "
+                                       "(install it again and confirm that you trust it)")
             try:
-                network = torch.jit.load(str(model_path), map_location=device)
+                loaded = torch.jit.load(str(model_path), map_location=device)
             except RuntimeError as e:
-                raise PackRefusedError(f"{self.model_file}: not a loadable TorchScript file ({e})") from e
+                first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+                why = ("its code tried something the AI worker's sandbox refuses" if "denied" in first.lower()
+                       else "damaged, or its code failed")
+                raise PackRefusedError(f"{self.model_file}: the TorchScript did not load ({why}: {first})") from e
         else:
-            network = self._network(builder)
-            _load_weights(network, self._state_dict(model_path), self.model_file)
-            network = network.to(device)
-        parts["network"] = network.eval()
+            weights_bytes = files.weights_record_bytes(model_path)
+            self._check_network_size(weights_bytes)
+            loaded = self._network(builder)
+            _load_weights(loaded, self._state_dict(model_path), self.model_file)
+            loaded = loaded.to(device)
+        parts["network"] = loaded.eval()
         return parts
+
+    def _check_network_size(self, weights_bytes: int) -> int:
+        """Build the network on the ``meta`` device (no memory) and refuse it if too large.
+
+        Returns
+        -------
+        int
+            The bytes its parameters and buffers would take.
+        """
+        import torch
+
+        with torch.device("meta"):
+            skeleton = self._network(Instantiator({"device": torch.device("meta")}))
+        tensors = [*skeleton.parameters(), *skeleton.buffers()]
+        nbytes = sum(t.numel() * t.element_size() for t in tensors)
+        del skeleton, tensors
+        limit = min(MAX_NETWORK_BYTES, NETWORK_TO_WEIGHTS_RATIO * weights_bytes + NETWORK_SLACK_BYTES)
+        if nbytes > limit:
+            why = (f"more than the {MAX_NETWORK_BYTES / 2**20:.0f} MiB allowed" if nbytes > MAX_NETWORK_BYTES else
+                   f"{nbytes / weights_bytes if weights_bytes else float('inf'):.0f} times its weights file "
+                   f"({weights_bytes / 2**20:.1f} MiB)")
+            raise PackRefusedError(f"network_def would take {nbytes / 2**20:.0f} MiB, {why}: refused before "
+                                   "building it")
+        from viewer.core.memory import check_allocation
+
+        check_allocation(nbytes, f"the network of {self.name}")
+        return nbytes
 
     def _network(self, builder: Instantiator):
         if "network_def" not in self.config:
             raise PackRefusedError("configs/inference.json has no network_def for the state dict")
         try:
-            return builder.build(self.config["network_def"], "network_def")
+            return builder.build_part(self.config["network_def"], "network_def", "network")
         except ImportError as e:  # MONAI's OptionalImportError is an ImportError
             raise PackUnavailableError(f"needs a package that is not available here: "
                                        f"{str(e).splitlines()[0][:160]}") from e
@@ -195,6 +272,8 @@ class Pack:
 
         import torch
 
+        # Before anything loads it: compressed records, sizes beyond the file or memory, a bad header.
+        files.check_weights_file(path, self.model_file)
         if self.model_file.endswith(".safetensors"):
             from safetensors import SafetensorError
             from safetensors.torch import load_file
@@ -228,56 +307,36 @@ def _load_weights(network, state: dict, name: str) -> None:
 
 
 # --------------------------------------------------------------------------- reading
-def _parse_checksums(root: Path) -> dict[str, str]:
-    listed = {}
-    for number, line in enumerate((root / CHECKSUMS).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.strip().split(maxsplit=1)
-        if len(parts) != 2 or len(parts[0]) != 64:
-            raise PackRefusedError(f"{CHECKSUMS} line {number} is not '<sha256>  <path>'")
-        relative = parts[1].lstrip("*").strip()
-        if PurePosixPath(relative).is_absolute() or ".." in PurePosixPath(relative).parts:
-            raise PackRefusedError(f"{CHECKSUMS} names a file outside the pack: {relative}")
-        listed[relative] = parts[0].lower()
-    return listed
-
-
-def _pack_files(root: Path) -> list[str]:
-    files = []
-    for folder, _, names in os.walk(root):
-        for name in names:
-            relative = Path(folder, name).relative_to(root).as_posix()
-            if relative != CHECKSUMS:
-                files.append(relative)
-    return sorted(files)
+def _parse_checksums(root: Path, data: bytes | None = None) -> dict[str, str]:
+    """``checksums.sha256`` of ``root`` (or its bytes ``data``, already read) as ``{path: sha256}``."""
+    if data is None:
+        data = files.read_pack_bytes(root, CHECKSUMS, files.MAX_CHECKSUM_LIST_BYTES)
+    return files.parse_checksum_list(data)
 
 
 def verify_files(root: Path) -> tuple[str, bool]:
     """Check ``checksums.sha256`` against the files; return the pack checksum and whether verified.
 
+    The folder is walked without following links (:func:`ai.packs.files.walk_pack`): a
+    symbolic link, a hard link to a file outside the pack, a device, FIFO or socket, or
+    too many files or bytes refuse the pack. Every file is hashed through a descriptor
+    opened without following links, checked to be the file the walk found.
+
     Raises
     ------
     PackRefusedError
-        A listed file is missing or differs; the message names the file.
+        A listed file is missing or differs, or the walk refuses a file; the message names the file.
     """
-    if not (root / CHECKSUMS).is_file():
-        digest = hashlib.sha256()
-        for relative in _pack_files(root):
-            digest.update(f"{sha256_file(root / relative)}  {relative}\n".encode())
-        return digest.hexdigest(), False
-    listed = _parse_checksums(root)
-    for relative, expected in sorted(listed.items()):
-        path = root / relative
-        if not path.is_file():
-            raise PackRefusedError(f"{relative} is listed in {CHECKSUMS} but missing")
-        if sha256_file(path) != expected:
-            raise PackRefusedError(f"{relative} does not match its checksum (altered or damaged)")
-    unlisted = [f for f in _pack_files(root) if f not in listed]
-    if any(f.startswith(("configs/", "models/")) for f in unlisted):
-        first = next(f for f in unlisted if f.startswith(("configs/", "models/")))
-        raise PackRefusedError(f"{first} is not listed in {CHECKSUMS}")
-    return hashlib.sha256((root / CHECKSUMS).read_bytes()).hexdigest(), True
+    root = Path(root)
+    tree = files.walk_pack(root)
+    present = {relative: pack_file for relative, pack_file in tree.by_path.items() if relative != CHECKSUMS}
+    if CHECKSUMS not in tree.by_path:
+        digests = {relative: files.hash_pack_file(root, pack_file) for relative, pack_file in present.items()}
+        return files.unlisted_pack_digest(digests), False
+    data = files.read_pack_bytes(root, CHECKSUMS, files.MAX_CHECKSUM_LIST_BYTES)
+    files.check_listed_files(_parse_checksums(root, data), present,
+                             lambda relative: files.hash_pack_file(root, present[relative]))
+    return hashlib.sha256(data).hexdigest(), True
 
 
 def read_pack(root: str | os.PathLike) -> Pack:
@@ -289,17 +348,17 @@ def read_pack(root: str | os.PathLike) -> Pack:
         Checksums, configs or layout are wrong; nothing from the pack was run.
     """
     root = Path(root)
-    if not root.is_dir():
+    try:
+        is_folder = root.is_dir()
+    except OSError as e:  # a name too long for the file system, say: is_dir raises rather than answers
+        raise PackRefusedError(f"{root} cannot be read ({e.strerror})") from e
+    if not is_folder:
         raise PackRefusedError(f"{root} is not a pack folder")
     checksum, verified = verify_files(root)
     documents = {}
     for name in ("configs/metadata.json", "configs/inference.json"):
-        try:
-            documents[name] = json.loads((root / name).read_text(encoding="utf-8"))
-        except FileNotFoundError as e:
-            raise PackRefusedError(f"{name} is missing") from e
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise PackRefusedError(f"{name} is not valid JSON ({e})") from e
+        # At most MAX_JSON_BYTES and MAX_JSON_DEPTH deep; "is missing", "is not valid JSON" otherwise.
+        documents[name] = files.read_pack_json(root, name)
     if not isinstance(documents["configs/metadata.json"], dict):
         raise PackRefusedError("configs/metadata.json is not a JSON object")
     config = BundleConfig(documents["configs/inference.json"], "configs/inference.json").resolve_all()
@@ -311,31 +370,26 @@ def read_pack(root: str | os.PathLike) -> Pack:
 
 
 def extract_zip(archive: str | os.PathLike, destination: Path) -> Path:
-    """Unpack a pack .zip into ``destination``, refusing paths that leave it (zip-slip).
+    """Unpack a pack .zip into ``destination``, every entry checked first (see :mod:`ai.packs.files`).
+
+    Refused before anything is written: more than :data:`ai.packs.files.MAX_PACK_FILES`
+    entries (read from the end records, before the central directory is parsed), paths
+    that leave ``destination`` (zip-slip), symbolic links and special files, encrypted
+    entries, duplicate names, an entry inside another that is a file, invalid or too long
+    names, more than 4 GiB in all. Entries are streamed one by one with a byte counter.
 
     Returns
     -------
     pathlib.Path
         The pack root (the single top folder of the archive, or ``destination``).
+
+    Raises
+    ------
+    PackRefusedError
+        Naming the archive or the entry, and the cause.
     """
-    destination = destination.resolve()
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            total = 0
-            for info in zf.infolist():
-                name = PurePosixPath(info.filename.replace("\\", "/"))
-                target = (destination / name).resolve()
-                if name.is_absolute() or ".." in name.parts or not str(target).startswith(str(destination)):
-                    raise PackRefusedError(f"the archive entry {info.filename!r} would be written "
-                                           "outside the pack (zip-slip)")
-                if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                    raise PackRefusedError(f"the archive entry {info.filename!r} is a symbolic link")
-                total += info.file_size
-                if total > MAX_PACK_BYTES:
-                    raise PackRefusedError("the archive unpacks to more than 4 GiB")
-            zf.extractall(destination)
-    except zipfile.BadZipFile as e:
-        raise PackRefusedError(f"{archive} is not a readable .zip ({e})") from e
+    destination = Path(destination).resolve()
+    files.extract_pack_zip(Path(archive), destination)
     entries = [p for p in destination.iterdir()]
     if len(entries) == 1 and entries[0].is_dir() and not (destination / "configs").exists():
         return entries[0]

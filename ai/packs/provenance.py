@@ -7,14 +7,13 @@ facts and refuse the same packs.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ai.errors import PackRefusedError
-from ai.packs.pack import CHECKSUMS, extract_zip, sha256_file
+from ai.packs.pack import EXECUTABLE_NOTICE, extract_zip, sha256_file, verify_files
 from ai.packs.store import examine
 
 
@@ -34,6 +33,8 @@ class InstallPreview:
         ``"verified"`` (an Outpost checksums.sha256, every file matches) or ``"absent"``.
     runs
         What the pack would run: the network and how it is built, and the device.
+    executable
+        Whether the model is TorchScript, which is code: installed only when the user trusts it.
     refused
         Why the pack cannot be installed; empty when it can.
     """
@@ -48,11 +49,12 @@ class InstallPreview:
     checksums: str = "absent"
     runs: str = ""
     refused: str = ""
+    executable: bool = False
 
     @property
     def needs_confirmation(self) -> bool:
-        """True for an installable pack without an Outpost checksum file."""
-        return not self.refused and self.checksums != "verified"
+        """True for an installable pack without an Outpost checksum file, or holding TorchScript."""
+        return not self.refused and (self.checksums != "verified" or self.executable)
 
     def lines(self) -> list[str]:
         """The facts as ``label: value`` lines, for a terminal or a dialog."""
@@ -64,6 +66,8 @@ class InstallPreview:
                 ("checksums", "checksums.sha256 present, every file verified" if self.checksums == "verified"
                  else "NO checksums.sha256: its files cannot be checked against what the author made"),
                 ("runs", self.runs or "-")]
+        if self.executable:
+            rows.append(("CODE", EXECUTABLE_NOTICE))
         if self.refused:
             rows.append(("REFUSED", self.refused))
         return [f"{label}: {value}" for label, value in rows]
@@ -72,9 +76,10 @@ class InstallPreview:
 def describe_for_install(source: str | os.PathLike) -> InstallPreview:
     """Read a pack (.zip or folder) the way installing it would, without installing it.
 
-    The pack is verified and its network built on the CPU (weights loaded with
-    ``weights_only``), exactly as the store's check does, so a hostile pack is
-    refused here with its reason; nothing from it is run.
+    The pack is verified and its network built on the CPU (sized on the ``meta``
+    device first, weights loaded as tensors only), exactly as the store's check
+    does, so a hostile pack is refused here with its reason; nothing from it is
+    run, and a TorchScript model is not even loaded: the preview says it holds code.
 
     Parameters
     ----------
@@ -108,12 +113,12 @@ def describe_for_install(source: str | os.PathLike) -> InstallPreview:
         references=[_text(r) for r in _as_list(metadata.get("references"))],
         source_sha256=digest or pack.checksum,
         checksums="verified" if pack.verified else "absent",
-        runs=_runs(pack), refused=refused)
+        runs=_runs(pack), refused=refused, executable=pack.executable)
 
 
 def _runs(pack) -> str:
-    if pack.model_file.endswith(".ts"):
-        network = "a TorchScript program shipped in the pack (models/model.ts)"
+    if pack.executable:
+        network = "a TorchScript program shipped in the pack (models/model.ts), never loaded before you trust it"
     else:
         definition = pack.config.get("network_def")
         target = getattr(definition, "value", {}).get("_target_", "?") if definition is not None else "?"
@@ -122,10 +127,11 @@ def _runs(pack) -> str:
 
 
 def _folder_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS):
-        digest.update(f"{sha256_file(path)}  {path.relative_to(root).as_posix()}\n".encode())
-    return digest.hexdigest()
+    """The pack checksum of a folder refused after its files were read, or nothing if they cannot be."""
+    try:
+        return verify_files(root)[0]
+    except (PackRefusedError, OSError):
+        return ""
 
 
 def _as_list(value) -> list:

@@ -59,10 +59,16 @@ def volume_to_metatensor(volume: Volume, spatial_dims: int | None = None) -> Met
 
 
 class LoadVolumed(MapTransform):
-    """Replaces ``LoadImaged``: turns the Volume under each key into a MetaTensor."""
+    """Replaces ``LoadImaged``: turns the Volume under each key into a MetaTensor; it reads no file.
+
+    ``image_only`` and ``simple_keys`` are accepted for bundle configs that give
+    them and change nothing (the metadata travels inside the MetaTensor). Any
+    other ``LoadImaged`` argument (a reader, a dtype, a path) is refused by the
+    allow table (:mod:`ai.packs.allowed`) before this is built.
+    """
 
     def __init__(self, keys, allow_missing_keys: bool = False, spatial_dims: int | None = None,
-                 **_ignored: Any) -> None:
+                 image_only: bool = True, simple_keys: bool = False) -> None:
         super().__init__(keys, allow_missing_keys)
         self.spatial_dims = spatial_dims
 

@@ -87,13 +87,10 @@ def list_packs(store=None, engine: IsolatedEngine | None = None) -> Listing:
 
         return Listing(store.entries(check_network=True), device_summary())
     entries = store.entries(check_network=False)
-    readable = [e for e in entries if e.pack is not None]
     try:
-        verdicts, device = engine.check_packs([(e.path, e.location) for e in readable])
+        device = engine.check_entries(entries)
     except WorkerCrashedError as e:  # a network that crashes as it loads: list the packs unchecked
         return Listing(entries, f"not known ({e})")
-    for entry, (status, reason) in zip(readable, verdicts, strict=True):
-        entry.status, entry.reason = status, reason
     return Listing(entries, device)
 
 

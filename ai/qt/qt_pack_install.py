@@ -35,11 +35,13 @@ from ai.packs.provenance import InstallPreview
 TRUST = "I trust where this pack came from"
 
 
-def install_pack(store, source: Path, accept_unverified: bool, engine=None):
+def install_pack(store, source: Path, trusted: bool, engine=None):
     """Install ``source`` into ``store`` (the job's function; runs on a worker thread).
 
-    With ``engine`` (an :class:`ai.isolation.IsolatedEngine`) the check and the copy
-    run in its worker process.
+    ``trusted`` is the user's confirmation that they trust the pack (needed for a pack
+    without checksums and for one holding TorchScript). With ``engine`` (an
+    :class:`ai.isolation.IsolatedEngine`) the staged copy is checked in its sandboxed
+    worker process.
 
     Returns
     -------
@@ -47,12 +49,12 @@ def install_pack(store, source: Path, accept_unverified: bool, engine=None):
         The installed pack (its ``name`` and ``version``).
     """
     if engine is not None:
-        return engine.install_pack(source, store.user_dir if store is not None else None, accept_unverified)
+        return engine.install_pack(source, store.user_dir if store is not None else None, trusted)
     if store is None:
         from ai.packs.store import PackStore
 
         store = PackStore()
-    return store.install(source, accept_unverified=accept_unverified)
+    return store.install(source, trusted=trusted)
 
 
 class QPackInstallDialog(QDialog):

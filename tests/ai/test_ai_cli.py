@@ -7,7 +7,6 @@ import sys
 
 import nibabel as nib
 import numpy as np
-import pytest
 
 from tests.ai.pack_factory import make_pack
 from tests.ai.test_packs_and_inference import TINY_CONFIG, TINY_META, _tiny_state
@@ -17,16 +16,6 @@ def outpost(*args, data_dir):
     environment = dict(os.environ, OUTPOST_DATA_DIR=str(data_dir), OUTPOST_BUNDLED_PACKS=str(data_dir / "none"))
     return subprocess.run([sys.executable, "-m", "viewer", *args], capture_output=True, text=True,
                           timeout=600, env=environment)
-
-
-@pytest.fixture
-def phantom_study(tmp_path):
-    from ai.demo.phantom import make_phantom
-    from viewer.export.dicom_series import write_series
-
-    phantom = make_phantom(shape=(16, 64, 64), spacing=(4.0, 4.0, 6.0))
-    write_series(phantom.volume, tmp_path / "study", patient_name="Phantom^Test", patient_id="P-1")
-    return tmp_path / "study"
 
 
 def test_ai_run_writes_result_labels_and_a_valid_seg(tmp_path, phantom_study, require_tool):

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from ai.errors import PackRefusedError
-from ai.packs.config import BundleConfig, Instantiator, Reference, RuntimeValue, locate_target
+from ai.packs.allowed import find_entry
+from ai.packs.config import BundleConfig, Instantiator, Reference, RuntimeValue
 from ai.packs.expressions import evaluate
 
 
@@ -80,16 +81,21 @@ def test_hostile_configs_are_refused_with_the_key_named(raw, reason):
             builder.build(value, key)
 
 
-def test_allow_list_finds_monai_and_project_classes():
-    assert locate_target("UNet", "k").__name__ == "UNet"
-    assert locate_target("monai.inferers.SlidingWindowInferer", "k").__name__ == "SlidingWindowInferer"
-    assert locate_target("ai.networks.MeshNet", "k").__name__ == "MeshNet"
-    assert locate_target("LoadImaged", "k").__name__ == "LoadVolumed"  # replaced by the in-memory one
-    assert locate_target("monai.transforms.AsDiscreted", "k").__module__ == "ai.packs.transforms"
-    with pytest.raises(PackRefusedError):
-        locate_target("monai.bundle.ConfigParser", "k")
-    with pytest.raises(PackRefusedError):
-        locate_target("subprocess.Popen", "k")
+def test_allow_table_finds_monai_and_project_classes_under_every_spelling():
+    assert find_entry("UNet", "k").built_class.__name__ == "UNet"
+    assert find_entry("monai.inferers.SlidingWindowInferer", "k").built_class.__name__ == "SlidingWindowInferer"
+    assert find_entry("ai.networks.MeshNet", "k").built_class.__name__ == "MeshNet"
+    for spelling in ("LoadImaged", "LoadImageD", "LoadImageDict", "monai.transforms.LoadImaged",
+                     "monai.transforms.io.dictionary.LoadImaged"):
+        assert find_entry(spelling, "k").built_class.__name__ == "LoadVolumed", spelling  # the in-memory one
+    for spelling in ("SaveImaged", "SaveImageD", "SaveImageDict", "monai.transforms.io.dictionary.SaveImaged"):
+        assert find_entry(spelling, "k").action == "drop", spelling
+    assert find_entry("monai.transforms.AsDiscreted", "k").built_class.__module__ == "ai.packs.transforms"
+    for refused in ("monai.bundle.ConfigParser", "subprocess.Popen", "LambdaD", "Lambdad", "DataStatsD",
+                    "monai.transforms.utility.dictionary.Lambdad", "TorchVisionFCModel", "HoVerNet",
+                    "monai.transforms.os.system", "builtins.eval", "os", ""):
+        with pytest.raises(PackRefusedError, match="not allowed|not a class name"):
+            find_entry(refused, "k")
 
 
 @pytest.mark.parametrize("shape", [(2, 5, 6, 7), (4, 3, 3), (3, 10), (1, 4)])

@@ -153,7 +153,7 @@ def test_the_store_refuses_every_hostile_pack_when_called_directly(tmp_path):
     store = PackStore(user_dir=tmp_path / "user", bundled_dir=tmp_path / "bundled")
     for label, path in _hostile_packs(tmp_path, marker).items():
         with pytest.raises(PackRefusedError):
-            store.install(path, accept_unverified=True)  # even with the user's confirmation
+            store.install(path, trusted=True)  # even with the user's confirmation
         assert not [p for p in store.user_dir.iterdir() if not p.name.startswith(".")], label
     assert not marker.exists()
     assert not (tmp_path.parent / "escaped.txt").exists()
@@ -173,7 +173,7 @@ def test_the_ai_workers_process_checks_and_installs_packs(tmp_path):
         for label, path in hostile.items():
             assert engine.describe_for_install(path).refused == describe_for_install(path).refused, label
         with pytest.raises(PackRefusedError):
-            engine.install_pack(hostile["pickle payload in model.pt"], tmp_path / "user", accept_unverified=True)
+            engine.install_pack(hostile["pickle payload in model.pt"], tmp_path / "user", trusted=True)
         preview = engine.describe_for_install(archive)
         assert (preview.name, preview.checksums, preview.refused) == ("tiny", "verified", "")
         installed = engine.install_pack(archive, tmp_path / "user")

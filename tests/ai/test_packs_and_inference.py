@@ -112,7 +112,7 @@ def test_hostile_and_broken_packs_are_refused_naming_the_file(tmp_path):
     weights = truncated / "models" / "model.pt"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
     write_checksums(truncated)
-    with pytest.raises(PackRefusedError, match="damaged or truncated"):
+    with pytest.raises(PackRefusedError, match="damaged or truncated|not a zip file"):
         read_pack(truncated).build(torch.device("cpu"))
 
     command = dict(TINY_CONFIG, network_def="$__import__('os').system('touch /tmp/outpost-pwned')")
@@ -144,7 +144,7 @@ def test_store_installs_lists_verifies_and_removes(tmp_path):
                            checksums=False)
     with pytest.raises(PackRefusedError, match="confirm its provenance"):
         store.install(unverified)
-    assert store.install(unverified, accept_unverified=True).name == "plain"
+    assert store.install(unverified, trusted=True).name == "plain"
     assert {e.status for e in store.entries()} == {"ok", "unverified"}
     store.remove("tiny")
     assert [e.name for e in store.entries()] == ["plain"]
@@ -160,14 +160,15 @@ def test_zip_slip_is_refused(tmp_path):
     assert not (tmp_path / "escaped.txt").exists() and not (tmp_path.parent / "escaped.txt").exists()
 
 
-def test_pack_needing_a_missing_package_is_listed_unavailable(shared_data, tmp_path):
+def test_a_published_bundle_whose_network_downloads_weights_is_listed_refused(shared_data, tmp_path):
     import json
 
     source = shared_data / "monai_bundle_configs" / "breast_density_classification" / "configs"
     root = make_pack(tmp_path / "bundled" / "breast", json.loads((source / "metadata.json").read_text()),
                      json.loads((source / "inference.json").read_text()), {"fc.weight": torch.zeros(1)})
     (entry,) = PackStore(user_dir=tmp_path / "user", bundled_dir=tmp_path / "bundled").entries()
-    assert entry.status == "unavailable" and "torchvision" in entry.reason
+    # TorchVisionFCModel with "pretrained": true would fetch ImageNet weights: not in the allow table.
+    assert entry.status == "refused" and "'TorchVisionFCModel' is not allowed" in entry.reason
     assert root.exists()
 
 
