@@ -184,12 +184,8 @@ class AnyOf(ValueType):
         return " or ".join(kind.description for kind in self.kinds)
 
     def refusal(self, value: Any) -> str | None:
-        reasons = []
-        for kind in self.kinds:
-            reason = kind.refusal(value)
-            if reason is None:
-                return None
-            reasons.append(reason)
+        if any(kind.refusal(value) is None for kind in self.kinds):
+            return None
         return f"{_shown(value)} is not {self.description}"
 
 
@@ -474,13 +470,6 @@ def find_entry(name: Any, key: str) -> Entry:
         raise PackRefusedError(f"config key {key!r}: _target_ {name!r} is not allowed (not in Outpost's "
                                "allow-list of networks, transforms and inferers a pack may build)")
     return allow_table()[cls]
-
-
-def table_rows() -> list[tuple[str, str, list[str]]]:
-    """``(class, action, [argument: type])`` for every entry, for documentation and tests."""
-    return [(f"{entry.cls.__module__}.{entry.cls.__qualname__}", entry.action,
-             [f"{name}: {kind.description}" for name, kind in entry.arguments.items()])
-            for entry in allow_table().values()]
 
 
 def spellings_of(cls: type) -> list[str]:

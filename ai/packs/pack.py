@@ -218,7 +218,12 @@ class Pack:
             try:
                 loaded = torch.jit.load(str(model_path), map_location=device)
             except RuntimeError as e:
-                first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+                if "DefaultCPUAllocator" in str(e):
+                    raise  # ai.inference says "out of memory on the CPU running ...", naming the size asked
+                lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+                if lines and lines[0].startswith("The following operation failed in the TorchScript interpreter"):
+                    lines = lines[-1:]  # torch.jit.Error: a header, the TorchScript traceback, then the error
+                first = lines[0][:200] if lines else type(e).__name__
                 why = ("its code tried something the AI worker's sandbox refuses" if "denied" in first.lower()
                        else "damaged, or its code failed")
                 raise PackRefusedError(f"{self.model_file}: the TorchScript did not load ({why}: {first})") from e
