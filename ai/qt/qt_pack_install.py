@@ -88,7 +88,7 @@ class QPackInstallDialog(QDialog):
         layout.addWidget(self.facts)
 
         self.trust = QCheckBox(TRUST)
-        self.trust.setVisible(preview.needs_confirmation)  # only a pack without checksums asks
+        self.trust.setVisible(preview.needs_confirmation)  # a pack without checksums, or with TorchScript, asks
         self.trust.toggled.connect(lambda _checked: self._update())
         layout.addWidget(self.trust)
 
@@ -110,12 +110,13 @@ class QPackInstallDialog(QDialog):
         rows = []
         for line in self.preview.lines():
             label, _, value = line.partition(": ")
-            style = " style='color:#ff6b6b'" if label == "REFUSED" or value.startswith("NO checksums") else ""
+            warn = label in ("REFUSED", "CODE") or value.startswith("NO checksums")
+            style = " style='color:#ff6b6b'" if warn else ""
             rows.append(f"<tr><td><b>{html.escape(label)}</b></td><td{style}>{html.escape(value)}</td></tr>")
         return f"<table>{''.join(rows)}</table>"
 
     def can_install(self) -> bool:
-        """Whether Install is allowed now: not refused, and confirmed when it has no checksums."""
+        """Whether Install is allowed now: not refused, and confirmed when it has no checksums or holds code."""
         if self.preview.refused or (self.job is not None and not self.job.done) or self.pack is not None:
             return False
         return not self.preview.needs_confirmation or self.trust.isChecked()

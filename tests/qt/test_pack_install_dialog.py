@@ -69,6 +69,23 @@ def test_a_pack_without_checksums_needs_the_tick(qtbot, make_window, tmp_path):
     assert dialog.pack.name == "plain" and (store.user_dir / "plain" / "models" / "model.pt").is_file()
 
 
+def test_a_pack_with_torchscript_says_it_is_code_and_installs_only_when_trusted(qtbot, make_window, tmp_path):
+    from tests.ai.test_torchscript_trust import _ts_pack
+
+    window, panel, store = _panel(qtbot, make_window, tmp_path)
+    marker = tmp_path / "pwned"  # what the TorchScript's __setstate__ would create if it were loaded
+    dialog = QPackInstallDialog(describe_for_install(_ts_pack(tmp_path / "ts", "scripted", [marker])), store,
+                                window.run_job, parent=panel)
+    qtbot.addWidget(dialog)
+    shown = dialog.facts.text()
+    assert "contains executable TorchScript" in shown and "every file verified" in shown
+    assert dialog.trust.isVisibleTo(dialog) and not dialog.install_button.isEnabled()
+    dialog.trust.setChecked(True)
+    dialog.install_button.click()
+    qtbot.waitUntil(lambda: dialog.pack is not None, timeout=LISTED)
+    assert store.trusts(dialog.pack, "user") and not marker.exists()
+
+
 def test_a_hostile_pack_cannot_be_installed(qtbot, make_window, tmp_path):
     window, panel, store = _panel(qtbot, make_window, tmp_path)
     marker = tmp_path / "pwned"
