@@ -205,15 +205,6 @@ def test_references_and_expressions_that_explode_are_refused_quickly(tmp_path, e
     assert time.monotonic() - started < TIME_GUARD_S
 
 
-def test_shared_references_are_resolved_once(tmp_path):
-    config = dict(copy.deepcopy(TINY_CONFIG), n0=2, **{f"n{i}": f"$@n{i - 1} + @n{i - 1} - @n{i - 1}"
-                                                        for i in range(1, 13)})
-    config["inferer"]["sw_batch_size"] = "@n12"  # 3**12 evaluations if each reference were resolved anew
-    started = time.monotonic()
-    resolved = BundleConfig(config).resolve_all()
-    assert resolved["inferer"].value["sw_batch_size"] == 2 and time.monotonic() - started < 5
-
-
 # --------------------------------------------------------------------------- names and the store
 def test_a_300_character_name_installs_under_a_short_folder_and_is_shown(tmp_path):
     name = "n" * 300

@@ -6,7 +6,9 @@ phone home either. The rules, over every module of ``viewer`` and ``ai``
 (parsed with ``ast``, so comments and docstrings do not count):
 
 1. Only ``viewer.pacs`` (DICOM networking to the clinic's own nodes, which the
-   user configures) may import a networking module: ``socket``, ``ssl``,
+   user configures), and the guards listed in :data:`NETWORK_GUARDS` (which
+   import ``socket`` to take the network away, and may not connect, bind,
+   send or resolve anything), may import a networking module: ``socket``, ``ssl``,
    ``urllib.request``, ``http.client``, ``requests``, ``urllib3``, ``httpx``,
    ``aiohttp``, ``dicomweb_client``, ``pynetdicom``, ``ftplib``, ``smtplib``,
    ``xmlrpc.client``, ``webbrowser``, ``PySide6.QtNetwork`` and
@@ -41,6 +43,14 @@ DOWNLOADERS = ("hub", "huggingface_hub", "download_url", "download_and_extract",
 URL = re.compile(r"\b(?:https?|ftp)://[\w.-]+", re.IGNORECASE)
 IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")  # not the digits of a UID
 LOCAL_ADDRESSES = {"127.0.0.1", "0.0.0.0"}
+#: (file, module) pairs that import a networking module only to refuse the network, each with the reason.
+NETWORK_GUARDS: dict[tuple[str, str], str] = {
+    ("ai/sandbox.py", "socket"): "the AI worker's sandbox replaces socket.socket by one that refuses every "
+                                 "family but AF_UNIX",
+}
+#: What a guard may not do with the module it imports.
+NETWORK_ACTIONS = ("connect", "connect_ex", "create_connection", "create_server", "bind", "listen", "sendto",
+                   "sendmsg", "getaddrinfo", "gethostbyname", "socketpair", "fromfd")
 #: (file, string) pairs allowed to hold a URL, each with the reason.
 ALLOWED_URLS: dict[tuple[str, str], str] = {}
 
@@ -75,7 +85,7 @@ def problems(source: str, relative: str) -> list[str]:
             imported = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
         for module in imported:
             if _is_network(module) and module not in ("urllib", "http", "xmlrpc", "PySide6") \
-                    and not network_allowed:
+                    and not network_allowed and (relative, module) not in NETWORK_GUARDS:
                 found.append(f"{where}: imports {module}")
             if module.split(".")[0] == "huggingface_hub" or module.startswith("torch.hub"):
                 found.append(f"{where}: imports {module}")
@@ -83,6 +93,9 @@ def problems(source: str, relative: str) -> list[str]:
             names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             found += [f"{where}: imports {name} by name" for name in names if _is_network(name)
                       and not network_allowed]
+        if isinstance(node, ast.Attribute) and node.attr in NETWORK_ACTIONS and \
+                any(file == relative for file, _ in NETWORK_GUARDS):
+            found.append(f"{where}: a network guard uses {ast.unparse(node)}")
         if isinstance(node, ast.Attribute | ast.Name):
             name = node.attr if isinstance(node, ast.Attribute) else node.id
             if name in DOWNLOADERS or (name == "download" and "bundle" in ast.unparse(node)):
@@ -133,6 +146,9 @@ def f():
     """https://docs.example.org is documentation."""
     return "see http:// or https:// (no host)"
 '''
+    guard = problems("import socket\nsocket.socket = object\nsocket.create_connection(('8.8.8.8', 53))\n",
+                     "ai/sandbox.py")
+    assert [f.split(": ", 1)[1] for f in guard] == ["a network guard uses socket.create_connection"]
     found = problems(planted, "viewer/core/planted.py")
     assert sorted(f.split(": ", 1)[1] for f in found) == sorted([
         "imports socket", "imports urllib.request", "imports http.client.HTTPSConnection", "imports http.client",
