@@ -253,10 +253,11 @@ class Pack:
         del skeleton, tensors
         limit = min(MAX_NETWORK_BYTES, NETWORK_TO_WEIGHTS_RATIO * weights_bytes + NETWORK_SLACK_BYTES)
         if nbytes > limit:
-            why = (f"more than the {MAX_NETWORK_BYTES / 2**20:.0f} MiB allowed" if nbytes > MAX_NETWORK_BYTES else
-                   f"{nbytes / weights_bytes if weights_bytes else float('inf'):.0f} times its weights file "
-                   f"({weights_bytes / 2**20:.1f} MiB)")
-            raise PackRefusedError(f"network_def would take {nbytes / 2**20:.0f} MiB, {why}: refused before "
+            from viewer.core.files import format_size
+
+            why = (f"more than the {format_size(MAX_NETWORK_BYTES)} allowed" if nbytes > MAX_NETWORK_BYTES else
+                   f"{nbytes / max(weights_bytes, 1):.0f} times its weights file ({format_size(weights_bytes)})")
+            raise PackRefusedError(f"network_def would take {format_size(nbytes)}, {why}: refused before "
                                    "building it")
         from viewer.core.memory import check_allocation
 
