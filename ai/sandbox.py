@@ -60,6 +60,8 @@ from pathlib import Path
 MEMORY_EXIT_CODE = 87
 #: How often the memory watchdog looks at the resident memory (seconds).
 WATCHDOG_PERIOD_S = 0.1
+#: How long the sandbox waits for the thread pools it stopped to be gone before restricting (seconds).
+THREADS_GONE_S = 2.0
 #: Environment variable naming the parts to leave out (``landlock``, ``seccomp``, ``rlimit``).
 DISABLE_ENV = "OUTPOST_SANDBOX_DISABLE"
 #: The parts :data:`DISABLE_ENV` may name.
@@ -378,10 +380,16 @@ def _stop_known_thread_pools() -> int:
         if shutdown is not None:
             shutdown.restype = ctypes.c_int
             shutdown()
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return threading.active_count()
+    # The stopped threads take a moment to leave /proc/self/task: wait for them (not for others).
+    deadline = time.monotonic() + THREADS_GONE_S
+    while True:
+        try:
+            count = len(os.listdir("/proc/self/task"))
+        except OSError:
+            return threading.active_count()
+        if count <= 1 or time.monotonic() > deadline:
+            return count
+        time.sleep(0.005)
 
 
 # --------------------------------------------------------------------------- network: seccomp
