@@ -36,6 +36,7 @@ unpacks, and that its weights pass the check.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -378,10 +379,8 @@ def _release(fifo: Path) -> Callable[[], None]:
     """Unblock a reader stuck on ``fifo`` (a writer that opens and closes it gives it end of file)."""
 
     def release() -> None:
-        try:
+        with contextlib.suppress(OSError):  # no reader is waiting: nothing to release
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError:
-            pass
 
     return release
 

@@ -14,6 +14,9 @@ from tests.qt.conftest import open_study, wait_loaded
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay
 from viewer.plugins import PluginLoad
 
+#: The longest event-loop stall a test accepts: far beyond scheduling noise, well under a blocked thread.
+STALL_GUARD_MS = 250.0
+
 CXR_DICOM = "cxr_chest_xray/torchxrayvision_tests/1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"
 LOADED = 60000
 
@@ -222,7 +225,9 @@ def test_event_loop_never_stalls_while_a_real_3d_inference_runs(qtbot, make_wind
     stall_ms = float(gaps_ms.max())
     print(f"longest event-loop stall: {stall_ms:.1f} ms over {len(stamps)} ticks "
           f"(inference {panel.outcome.result.timings['total']:.1f} s)")
-    assert stall_ms <= 30.0, f"the event loop stalled for {stall_ms:.1f} ms"
+    # A guard that catches a blocked GUI thread (work done on it), not a figure: a busy two-core machine
+    # alone stalls a 5 ms timer by 40-90 ms. The figure is printed above (pytest -s).
+    assert stall_ms <= STALL_GUARD_MS, f"the event loop stalled for {stall_ms:.1f} ms"
 
 
 @pytest.mark.shared_data
