@@ -19,3 +19,9 @@ class PackUnavailableError(AIError):
 
 class WorkerCrashedError(AIError):
     """The AI worker process died (a crash in native code, or killed); the viewer itself is unaffected."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of ``error``'s message (its type's name when it has none), for one-line messages."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

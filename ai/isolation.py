@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from ai.errors import AIError, PackRefusedError, WorkerCrashedError
+from ai.errors import AIError, PackRefusedError, WorkerCrashedError, first_line
 from viewer.core.errors import Cancelled, OutpostError
 from viewer.core.tasks import BACKGROUND_NICENESS, CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import Volume
@@ -391,7 +391,7 @@ def _portable(error: Exception) -> Exception:
         except Exception:  # noqa: BLE001 - any failure to pickle means: send a plain description
             pass
     if isinstance(error, MemoryError) or "can't allocate memory" in str(error):  # numpy's, torch's CPU allocator
-        return AIError(f"out of memory in the AI worker (its memory limit stops it): {_first_line(error)}")
+        return AIError(f"out of memory in the AI worker (its memory limit stops it): {first_line(error)}")
     return AIError(f"the model failed ({type(error).__name__}): {error}")
 
 
@@ -452,11 +452,6 @@ def _from_child(data: bytes) -> tuple:
     elif kind == "error" and not isinstance(message[1], OutpostError):
         raise pickle.UnpicklingError("an error that is not one of Outpost's")
     return message
-
-
-def _first_line(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
 
 
 # --------------------------------------------------------------------------- the parent

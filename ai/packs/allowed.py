@@ -61,7 +61,7 @@ class ValueType:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())  # one line, even for a built network
     return text if len(text) <= 60 else text[:57] + "..."
 
 

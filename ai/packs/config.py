@@ -193,7 +193,8 @@ class Instantiator:
         built = self.build(value, key)
         entry = allow_table().get(type(built))
         if entry is None or entry.role != role:
-            raise PackRefusedError(f"config key {key!r} is not a {role} built from the allow table")
+            article = "an" if role[0] in "aeiou" else "a"
+            raise PackRefusedError(f"config key {key!r} is not {article} {role} built from the allow table")
         return built
 
     def build(self, value: Any, key: str) -> Any:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ai.errors import AIError, PackRefusedError, PackUnavailableError
+from ai.errors import AIError, PackRefusedError, PackUnavailableError, first_line
 from ai.packs import files
 from ai.packs.pack import EXECUTABLE_NOTICE, Pack, extract_zip, read_pack
 from viewer.core.files import atomic_path, user_data_dir
@@ -102,6 +102,17 @@ class PackStore:
         if location == "bundled":
             return True
         return location == "user" and self._trust_record().get(pack.root.name) == pack.checksum
+
+    def _bundled_names(self) -> set[str]:
+        """The names the bundled packs go by, from their metadata alone (nothing else is read or hashed)."""
+        names = set()
+        for path in _pack_folders(self.bundled_dir):
+            try:
+                metadata = files.read_pack_json(path, "configs/metadata.json")
+            except PackRefusedError:
+                metadata = {}
+            names.add(str(metadata.get("name") or path.name) if isinstance(metadata, dict) else path.name)
+        return names
 
     def _trust_for(self, location: str) -> Callable[[Pack], bool]:
         return lambda pack: self.trusts(pack, location)
@@ -193,8 +204,7 @@ class PackStore:
             if pack.executable and not trusted:
                 raise PackRefusedError(f"{pack.name} {EXECUTABLE_NOTICE}: confirm that you trust it "
                                        "(--yes) to install it")
-            bundled = [e.name for e in self.entries(check_network=False) if e.location == "bundled"]
-            if pack.name in bundled:
+            if pack.name in self._bundled_names():
                 raise PackRefusedError(f"{files.shown_name(pack.name)} is the name of a pack bundled with "
                                        "Outpost, which a pack may not replace; rename it in configs/metadata.json")
             folder_name = _safe_folder_name(pack.name)
@@ -285,7 +295,7 @@ def examine(path: Path, location: str, check_network: bool = True,
                          f"too deep or too large to read ({type(e).__name__})")
     except Exception as e:  # noqa: BLE001 - one bad pack never breaks the listing: it is refused, with the cause
         return PackEntry(_name(path, locals().get("pack")), path, location, "refused",
-                         f"could not be read: {type(e).__name__}: {_first_line(e)}")
+                         f"could not be read: {type(e).__name__}: {first_line(e)[:200]}")
     if pack.executable and location != "candidate" and not pack.trusted:
         return PackEntry(pack.name, path, location, "refused",
                          f"{EXECUTABLE_NOTICE}; it was not trusted when installed", pack)
@@ -294,11 +304,6 @@ def examine(path: Path, location: str, check_network: bool = True,
         notes.append("no checksums.sha256")
     status = "ok" if pack.verified else "unverified"
     return PackEntry(pack.name, path, location, status, "; ".join(notes), pack)
-
-
-def _first_line(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0][:200] if lines else ""
 
 
 def _name(path: Path, pack: Pack | None) -> str:
