@@ -12,6 +12,7 @@ import numpy as np
 
 from viewer.cli import _TerminalProgress
 from viewer.core.errors import OutpostError
+from viewer.core.text import one_line, printable
 
 #: The built-in demo pack (resources/packs), trained on phantoms by ai/training.
 DEMO_PACK = "outpost-demo-ct"
@@ -143,8 +144,8 @@ def command_models(args: argparse.Namespace) -> int:
             engine.check_entries(entries)
         for entry in entries:
             version = entry.pack.version if entry.pack else ""
-            reason = f"  ({entry.reason})" if entry.reason else ""
-            print(f"{entry.name:32} {version:10} {entry.location:8} {entry.status}{reason}")
+            reason = f"  ({one_line(entry.reason)})" if entry.reason else ""
+            print(f"{printable(entry.name):32} {printable(version):10} {entry.location:8} {entry.status}{reason}")
         return 0
     if not args.target:
         raise SystemExit(f"outpost models {args.action}: name the pack")
@@ -162,7 +163,7 @@ def command_models(args: argparse.Namespace) -> int:
                 raise PackRefusedError(f"{preview.name} {why}: read its provenance above and install it with "
                                        "--yes only if you trust where it came from")
             pack = engine.install_pack(args.target, store.user_dir, trusted=args.yes)
-        print(f"installed {pack.name} into {pack.root}")
+        print(f"installed {printable(pack.name)} into {printable(pack.root)}")
         return 0
     if args.action == "verify":
         from ai.errors import AIError
@@ -173,10 +174,11 @@ def command_models(args: argparse.Namespace) -> int:
         with _engine() as engine:
             engine.check_entries(entries[:1])
         entry = entries[0]
-        print(f"{entry.name}: {entry.status}" + (f" ({entry.reason})" if entry.reason else ""))
+        reason = f" ({one_line(entry.reason)})" if entry.reason else ""
+        print(f"{printable(entry.name)}: {entry.status}{reason}")
         return 0 if entry.status in ("ok", "unverified") else 1
     removed = store.remove(args.target)
-    print(f"removed {removed}")
+    print(f"removed {printable(removed)}")
     return 0
 
 
@@ -221,13 +223,13 @@ def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
     out = Path(args.out)
     summary = save_result(out, volume, series, pack, result, heatmap)
     if "seg_error" in summary["files"]:
-        print(f"warning: no DICOM SEG: {summary['files']['seg_error']}", file=sys.stderr)
+        print(f"warning: no DICOM SEG: {one_line(summary['files']['seg_error'])}", file=sys.stderr)
     if result.probabilities:
-        for name, probability in result.probabilities.items():
-            print(f"{name:30} {probability:.3f}")
+        for name, probability in result.probabilities.items():  # the pack's class names
+            print(f"{printable(name):30} {probability:.3f}")
     for name, ml in result.volumes_ml.items():
-        print(f"{name:30} {ml:10.1f} mL")
+        print(f"{printable(name):30} {ml:10.1f} mL")
     print(f"wrote {out / 'result.json'} ({result.device}, {result.timings.get('total', 0):.1f} s)")
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {one_line(note)}", file=sys.stderr)
     return 0

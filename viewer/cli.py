@@ -18,6 +18,7 @@ from typing import Any
 from viewer import __version__
 from viewer.core import audit
 from viewer.core.errors import Cancelled, OutpostError
+from viewer.core.text import one_line, printable
 
 log = logging.getLogger("outpost")
 
@@ -36,7 +37,8 @@ class _TerminalProgress:
 
     def __call__(self, done: int, total: int, text: str) -> None:
         if self.enabled and total:
-            sys.stderr.write(f"\r{self.label}: {text} {done}/{total} ({100 * done // total}%)")
+            # The text may come from the AI worker, which runs a pack's code: shown escaped.
+            sys.stderr.write(f"\r{self.label}: {one_line(str(text))} {done}/{total} ({100 * done // total}%)")
             sys.stderr.flush()
 
     def close(self) -> None:
@@ -102,14 +104,14 @@ def command_scan(args: argparse.Namespace) -> int:
     for facts in series:
         shape = "x".join(str(v) for v in facts["shape"]) if facts["shape"] else "?"
         spacing = "x".join(f"{v:g}" for v in facts["spacing"]) if facts["spacing"] else "?"
-        print(f"{facts['key']}  {facts['modality'] or '--':4} {facts['instances']:5d} inst  "
-              f"{shape:>16}  {spacing:>18} mm  {facts['description']}")
+        print(f"{facts['key']}  {printable(facts['modality']) or '--':4} {facts['instances']:5d} inst  "
+              f"{shape:>16}  {spacing:>18} mm  {printable(facts['description'])}")
         for warning in facts["warnings"] + facts["notes"]:
-            print(f"{'':12}warning: {warning}")
+            print(f"{'':12}warning: {one_line(warning)}")
     if result.skipped:
         print(f"\n{len(result.skipped)} file(s) skipped:")
         for skipped in result.skipped:
-            print(f"  {skipped.path}: {skipped.reason}")
+            print(f"  {printable(skipped.path)}: {one_line(skipped.reason)}")
     return 0 if series else 1
 
 
@@ -140,7 +142,7 @@ def command_convert(args: argparse.Namespace) -> int:
     shape = "x".join(str(v) for v in reversed(volume.array.shape))
     print(f"wrote {args.out} ({shape}, {'x'.join(f'{v:g}' for v in volume.spacing)} mm)")
     for warning in volume.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {one_line(warning)}", file=sys.stderr)
     return 0
 
 
@@ -169,11 +171,13 @@ def command_audit(args: argparse.Namespace) -> int:
     reading = audit.read_entries(event=args.event, last=args.last)
     if args.json:
         print(json.dumps({"version": AUDIT_JSON_VERSION, "path": str(reading.path), "entries": reading.entries,
-                          "skipped_lines": reading.skipped}, indent=2, ensure_ascii=False))
+                          "skipped_lines": reading.skipped}, indent=2))  # ASCII: no raw control or bidi character
         return 0
     for entry in reading.entries:
-        details = " ".join(f"{key}={audit_value(value)}" for key, value in entry.get("details", {}).items())
-        print(f"{entry.get('time', '?')}  {entry.get('user', '?'):10} {entry.get('event', '?'):9} {details}")
+        details = " ".join(f"{printable(key)}={shown_audit_value(key, value)}"
+                           for key, value in entry.get("details", {}).items())
+        print(f"{printable(entry.get('time', '?'))}  {printable(entry.get('user', '?')):10} "
+              f"{printable(entry.get('event', '?')):9} {details}")
     if not reading.entries:
         print(f"no audit entries in {reading.path}", file=sys.stderr)
     if reading.skipped:
@@ -186,6 +190,17 @@ def audit_value(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value) or "-"
     return "-" if value is None or value == "" else str(value)
+
+
+def shown_audit_value(key: str, value: Any) -> str:
+    """One detail of an audit entry as a terminal shows it: on one line, its control characters escaped.
+
+    The details are values from files and peers (UIDs, paths, AE titles, pack names), shown
+    with :func:`~viewer.core.text.printable`; the ``outcome`` is a message (``failed: ...``)
+    that may quote a value already, shown with :func:`~viewer.core.text.one_line`.
+    """
+    text = audit_value(value)
+    return one_line(text) if key == "outcome" else printable(text)
 
 
 # --------------------------------------------------------------------------- main
@@ -273,21 +288,21 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OutpostError as e:
-        print(f"outpost: error: {e}", file=sys.stderr)
+        print(f"outpost: error: {one_line(str(e))}", file=sys.stderr)
         return 1
     except MemoryError as e:
         # Not a bug: the computer (or a limit on this process) ran out of memory outside a load,
         # which has its own message; what was allocated is free again by now.
         from viewer.core.memory import memory_budget
 
-        detail = f"{str(e).splitlines()[0]}; " if str(e) else ""
+        detail = f"{one_line(str(e).splitlines()[0])}; " if str(e) else ""
         print(f"outpost: error: out of memory: {detail}{memory_budget().describe()}; "
               "close other programs or work on fewer files", file=sys.stderr)
         return 1
     except Exception as e:  # noqa: BLE001 - never show a traceback to a user
         if os.environ.get("OUTPOST_DEBUG"):
             raise
-        print(f"outpost: internal error: {type(e).__name__}: {e} "
+        print(f"outpost: internal error: {type(e).__name__}: {one_line(str(e))} "
               "(run with OUTPOST_DEBUG=1 for details)", file=sys.stderr)
         return 2
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ai.errors import PackRefusedError
 from ai.packs.pack import EXECUTABLE_NOTICE, extract_zip, sha256_file, verify_files
 from ai.packs.store import examine
+from viewer.core.text import one_line, printable
 
 
 @dataclass(frozen=True)
@@ -57,19 +58,23 @@ class InstallPreview:
         return not self.refused and (self.checksums != "verified" or self.executable)
 
     def lines(self) -> list[str]:
-        """The facts as ``label: value`` lines, for a terminal or a dialog."""
-        rows = [("pack", f"{self.name} {self.version}".strip() or self.source.name),
-                ("made by", self.authors or "not stated"),
-                ("licence", self.licence or "not stated"),
-                ("references", "; ".join(self.references) or "none"),
+        """The facts as ``label: value`` lines, for a terminal or a dialog.
+
+        What the pack says of itself is shown with its control characters escaped
+        (:func:`~viewer.core.text.printable`), so no value can add a line of its own.
+        """
+        rows = [("pack", printable(f"{self.name} {self.version}".strip() or self.source.name)),
+                ("made by", printable(self.authors) or "not stated"),
+                ("licence", printable(self.licence) or "not stated"),
+                ("references", "; ".join(map(printable, self.references)) or "none"),
                 ("sha256", self.source_sha256),
                 ("checksums", "checksums.sha256 present, every file verified" if self.checksums == "verified"
                  else "NO checksums.sha256: its files cannot be checked against what the author made"),
-                ("runs", self.runs or "-")]
+                ("runs", one_line(self.runs) or "-")]
         if self.executable:
             rows.append(("CODE", EXECUTABLE_NOTICE))
         if self.refused:
-            rows.append(("REFUSED", self.refused))
+            rows.append(("REFUSED", one_line(self.refused)))
         return [f"{label}: {value}" for label, value in rows]
 
 

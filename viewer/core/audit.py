@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from viewer.core.files import user_data_dir
+from viewer.core.text import one_line
 
 try:  # POSIX; on Windows O_APPEND writes of one line are serialised by the OS alone
     import fcntl
@@ -242,7 +243,9 @@ def series_details(series) -> dict[str, Any]:
 def outcome_of(error: BaseException | None) -> str:
     """``ok``, ``cancelled`` or ``failed: <one line>`` for an action that ended with ``error``.
 
-    The messages of Outpost's errors name files and values, not patients.
+    The messages of Outpost's errors name files and values, not patients. A message is kept
+    whole, its line breaks escaped: cut at the first one, a file named ``a<newline>b`` would be
+    recorded as ``a``.
     """
     from viewer.core.errors import Cancelled
 
@@ -250,7 +253,7 @@ def outcome_of(error: BaseException | None) -> str:
         return "ok"
     if isinstance(error, Cancelled):
         return "cancelled"
-    message = str(error).splitlines()[0] if str(error) else ""
+    message = one_line(str(error).strip())
     return f"failed: {type(error).__name__}" + (f": {message}" if message else "")
 
 

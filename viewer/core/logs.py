@@ -6,7 +6,8 @@ starts the viewer). Records at INFO and above go to
 ``OUTPOST_LOG_LEVEL=DEBUG`` for more), and warnings to stderr as one line.
 
 Log messages never carry patient names, IDs or pixel data: name studies by UID
-and files by path. The test suite scans every log it writes for the shared
+and files by path. Every record is one line (:class:`OneLineFormatter`): what
+it carries from outside cannot forge another. The test suite scans every log it writes for the shared
 data's patient names and IDs (``tests/conftest.py``).
 """
 
@@ -19,6 +20,7 @@ import sys
 from pathlib import Path
 
 from viewer.core.files import user_data_dir
+from viewer.core.text import one_line
 
 LOG_FILE_NAME = "outpost.log"
 MAX_BYTES = 1 << 20
@@ -27,6 +29,18 @@ FILE_FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(
 STDERR_FORMAT = "outpost: %(levelname)s: %(message)s"
 #: Libraries whose INFO records are per-PDU chatter; kept to warnings unless DEBUG is asked for.
 CHATTY_LOGGERS = ("pynetdicom",)
+
+
+class OneLineFormatter(logging.Formatter):
+    """A formatter whose every record is one line, whatever its message, arguments or traceback carry.
+
+    A file name such as ``a\\n2026-01-01 ... WARNING outpost: FORGED`` cannot add
+    a line of its own to the log: line breaks and every other control character
+    are written escaped (``\\n``, ``\\x1b``), and a traceback becomes one line.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(super().format(record))
 
 
 def log_path() -> Path:
@@ -68,7 +82,7 @@ def configure_logging(level: str | int | None = None) -> Path | None:
     if not root.handlers:  # as logging.basicConfig: a host (e.g. pytest) that set up logging keeps its own
         stderr = logging.StreamHandler(sys.stderr)
         stderr.setLevel(logging.WARNING)
-        stderr.setFormatter(logging.Formatter(STDERR_FORMAT))
+        stderr.setFormatter(OneLineFormatter(STDERR_FORMAT))
         root.addHandler(stderr)
     if not isinstance(level, int):
         level = logging.getLevelName(str(level or os.environ.get("OUTPOST_LOG_LEVEL") or "INFO").upper())
@@ -87,7 +101,7 @@ def configure_logging(level: str | int | None = None) -> Path | None:
             logging.getLogger(__name__).warning("no application log: cannot write %s (%s)", path,
                                                 e.strerror or e)
             return None
-        handler.setFormatter(logging.Formatter(FILE_FORMAT))
+        handler.setFormatter(OneLineFormatter(FILE_FORMAT))
         handler.addFilter(_not_chatter)
         root.addHandler(handler)
         _file_handler = handler

@@ -591,10 +591,10 @@ def dicomdir_references(path: str) -> tuple[list[str], list[tuple[str, str]]]:
         if not file_id:
             continue
         parts = [file_id] if isinstance(file_id, str) else list(file_id)
+        candidate = os.path.join(root, *parts)  # as the reference names it: a path, never a list's repr
         if any(part in ("..", "") or "/" in part or "\\" in part for part in parts):
-            missing.append((str(file_id), "DICOMDIR reference leaves its folder"))
+            missing.append((candidate, "DICOMDIR reference leaves its folder"))
             continue
-        candidate = os.path.join(root, *parts)
         if not os.path.exists(candidate):
             # Media written on case-insensitive systems may differ in case.
             candidate = _case_insensitive(root, parts) or candidate
