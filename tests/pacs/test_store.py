@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pydicom
@@ -250,3 +252,109 @@ def test_sigkill_at_an_arbitrary_moment_of_an_import(tmp_path, ct_series, ct_ser
         _assert_consistent(root)
         store.import_paths([ct_series_uncompressed.folder])
         assert store.instance_count() == 20  # same SOP instances in both folders
+
+
+# --------------------------------------------------------------------------- privacy and reused UIDs
+def test_the_store_and_its_index_are_private_whatever_the_umask(tmp_path, ct_series):
+    """The index holds patient names: readable by its owner only, as the folders and files are."""
+    previous = os.umask(0o022)
+    try:
+        with LocalStore(tmp_path / "new" / "store") as store:
+            (added,) = store.import_paths(ct_series.files[:1]).added
+            index = [store.root / f"{INDEX_NAME}{suffix}" for suffix in ("", "-wal", "-shm")]
+            modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in
+                     [store.root, store.files_dir, store.incoming_dir, store.conflicts_dir, *index, added.path]}
+        assert modes == {"store": 0o700, "files": 0o700, ".incoming": 0o700, "conflicts": 0o700,
+                         INDEX_NAME: 0o600, f"{INDEX_NAME}-wal": 0o600, f"{INDEX_NAME}-shm": 0o600,
+                         added.path.name: 0o600}
+        # A store made before (or by hand) open to everyone is closed when it is opened.
+        root = tmp_path / "older"
+        LocalStore(root).close()
+        for path in (root / "files", root / ".incoming"):
+            path.chmod(0o755)
+        (root / INDEX_NAME).chmod(0o644)
+        LocalStore(root).close()
+        assert [stat.S_IMODE((root / name).stat().st_mode) for name in ("files", ".incoming", INDEX_NAME)] == \
+            [0o700, 0o700, 0o600]
+    finally:
+        os.umask(previous)
+
+
+def _variant(path: Path, tmp_path: Path, name: str, change: int = 1) -> bytes:
+    """The bytes of the instance at ``path`` with one pixel changed: other content, the same UIDs."""
+    ds = pydicom.dcmread(path)
+    ds.decompress(generate_instance_uid=False)
+    pixels = ds.pixel_array.copy()
+    pixels.flat[0] += change
+    ds.PixelData = pixels.tobytes()
+    ds.save_as(tmp_path / name, enforce_file_format=True)
+    return (tmp_path / name).read_bytes()
+
+
+def test_one_uid_offered_by_many_threads_at_once_is_stored_once_and_the_others_kept_apart(store, ct_series,
+                                                                                          tmp_path):
+    source = ct_series.files[0]
+    uid = pydicom.dcmread(source, stop_before_pixels=True).SOPInstanceUID
+    original, variant, other = (source.read_bytes(), _variant(source, tmp_path, "v.dcm"),
+                                _variant(source, tmp_path, "w.dcm", change=2))
+    contents = [original, original, variant, variant, other]  # five offers of one UID, three contents
+    barrier = threading.Barrier(len(contents))
+    results: list = [None] * len(contents)
+
+    def offer(number: int) -> None:
+        barrier.wait(timeout=30)
+        results[number] = store.add_bytes(contents[number], sop_instance_uid=uid)
+
+    threads = [threading.Thread(target=offer, args=(n,)) for n in range(len(contents))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    placed = [r for r in results if not r.duplicate]
+    assert len(placed) == 1 and store.instance_count() == 1
+    stored = placed[0].path.read_bytes()
+    kept = sorted(p.read_bytes() for p in store.conflicts_dir.iterdir())
+    assert len(kept) == 2 and sorted({c for c in contents if c != stored}) == kept  # each other one once
+    assert all(r.conflict == (contents[n] != stored) for n, r in enumerate(results) if r.duplicate)
+    _assert_consistent(store.root)
+
+
+def test_reconcile_sets_apart_a_second_file_with_other_content_and_lists_no_empty_study(tmp_path, ct_series):
+    root = tmp_path / "store"
+    with LocalStore(root) as store:
+        (added,) = store.import_paths(ct_series.files[:1]).added
+    second = root / "files" / "x" / "y" / "second.dcm"  # a second file for the UID, as a race used to leave
+    second.parent.mkdir(parents=True)
+    second.write_bytes(_variant(added.path, tmp_path, "variant.dcm"))
+    same = root / "files" / "x" / "y" / "same.dcm"
+    same.write_bytes(added.path.read_bytes())
+    with sqlite3.connect(root / INDEX_NAME) as db:  # a study row left without instances
+        db.execute("INSERT INTO studies VALUES ('1.2.3.999', ?, '', '', '', '', '')",
+                   db.execute("SELECT patient_key FROM patients").fetchone())
+    with LocalStore(root) as store:
+        assert store.last_reconcile.set_apart == 1 and store.path_of(added.sop_uid) == added.path
+        assert not second.exists() and not same.exists()
+        assert [p.read_bytes() for p in store.conflicts_dir.iterdir()] == [(tmp_path / "variant.dcm").read_bytes()]
+        assert [s.study_uid for s in store.studies()] == [added.study_uid]
+    _assert_consistent(root)
+
+
+def test_a_deflated_instance_is_measured_before_it_is_inflated(store, tmp_path):
+    """A few kilobytes that inflate to 64 MiB: refused without reading it whole into memory."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import CTImageStorage, DeflatedExplicitVRLittleEndian, generate_uid
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, generate_uid()
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.Rows = ds.Columns = 4096
+    ds.BitsAllocated, ds.SamplesPerPixel, ds.PhotometricInterpretation = 16, 1, "MONOCHROME2"
+    ds.PixelData = bytes(4096 * 4096 * 2)
+    bomb = tmp_path / "bomb.dcm"
+    ds.save_as(bomb, enforce_file_format=True)
+    assert bomb.stat().st_size < 1 << 20
+    with pytest.raises(StoreError, match="inflates to more than 16 MiB"):
+        store.take_file(bomb, max_bytes=16 << 20)
+    assert not bomb.exists() and store.instance_count() == 0 and list(store.incoming_dir.iterdir()) == []

@@ -4,21 +4,31 @@ Layout under the store's root::
 
     index.sqlite                     patients, studies, series, instances (WAL mode)
     files/<study>/<series>/<sop>.dcm one file per instance, named by its UIDs
+    conflicts/<sop>.<digest>.dcm     instances that reused a stored SOP Instance UID with other content
     .incoming/                       complete instances waiting to be placed
     .deleted-<id>/                   a deleted study's folder, moved aside until it is removed
     .lock                            held (shared) by every process that has the store open
 
-Every file is written under a temporary name and renamed into place; the
-index rows of an instance are written in one transaction after its file is in
-place. Opening a store reconciles the index with the folder, so a crash
-between the two loses nothing: a file without index row is indexed, an index
-row without file is dropped, and (when no other process has the store open)
+Every instance is first written whole into ``.incoming/`` under a temporary
+name. Then, in one index transaction (which also locks out other processes),
+the store looks the SOP Instance UID up and either renames the file into place
+and writes its rows, or finds the UID taken: by the same content (the file
+meta aside), and the new copy is dropped; by other content, and the new copy
+is kept apart in ``conflicts/`` and logged, never indexed and never put in the
+place of the first. Opening a store reconciles the index with the folder, so
+a crash loses nothing: a file without index row is indexed, an index row
+without file is dropped, and (when no other process has the store open)
 half-written temporary files are removed and staged instances are placed.
+
+The folder is created readable by its owner only (``0700``), and so are the
+folders inside it and the index (``0600``), whatever the umask: the index holds
+patient names.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -41,6 +51,7 @@ from viewer.core.dicom.scan import SkippedFile, _series_key, _study_key, scan
 from viewer.core.dicom.sources import Source
 from viewer.core.files import atomic_path, user_data_dir
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
+from viewer.core.text import printable
 from viewer.pacs.errors import InstanceMismatchError, MalformedInstanceError, StoreError
 
 try:  # POSIX: advisory locks tell whether another process has the store open
@@ -53,6 +64,8 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "index.sqlite"
 FILES_DIR = "files"
 INCOMING_DIR = ".incoming"
+#: Instances that came with a SOP Instance UID the store holds with other content.
+CONFLICTS_DIR = "conflicts"
 #: Prefix of a deleted study's folder, renamed out of ``files/`` until it is removed.
 DELETED_PREFIX = ".deleted-"
 LOCK_NAME = ".lock"
@@ -100,6 +113,9 @@ CREATE INDEX IF NOT EXISTS studies_by_patient ON studies(patient_key);
 """
 
 _UID_NAME = re.compile(r"[0-9][0-9.]{0,63}")
+#: Explicit VR value representations with a 4-byte length (the file meta is always explicit VR little endian).
+_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
+DEFLATED_SYNTAX = "1.2.840.10008.1.2.1.99"
 #: Reasons of :func:`~viewer.core.dicom.scan` for skipping a file that is not a storable instance.
 _NOT_INSTANCE_REASONS = ("not a DICOM file", "not a readable DICOM", "damaged DICOM header", "DICOMDIR index")
 
@@ -111,7 +127,10 @@ class StoredInstance:
     Attributes
     ----------
     duplicate
-        ``True`` when the store already held this SOP Instance UID, so nothing was written.
+        ``True`` when the store already held this SOP Instance UID, so nothing was indexed.
+    conflict
+        ``True`` when what it held under that UID has other content: this instance was
+        kept apart in ``conflicts/`` (``path``), and the stored one was left as it was.
     """
 
     sop_uid: str
@@ -120,6 +139,7 @@ class StoredInstance:
     study_uid: str
     path: Path
     duplicate: bool = False
+    conflict: bool = False
 
 
 @dataclass
@@ -177,12 +197,14 @@ class ReconcileReport:
     dropped: int = 0
     placed: int = 0
     removed_partials: int = 0
+    #: Files found beside a stored instance of the same UID with other content, moved to ``conflicts/``.
+    set_apart: int = 0
     unreadable: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Whether the index or the folder needed any repair."""
-        return bool(self.indexed or self.dropped or self.placed or self.removed_partials)
+        return bool(self.indexed or self.dropped or self.placed or self.removed_partials or self.set_apart)
 
 
 def default_store_dir() -> Path:
@@ -226,6 +248,87 @@ def _encapsulated_complete(path: str, offset: int) -> bool:
             if (group, element) != (0xFFFE, 0xE000) or length == 0xFFFFFFFF or fp.tell() + length > size:
                 return False
             fp.seek(length, os.SEEK_CUR)
+
+
+def _file_meta_end(fp) -> tuple[int, str]:
+    """Where the data set of an open DICOM file begins, and its transfer syntax from the file meta.
+
+    ``(0, "")`` for a file without preamble and file meta.
+    """
+    fp.seek(128)
+    if fp.read(4) != b"DICM":
+        return 0, ""
+    position, syntax = 132, ""
+    while True:
+        head = fp.read(8)
+        if len(head) < 8 or head[:2] != b"\x02\x00":
+            return position, syntax
+        if head[4:6] in _LONG_VRS:
+            extra = fp.read(4)
+            if len(extra) < 4:
+                return position, syntax
+            header, length = 12, int.from_bytes(extra, "little")
+        else:
+            header, length = 8, int.from_bytes(head[6:8], "little")
+        if head[2:4] == b"\x10\x00" and length <= 64:  # (0002,0010) Transfer Syntax UID
+            syntax = fp.read(length).decode("ascii", "replace").strip("\0 ")
+        else:
+            fp.seek(length, os.SEEK_CUR)
+        position += header + length
+
+
+def content_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of an instance file's transfer syntax and data set, its file meta left out.
+
+    Two copies of one instance differ in their file meta (who wrote them, with
+    what) but not in this digest; an instance that reuses a UID for other
+    content (or another encoding) does.
+    """
+    with open(path, "rb") as fp:
+        offset, syntax = _file_meta_end(fp)
+        fp.seek(offset)
+        digest = hashlib.sha256(syntax.encode("ascii", "replace") + b"\0")
+        while chunk := fp.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def inflated_size_exceeds(path: str | os.PathLike, limit: int) -> bool:
+    """Whether a deflated instance file's data set inflates to more than ``limit`` bytes.
+
+    Reading a deflated instance inflates it whole in memory, so a small file can
+    stand for gigabytes; this counts the inflated bytes first, ``limit`` at a time.
+    Files in other transfer syntaxes are not inflated: ``False``.
+    """
+    import zlib
+
+    with open(path, "rb") as fp:
+        offset, syntax = _file_meta_end(fp)
+        if syntax != DEFLATED_SYNTAX:
+            return False
+        fp.seek(offset)
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        total = 0
+        while chunk := fp.read(1 << 20):
+            while chunk:
+                try:
+                    total += len(inflater.decompress(chunk, 1 << 20))
+                except zlib.error:
+                    return False  # not valid deflate data: reading it will say so
+                if total > limit:
+                    return True
+                chunk = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+        return False
+
+
+def _private_folder(path: Path, *, parents: bool = False) -> None:
+    """Create ``path`` (if missing) and make it readable by its owner only."""
+    path.mkdir(mode=0o700, parents=parents, exist_ok=True)
+    with contextlib.suppress(OSError):  # a folder of someone else's (read-only use) stays as it is
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o700)
 
 
 def incomplete_instance(record: InstanceRecord) -> str | None:
@@ -311,16 +414,23 @@ class LocalStore:
         self.root = Path(root) if root is not None else default_store_dir()
         self.files_dir = self.root / FILES_DIR
         self.incoming_dir = self.root / INCOMING_DIR
+        self.conflicts_dir = self.root / CONFLICTS_DIR
         try:
-            self.files_dir.mkdir(parents=True, exist_ok=True)
-            self.incoming_dir.mkdir(exist_ok=True)
+            if not self.root.is_dir():
+                self.root.parent.mkdir(parents=True, exist_ok=True)
+                _private_folder(self.root)  # a new store: its own folder is private, whatever the umask
+            for folder in (self.files_dir, self.incoming_dir, self.conflicts_dir):
+                _private_folder(folder)
+            index = self.root / INDEX_NAME
+            os.close(os.open(index, os.O_RDWR | os.O_CREAT, 0o600))  # SQLite's -wal and -shm copy its mode
+            if index.stat().st_mode & 0o077:
+                os.chmod(index, 0o600)
         except OSError as e:
             raise StoreError(f"cannot create the study store at {self.root}: {e.strerror or e}") from e
         self._lock = threading.RLock()
         self._lock_file = self._open_lock()
         try:
-            self._db = sqlite3.connect(self.root / INDEX_NAME, timeout=30.0, check_same_thread=False,
-                                       isolation_level=None)
+            self._db = sqlite3.connect(index, timeout=30.0, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -378,7 +488,11 @@ class LocalStore:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` locks out other processes' writers); nested: the outer."""
         with self._lock:
+            if self._db.in_transaction:
+                yield self._db
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -411,20 +525,52 @@ class LocalStore:
         """Whether the store holds the instance ``sop_uid``."""
         return self.path_of(sop_uid) is not None
 
-    def _place(self, record: InstanceRecord, transfer: Callable[[Path], None],
-               content_hash: Callable[[], str]) -> StoredInstance:
-        """Put one instance's file in place with ``transfer(destination)``, then index it."""
-        study, series, sop = self._keys(record, content_hash)
-        existing = self.path_of(sop)
-        if existing is not None and existing.is_file():
-            return StoredInstance(sop, record.sop_class_uid, series, study, existing, duplicate=True)
-        destination = self._destination(study, series, sop)
-        transfer(destination)
-        self._index(record, (study, series, sop), destination)
+    def _place(self, record: InstanceRecord, staged: Path, content_hash: Callable[[], str]) -> StoredInstance:
+        """Put a staged instance file in place and index it, or find its SOP Instance UID taken.
+
+        The look-up, the rename and the index rows are one step: one transaction
+        (``BEGIN IMMEDIATE``, which other processes' writers wait for) under the
+        store's lock, so two arrivals of one UID cannot both be placed.
+        """
+        study, series, sop = keys = self._keys(record, content_hash)
+        with self._transaction() as db:
+            row = db.execute("SELECT path FROM instances WHERE sop_uid = ?", (sop,)).fetchone()
+            existing = self.root / row[0] if row else None
+            if existing is not None and existing.is_file():
+                if content_digest(existing) == content_digest(staged):
+                    return StoredInstance(sop, record.sop_class_uid, series, study, existing, duplicate=True)
+                kept = self._keep_conflict(staged, sop)
+                return StoredInstance(sop, record.sop_class_uid, series, study, kept,
+                                      duplicate=True, conflict=True)
+            destination = self._destination(study, series, sop)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            # Staged files were written with atomic_path (flushed to disk): a rename completes them.
+            os.replace(staged, destination)
+            self._index(record, keys, destination)
         return StoredInstance(sop, record.sop_class_uid, series, study, destination)
 
+    def _keep_conflict(self, path: Path, sop_uid: str) -> Path:
+        """Move ``path``, an instance reusing the stored UID ``sop_uid`` for other content, to ``conflicts/``.
+
+        Named by UID and content digest: the same conflicting instance again is kept once.
+        """
+        kept = self.conflicts_dir / f"{_file_name(sop_uid)}.{content_digest(path)[:16]}.dcm"
+        self.conflicts_dir.mkdir(mode=0o700, exist_ok=True)
+        if kept.exists():
+            path.unlink(missing_ok=True)
+        else:
+            os.replace(path, kept)
+        log.warning("instance %s has other content than the stored instance with this SOP Instance UID; "
+                    "the stored one is kept, the new one is set apart as %s",
+                    printable(sop_uid), kept.relative_to(self.root).as_posix())
+        return kept
+
     def _index(self, record: InstanceRecord, keys: tuple[str, str, str], path: Path) -> None:
-        """Write the index rows of one instance whose file is in place, in one transaction."""
+        """Write the index rows of one instance whose file is in place (in the caller's transaction, or one).
+
+        The patient's row takes the demographics of the instance indexed last, so
+        it shows what the store holds rather than the first name ever seen.
+        """
         study_uid, series_uid, sop_uid = keys
         s = record.study
         patient_id = str(s.get("patient_id", ""))
@@ -432,7 +578,9 @@ class LocalStore:
             repr((s.get("patient_name", ""), s.get("patient_birth_date", ""))).encode()).hexdigest()[:16]
         relative = path.relative_to(self.root).as_posix()
         with self._transaction() as db:
-            db.execute("INSERT OR IGNORE INTO patients VALUES (?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO patients VALUES (?, ?, ?, ?, ?) ON CONFLICT(patient_key) DO UPDATE SET "
+                       "patient_name = excluded.patient_name, birth_date = excluded.birth_date, "
+                       "sex = excluded.sex",
                        (patient_key, patient_id, str(s.get("patient_name", "")),
                         str(s.get("patient_birth_date", "")), str(s.get("patient_sex", ""))))
             db.execute("INSERT OR IGNORE INTO studies VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -447,7 +595,7 @@ class LocalStore:
                         record.instance_number, relative, path.stat().st_size, time.time()))
 
     def add_file(self, source: str | os.PathLike | Source, record: InstanceRecord | None = None) -> StoredInstance:
-        """Copy one DICOM file (or zip member) into the store; a known SOP Instance UID is skipped.
+        """Copy one DICOM file (or zip member) into the store; a known SOP Instance UID is not stored twice.
 
         Parameters
         ----------
@@ -472,25 +620,22 @@ class LocalStore:
         if is_dicomdir(record):
             raise MalformedInstanceError(f"{source}: a DICOMDIR index is not an instance")
 
-        def copy(destination: Path) -> None:
-            with atomic_path(destination) as temporary, source.open() as src, open(temporary, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+        def copy(temporary: Path) -> None:
+            try:
+                with source.open() as src, open(temporary, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            except OSError as e:
+                raise StoreError(f"cannot write {source} into the store: {e.strerror or e}") from e
 
-        def content_hash() -> str:
-            with source.open() as fp:
-                return hashlib.file_digest(fp, "sha256").hexdigest()
-
-        try:
-            return self._place(record, copy, content_hash)
-        except OSError as e:
-            raise StoreError(f"cannot write {source} into the store: {e.strerror or e}") from e
+        return self._add_staged(copy, record=record)
 
     def add_bytes(self, encoded: bytes, *, sop_class_uid: str | None = None,
                   sop_instance_uid: str | None = None) -> StoredInstance:
         """Store one instance given as DICOM file bytes (preamble, file meta and data set).
 
-        This is how instances that arrive over the network (C-STORE, C-GET)
-        enter the store: staged atomically, read, then renamed into place.
+        Instances that arrive over the network (C-STORE, C-GET) enter the store
+        this way or by :meth:`take_file`: staged atomically, read, then renamed
+        into place.
 
         Parameters
         ----------
@@ -511,6 +656,45 @@ class LocalStore:
         return self._add_staged(lambda temporary: temporary.write_bytes(encoded),
                                 (sop_class_uid or "", sop_instance_uid or ""))
 
+    def take_file(self, path: str | os.PathLike, *, sop_class_uid: str | None = None,
+                  sop_instance_uid: str | None = None, max_bytes: int | None = None) -> StoredInstance:
+        """Store one instance from a DICOM file that the caller hands over (it is moved, or copied and removed).
+
+        This is how a data set that pynetdicom streamed to a temporary file
+        enters the store without being read into memory: renamed into the
+        store's staging folder when both are on one file system, else copied.
+
+        Parameters
+        ----------
+        path
+            The file (preamble, file meta and data set); gone afterwards, whatever happens.
+        sop_class_uid, sop_instance_uid
+            What the sender said the instance is; the data set must agree.
+        max_bytes
+            Refuse a deflated data set that inflates to more than this.
+
+        Raises
+        ------
+        InstanceMismatchError, MalformedInstanceError, StoreError
+            As :meth:`add_bytes`; also ``StoreError`` for a data set past ``max_bytes``.
+        """
+        path = Path(path)
+
+        def take(temporary: Path) -> None:
+            if max_bytes is not None and inflated_size_exceeds(path, max_bytes):
+                raise StoreError(f"the instance inflates to more than {max_bytes >> 20} MiB")
+            try:
+                os.replace(path, temporary)
+            except OSError as e:
+                if e.errno != errno.EXDEV:
+                    raise
+                shutil.copyfile(path, temporary)
+
+        try:
+            return self._add_staged(take, (sop_class_uid or "", sop_instance_uid or ""))
+        finally:
+            path.unlink(missing_ok=True)
+
     def add_dataset(self, dataset) -> StoredInstance:
         """Store one :class:`pydicom.dataset.Dataset` (e.g. from WADO-RS), written in the file format.
 
@@ -521,50 +705,55 @@ class LocalStore:
         """
         return self._add_staged(lambda temporary: dataset.save_as(temporary, enforce_file_format=True))
 
-    def _add_staged(self, write: Callable[[Path], None], expected: tuple[str, str] = ("", "")) -> StoredInstance:
+    def _add_staged(self, write: Callable[[Path], None], expected: tuple[str, str] = ("", ""),
+                    record: InstanceRecord | None = None) -> StoredInstance:
+        """Write an instance into ``.incoming/`` with ``write(temporary)``, then place it.
+
+        With ``record`` (a local file's header, read already) the instance is
+        placed as it is; without, the staged file is read and checked as an
+        instance from the network must be.
+        """
         staged = self.incoming_dir / f"{uuid.uuid4().hex}.dcm"
         try:
             with atomic_path(staged) as temporary:
                 write(temporary)
+        except StoreError:
+            raise
         except OSError as e:
             raise StoreError(f"cannot write into the study store: {e.strerror or e}") from e
         except (ValueError, TypeError, AttributeError) as e:
             raise MalformedInstanceError(f"the instance cannot be written as a DICOM file ({type(e).__name__})") \
                 from e
         try:
-            return self._place_staged(staged, expected)
+            return self._place_staged(staged, expected, record)
         finally:
             staged.unlink(missing_ok=True)
 
-    def _place_staged(self, staged: Path, expected: tuple[str, str] = ("", "")) -> StoredInstance:
-        source = Source(str(staged))
-        try:
-            record = read_header(source)
-        except NotDicomError as e:
-            # The parser's detail stays in __cause__: it may quote a value of the data set.
-            raise MalformedInstanceError("not a readable DICOM instance") from e
-        if is_dicomdir(record):
-            raise MalformedInstanceError("a DICOMDIR is not an instance")
-        problem = incomplete_instance(record)
-        if problem:
-            raise MalformedInstanceError(problem)
+    def _place_staged(self, staged: Path, expected: tuple[str, str] = ("", ""),
+                      record: InstanceRecord | None = None) -> StoredInstance:
+        if record is None:
+            try:
+                record = read_header(Source(str(staged)))
+            except NotDicomError as e:
+                # The parser's detail stays in __cause__: it may quote a value of the data set.
+                raise MalformedInstanceError("not a readable DICOM instance") from e
+            if is_dicomdir(record):
+                raise MalformedInstanceError("a DICOMDIR is not an instance")
+            problem = incomplete_instance(record)
+            if problem:
+                raise MalformedInstanceError(problem)
         sop_class, sop_instance = expected
         if sop_class and record.sop_class_uid != sop_class:
             raise InstanceMismatchError("the data set's SOP Class UID differs from the one it was sent as")
         if sop_instance and record.sop_instance_uid != sop_instance:
             raise InstanceMismatchError("the data set's SOP Instance UID differs from the one it was sent as")
 
-        def move(destination: Path) -> None:
-            # Staged files were written with atomic_path (flushed to disk): a rename completes them.
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, destination)
-
         def content_hash() -> str:
             with open(staged, "rb") as fp:
                 return hashlib.file_digest(fp, "sha256").hexdigest()
 
         try:
-            return self._place(record, move, content_hash)
+            return self._place(record, staged, content_hash)
         except OSError as e:
             raise StoreError(f"cannot place an instance in the store: {e.strerror or e}") from e
 
@@ -675,6 +864,13 @@ class LocalStore:
         """How many instances the store holds."""
         return int(self._query("SELECT COUNT(*) FROM instances")[0][0])
 
+    def free_bytes(self) -> int | None:
+        """Free space on the store's file system, in bytes (``None`` when it cannot be told)."""
+        try:
+            return shutil.disk_usage(self.root).free
+        except OSError:
+            return None
+
     # ----------------------------------------------------------------- removing
     def delete_study(self, study_uid: str) -> int:
         """Delete a study's files and index rows; return the bytes freed.
@@ -763,11 +959,15 @@ class LocalStore:
                 keys = self._keys(record, lambda p=path: hashlib.sha256(p.read_bytes()).hexdigest())
                 existing = self.path_of(keys[2])
                 if existing is not None and existing != path and existing.is_file():
-                    path.unlink(missing_ok=True)  # a second copy of an instance already held
+                    if content_digest(existing) == content_digest(path):
+                        path.unlink(missing_ok=True)  # a second copy of an instance already held
+                    else:
+                        self._keep_conflict(path, keys[2])  # other content under a UID already held
+                        outcome.set_apart += 1
                     continue
                 self._index(record, keys, path)
                 outcome.indexed += 1
-            for path in sorted(self.incoming_dir.iterdir()):
+            for path in sorted(self.incoming_dir.iterdir()):  # staged: placed, set apart or dropped as duplicates
                 if not leftover(path):
                     continue
                 if _is_partial(path.name) or not path.name.endswith(".dcm"):
@@ -784,9 +984,12 @@ class LocalStore:
                 else:
                     outcome.placed += 1
                 path.unlink(missing_ok=True)
+            with self._transaction() as db:
+                _prune_series_studies(db)  # no study or series is listed without instances
         if outcome.changed:
-            log.info("store reconciled: %d indexed, %d dropped, %d placed, %d temporary files removed",
-                     outcome.indexed, outcome.dropped, outcome.placed, outcome.removed_partials)
+            log.info("store reconciled: %d indexed, %d dropped, %d placed, %d set apart, "
+                     "%d temporary files removed", outcome.indexed, outcome.dropped, outcome.placed,
+                     outcome.set_apart, outcome.removed_partials)
         return outcome
 
 
