@@ -121,12 +121,17 @@ def local_settings(orthanc):
 
 @pytest.fixture
 def orthanc_node(orthanc):
-    """Orthanc as a node: DIMSE address and DICOMweb URL with basic auth."""
+    """Orthanc as a node: DIMSE address and DICOMweb URL with basic auth.
+
+    Its DICOMweb URL is plain ``http://`` on the loopback interface, so sending the
+    credentials there must be allowed for the node (else Outpost refuses to).
+    """
     from tests.pacs.servers import ORTHANC_AET, ORTHANC_USER
     from viewer.pacs.nodes import Node
 
     return Node(name="orthanc", ae_title=ORTHANC_AET, host="127.0.0.1", port=orthanc.dicom_port,
-                dicomweb_url=orthanc.dicomweb_url, username=ORTHANC_USER, password=orthanc.password)
+                dicomweb_url=orthanc.dicomweb_url, username=ORTHANC_USER, password=orthanc.password,
+                allow_http_credentials=True)
 
 
 def partial_files(root: Path) -> list[Path]:

@@ -13,6 +13,12 @@ from viewer.pacs.nodes import LocalSettings, Node, PacsSettings, Timeouts, defau
 from viewer.pacs.query import FindQuery, parse_date_range
 
 
+@pytest.fixture(autouse=True)
+def credentials_in_a_file(monkeypatch):
+    """Passwords go to the owner-only file, never to the keyring of whoever runs the tests."""
+    monkeypatch.setenv("OUTPOST_CREDENTIAL_STORE", "file")
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("ORTHANC@127.0.0.1:4242", ("ORTHANC", "127.0.0.1", 4242)),
     ("PACS_1@pacs.clinic.example:104", ("PACS_1", "pacs.clinic.example", 104)),
@@ -49,8 +55,12 @@ def test_settings_round_trip_atomic_and_private(tmp_path, monkeypatch):
     settings.add(Node("pacs", ae_title="PACS", host="10.0.0.5", port=104, tls=True))
     settings.add(Node("web", dicomweb_url="https://pacs.example/dicom-web/", username="reader", password="s3cret"))
     settings.save()
-    assert [p.name for p in tmp_path.iterdir()] == ["pacs.json"]  # no temporary file left beside it
-    assert stat.S_IMODE((tmp_path / "pacs.json").stat().st_mode) == 0o600
+    # No temporary file left beside them. The password is no longer in pacs.json, which used to hold it:
+    # it is in its own owner-only file (there is no keyring here).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pacs-credentials.json", "pacs.json"]
+    for name in ("pacs.json", "pacs-credentials.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    assert "s3cret" not in (tmp_path / "pacs.json").read_text()
     document = json.loads((tmp_path / "pacs.json").read_text())
     assert document["version"] == 1 and set(document["nodes"]) == {"pacs", "web"}
     again = PacsSettings()

@@ -43,8 +43,10 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
 def user_data_dir() -> Path:
     """Outpost's per-user data folder (``OUTPOST_DATA_DIR`` overrides it).
 
-    Model packs, saved results, the local study store and the PACS settings
-    live under it.
+    Model packs, saved results, the local study store, the PACS settings and
+    credentials, the audit and the logs live under it, so a missing folder is
+    created readable by its owner only (``0700``), whatever the umask; a folder
+    that exists is left as it is.
 
     Returns
     -------
@@ -53,12 +55,30 @@ def user_data_dir() -> Path:
         on macOS, ``$XDG_DATA_HOME/outpost`` (``~/.local/share/outpost``) elsewhere.
     """
     if os.environ.get("OUTPOST_DATA_DIR"):
-        return Path(os.environ["OUTPOST_DATA_DIR"])
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Outpost"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Outpost"
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "outpost"
+        folder = Path(os.environ["OUTPOST_DATA_DIR"])
+    elif sys.platform == "win32":
+        folder = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Outpost"
+    elif sys.platform == "darwin":
+        folder = Path.home() / "Library" / "Application Support" / "Outpost"
+    else:
+        folder = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "outpost"
+    _create_private(folder)
+    return folder
+
+
+def _create_private(folder: Path) -> None:
+    """Create ``folder`` (and missing parents) if it is missing, itself mode ``0700``.
+
+    A folder that cannot be created is left to the first writer to report: the
+    error then names the file it could not write.
+    """
+    if folder.is_dir():
+        return
+    # FileExistsError: made meanwhile by another process; any other error: left to the first writer.
+    with contextlib.suppress(OSError):
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode passes through the umask, which could take the owner's bits
 
 
 def format_size(size: float) -> str:

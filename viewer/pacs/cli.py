@@ -5,6 +5,10 @@ of a configured node (``outpost pacs node add``) or an address ``AET@host:port``
 Settings live in ``<user data dir>/pacs.json``; the store in ``<user data dir>/store``
 unless ``--store`` says otherwise.
 
+Every value a PACS sent is shown escaped (:func:`viewer.core.text.printable`): an
+escape sequence, a carriage return or a line break in a patient name or a
+description can neither clear the screen nor forge a line of output.
+
 ``outpost pacs find --json`` prints::
 
     {"version": 1, "node": "<name and address, no credentials>", "protocol": "dimse" | "dicomweb",
@@ -94,6 +98,15 @@ def _query(args: argparse.Namespace):
                      accession_number=args.accession or "", study_uid=args.study or "")
 
 
+def _shown(facts: dict[str, Any]) -> dict[str, Any]:
+    """A match's fields with every text from the PACS escaped for the terminal."""
+    from viewer.core.text import printable
+
+    return {key: printable(value) if isinstance(value, str)
+            else [printable(item) for item in value] if isinstance(value, list) else value
+            for key, value in facts.items()}
+
+
 def command_find(args: argparse.Namespace) -> int:
     """C-FIND (or QIDO-RS) studies or series."""
     from viewer.pacs.query import FIND_JSON_VERSION
@@ -117,7 +130,7 @@ def command_find(args: argparse.Namespace) -> int:
     if not matches:
         print("no matches")
     for match in matches:
-        facts = match.as_dict()
+        facts = _shown(match.as_dict())  # JSON above escapes control characters itself
         if query.level == "STUDY":
             count = "?" if facts["instance_count"] is None else facts["instance_count"]
             print(f"{facts['study_uid']}  {facts['study_date'] or '--------'}  {facts['patient_id']:<16} "
@@ -156,10 +169,15 @@ def command_retrieve(args: argparse.Namespace) -> int:
             progress.close()
         print(f"retrieved {len(result.instances)} instance(s) from {node.describe()} by {method.upper()} "
               f"({result.added} new) into {store.root}")
+    status = 0
+    if result.unrequested:
+        print(f"warning: the PACS also sent {result.unrequested} instance(s) of another study or series; "
+              "refused, not stored", file=sys.stderr)
+        status = 1
     if result.failed:
         print(f"warning: the PACS reported {result.failed} failed sub-operation(s)", file=sys.stderr)
-        return 1
-    return 0
+        status = 1
+    return status
 
 
 def command_send(args: argparse.Namespace) -> int:
@@ -197,7 +215,8 @@ def command_node(args: argparse.Namespace) -> int:
         if not settings.nodes:
             print(f"no nodes configured ({settings.path})")
         for name, node in sorted(settings.nodes.items()):
-            print(f"{name:<16} {node.describe()}" + (f", user {node.username}" if node.username else ""))
+            print(f"{name:<16} {node.describe()}" + (f", user {node.username}" if node.username else "")
+                  + (", credentials over http allowed" if node.allow_http_credentials else ""))
         return 0
     if not args.name:
         raise OutpostError(f"'outpost pacs node {args.action}' needs a NAME")
@@ -215,33 +234,54 @@ def command_node(args: argparse.Namespace) -> int:
         password = os.environ.get(PASSWORD_ENV, "")
         if not password and sys.stdin.isatty():
             password = getpass.getpass(f"DICOMweb password for {args.user}: ")
+    if args.max_matches is not None:
+        fields["max_matches"] = args.max_matches
     node = Node(name=args.name, tls=args.tls, tls_ca_file=args.ca or "", dicomweb_url=args.url or "",
-                username=args.user or "", password=password, **fields)
+                username=args.user or "", password=password, allow_http_credentials=args.allow_http_credentials,
+                **fields)
     settings.add(node)
     settings.save()
     print(f"saved node {node.describe()}")
+    if node.password:
+        print(f"its password is kept in {settings.credentials.description}, not in {settings.path}")
+    if node.username and node.dicomweb_url.startswith("http:") and not node.allow_http_credentials:
+        print("warning: its credentials will not be sent over plain http:// (use https://, or "
+              "--allow-http-credentials)", file=sys.stderr)
     return 0
 
 
 # --------------------------------------------------------------------------- receive
+def _receiver_settings(settings, args: argparse.Namespace):
+    """``pacs.json``'s receiver section with ``--allow``, ``--max-instance-mb`` and ``--min-free-mb`` applied."""
+    from dataclasses import replace
+
+    overrides = {name: value for name, value in (("allowed_callers", args.allow),
+                                                 ("max_instance_mb", args.max_instance_mb),
+                                                 ("min_free_disk_mb", args.min_free_mb)) if value is not None}
+    return replace(settings.receiver, **overrides)
+
+
 def command_receive(args: argparse.Namespace) -> int:
     """Run the storage SCP in the foreground, printing each arrival, until interrupted."""
     from viewer.core.dicom.headers import sop_class_name
+    from viewer.core.text import printable
     from viewer.pacs.nodes import validate_port
     from viewer.pacs.receiver import Arrival, Receiver
 
     settings = _settings()
     local = _local(settings, args)
+    receiver_settings = _receiver_settings(settings, args)
     host = args.host or local.receiver_host
     port = local.receiver_port if args.port is None else (validate_port(args.port) if args.port else 0)
     lock = threading.Lock()
 
     def on_arrival(arrival: Arrival) -> None:
         instance = arrival.instance
-        note = " (already in the store)" if instance.duplicate else ""
+        note = (" (a different instance with this UID is already stored: kept apart in conflicts/)"
+                if instance.conflict else " (already in the store)" if instance.duplicate else "")
         with lock:
-            print(f"received {sop_class_name(instance.sop_class_uid)} {instance.sop_uid} "
-                  f"from {arrival.calling_ae}, study {instance.study_uid}{note}", flush=True)
+            print(f"received {sop_class_name(instance.sop_class_uid)} {printable(instance.sop_uid)} "
+                  f"from {printable(arrival.calling_ae)}, study {printable(instance.study_uid)}{note}", flush=True)
 
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
@@ -249,10 +289,10 @@ def command_receive(args: argparse.Namespace) -> int:
     try:
         with _store(args) as store:
             receiver = Receiver(store, ae_title=local.ae_title, host=host, port=port,
-                                on_arrival=on_arrival, timeouts=local.timeouts)
+                                on_arrival=on_arrival, timeouts=local.timeouts, settings=receiver_settings)
             receiver.start()
             print(f"receiving as {local.ae_title} on {host}:{receiver.port} into {store.root} "
-                  "(Ctrl-C to stop)", flush=True)
+                  f"from {receiver.describe_callers()} (Ctrl-C to stop)", flush=True)
             try:
                 while not stop.wait(0.5):
                     pass
@@ -372,6 +412,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     node.add_argument("--url", metavar="URL", help="DICOMweb base URL")
     node.add_argument("--user", metavar="USER",
                       help=f"DICOMweb basic-auth user (password from ${PASSWORD_ENV}, or asked)")
+    node.add_argument("--allow-http-credentials", action="store_true",
+                      help="send the DICOMweb credentials over a plain http:// URL (a warning each time)")
+    node.add_argument("--max-matches", type=int, metavar="N",
+                      help="refuse searches that bring back more than N matches (default 5000)")
     node.add_argument("--tls", action="store_true", help="DICOM over TLS")
     node.add_argument("--ca", metavar="FILE", help="CA certificates for TLS")
     node.set_defaults(handler=command_node)
@@ -381,6 +425,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     receive.add_argument("--port", type=int, metavar="N", help="TCP port (default 11112; 0 picks a free one)")
     receive.add_argument("--host", metavar="ADDRESS",
                          help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    receive.add_argument("--allow", action="append", metavar="AE[@ADDRESS]",
+                         help="accept only this calling AE title (from this IP address or network, if given); "
+                              "repeatable; default: pacs.json's receiver.allowed_callers, else anyone")
+    receive.add_argument("--max-instance-mb", type=int, metavar="N",
+                         help="refuse an instance larger than N MiB while it arrives (default 2048)")
+    receive.add_argument("--min-free-mb", type=int, metavar="N",
+                         help="refuse to receive when less than N MiB of disk space is free (default 1024)")
     _add_store(receive)
     receive.set_defaults(handler=command_receive)
 

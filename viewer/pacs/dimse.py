@@ -7,18 +7,27 @@ reports ``progress(done, total, text)`` and honours a
 what has arrived stays in the store). Failures raise one-line
 :class:`~viewer.pacs.errors.PacsError` subclasses: :class:`AssociationError`
 when no association could be made, :class:`TransferError` when it broke
-off or the peer answered with a failure status, and its subclass
+off or the peer answered with a failure status, its subclass
 :class:`ResponseTimeoutError` when the peer stayed silent past the response
-timeout (the smaller of the DIMSE and network timeouts).
+timeout (the smaller of the DIMSE and network timeouts), its subclass
+:class:`OperationTimeoutError` when the whole operation ran past its time limit
+(``query`` for echo and find, ``transfer`` for retrieve and send), and its
+subclass :class:`AnswerLimitError` when a C-FIND brought more matches or bytes
+than the node allows (``max_matches``, ``max_answer_bytes``). A node's own
+``timeouts`` take precedence over Outpost's.
 
 Retrieved instances go into the local store: by C-GET on the same
 association, or by C-MOVE to Outpost's own storage SCP (which the PACS must
-know under Outpost's AE title, host and port).
+know under Outpost's AE title, host and port). Only instances of the study (and
+series) asked for are stored: any other the PACS sends is refused with a
+failure status and counted in :attr:`RetrieveResult.unrequested`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -66,12 +75,28 @@ from pynetdicom.status import (
 
 from viewer.core import audit
 from viewer.core.errors import Cancelled
+from viewer.core.files import format_size
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
-from viewer.pacs.errors import AssociationError, PacsError, ResponseTimeoutError, TransferError
+from viewer.pacs.errors import (
+    PEER_DATA_ERRORS,
+    AnswerLimitError,
+    AssociationError,
+    OperationTimeoutError,
+    PacsError,
+    ResponseTimeoutError,
+    TransferError,
+)
 from viewer.pacs.logs import quiet_logs
-from viewer.pacs.nodes import LocalSettings, Node
+from viewer.pacs.nodes import LocalSettings, Node, Timeouts, timeouts_for
 from viewer.pacs.query import FindQuery, Match, match_from_dataset
-from viewer.pacs.receiver import MAXIMUM_PDU_SIZE, Arrival, Receiver, store_received
+from viewer.pacs.receiver import (
+    MAXIMUM_PDU_SIZE,
+    Arrival,
+    Receiver,
+    RequestedOnly,
+    discard_partial_instance,
+    store_received,
+)
 from viewer.pacs.store import LocalStore, StoredInstance, find_instances
 
 log = logging.getLogger(__name__)
@@ -116,15 +141,22 @@ class RetrieveResult:
     Attributes
     ----------
     instances
-        Every instance that arrived (``duplicate`` where the store had it already).
+        Every instance of the study (or series) asked for that arrived and is in
+        the store (``duplicate`` where the store had it already).
     completed, failed, warning
-        The sub-operation counts of the PACS's final response.
+        The sub-operation counts of the PACS's final response (WADO-RS: completed
+        is the instances stored, failed those the store refused).
+    unrequested
+        Instances of another study or series that the PACS sent along: refused
+        and not stored (with C-MOVE to a receiver that was already running, the
+        receiver's own rules applied to them; see :func:`move`).
     """
 
     instances: list[StoredInstance] = field(default_factory=list)
     completed: int = 0
     failed: int = 0
     warning: int = 0
+    unrequested: int = 0
 
     @property
     def added(self) -> int:
@@ -162,13 +194,13 @@ def _status_text(code: int, table: dict) -> str:
     return f"0x{code:04X}" + (f" ({meaning})" if meaning else "")
 
 
-def _application_entity(local: LocalSettings) -> AE:
+def _application_entity(local: LocalSettings, timeouts: Timeouts) -> AE:
     quiet_logs()
     ae = AE(ae_title=local.ae_title)
-    ae.connection_timeout = local.timeouts.association
-    ae.acse_timeout = local.timeouts.association
-    ae.dimse_timeout = local.timeouts.dimse
-    ae.network_timeout = local.timeouts.network
+    ae.connection_timeout = timeouts.association
+    ae.acse_timeout = timeouts.association
+    ae.dimse_timeout = timeouts.dimse
+    ae.network_timeout = timeouts.network
     ae.maximum_pdu_size = MAXIMUM_PDU_SIZE
     return ae
 
@@ -269,36 +301,87 @@ def associate(node: Node, ae: AE, *, timeout: float, ext_neg: list | None = None
     raise AssociationError(f"no association with {node.describe()}: {problem}")
 
 
-class _CancelWatch:
-    """End the operation on ``assoc`` as soon as ``cancel`` is set, even while waiting for the peer.
+@dataclass(frozen=True)
+class TimeLimit:
+    """The time limit of one whole operation (DIMSE or DICOMweb), started when the operation starts.
 
-    With a ``query_model`` a C-CANCEL goes first and the peer has :data:`CANCEL_GRACE` seconds to
-    end the operation (final status "cancel"); then, or without one, the association is aborted.
-    A thread watches the token; the response loop also calls :meth:`check` between responses, so a
-    cancel asked for from a progress callback acts at once.
+    Attributes
+    ----------
+    name
+        Its name among the timeouts (``"query"`` or ``"transfer"``), quoted in the message.
+    seconds
+        Its length.
+    deadline
+        When it runs out, on :func:`time.monotonic`'s clock.
     """
 
-    def __init__(self, assoc, cancel: CancelToken | None, query_model: str | None = None) -> None:
+    name: str
+    seconds: float
+    deadline: float
+
+    @classmethod
+    def start(cls, name: str, timeouts: Timeouts) -> TimeLimit:
+        """The limit ``name`` of ``timeouts``, running from now."""
+        seconds = float(getattr(timeouts, name))
+        return cls(name, seconds, time.monotonic() + seconds)
+
+    def error(self, node: Node, what: str, kept: str = "") -> OperationTimeoutError:
+        """The error of an operation stopped at this limit."""
+        return OperationTimeoutError(f"{node.describe()} did not finish the {what} within {self.seconds:g} s "
+                                     f"(the {self.name} time limit){kept}")
+
+
+class _Watch:
+    """End the operation on ``assoc`` when it is cancelled, runs out of time, or the peer sends too much.
+
+    A thread watches the cancel token, the operation's time limit and the bytes
+    received. On cancel with a ``query_model`` a C-CANCEL goes first and the peer
+    has :data:`CANCEL_GRACE` seconds to end the operation (final status "cancel");
+    then, or at once for the other reasons, the association is aborted, which
+    wakes a reader blocked on the next message. :attr:`reason` then says why
+    (``"cancel"``, ``"time"`` or ``"bytes"``). The response loop also calls
+    :meth:`check` between responses, so a cancel asked for from a progress
+    callback acts at once.
+    """
+
+    def __init__(self, assoc, cancel: CancelToken | None, query_model: str | None = None, *,
+                 limit: TimeLimit, max_bytes: int | None = None) -> None:
         self._assoc, self._cancel, self._query_model = assoc, cancel, query_model
+        self._limit, self._max_bytes = limit, max_bytes
+        self._received = 0
         self._finished = threading.Event()
         self._lock = threading.Lock()
         self._asked = False
-        self._watcher = threading.Thread(target=self._watch, name="pacs-cancel-watch", daemon=True)
+        self.reason: str | None = None
+        self._watcher = threading.Thread(target=self._watch, name="pacs-watch", daemon=True)
 
-    def __enter__(self) -> _CancelWatch:
-        if self._cancel is not None:
-            self._watcher.start()
+    def __enter__(self) -> _Watch:
+        if self._max_bytes is not None:
+            self._assoc.bind(evt.EVT_DATA_RECV, self._count)
+        self._watcher.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._finished.set()
-        if self._watcher.is_alive():
-            self._watcher.join()
+        self._watcher.join()
+        if self._max_bytes is not None:
+            self._assoc.unbind(evt.EVT_DATA_RECV, self._count)
+
+    def _count(self, event) -> None:
+        """Add up the bytes the peer sends (from pynetdicom's thread, for each PDU)."""
+        self._received += len(event.data)
 
     def check(self) -> None:
         """Ask the peer to cancel now if the token is set (from the thread that reads responses)."""
         if self._cancel is not None and self._cancel.cancelled:
             self._ask()
+
+    def abort(self) -> None:
+        """Abort the association now and wake the thread that waits for the next message."""
+        self._assoc.abort()
+        # As pynetdicom's own state machine does when the peer aborts; else the reader would
+        # wait for the DIMSE timeout.
+        self._assoc.dimse.msg_queue.put((None, None))
 
     def _ask(self) -> bool:
         """Send the C-CANCEL once; return whether one was sent."""
@@ -312,18 +395,36 @@ class _CancelWatch:
                 return False
             return True
 
+    def _why(self) -> str | None:
+        if self._cancel is not None and self._cancel.cancelled:
+            return "cancel"
+        if time.monotonic() >= self._limit.deadline:
+            return "time"
+        if self._max_bytes is not None and self._received > self._max_bytes:
+            return "bytes"
+        return None
+
     def _watch(self) -> None:
         while not self._finished.wait(0.05):
-            if not self._cancel.cancelled:
+            reason = self._why()
+            if reason is None:
                 continue
-            self._ask()
-            if self._query_model is not None and self._finished.wait(CANCEL_GRACE):
-                return
-            self._assoc.abort()
-            # Wake a reader blocked on the next DIMSE message, as pynetdicom's own state
-            # machine does when the peer aborts; else it would wait for the DIMSE timeout.
-            self._assoc.dimse.msg_queue.put((None, None))
+            self.reason = reason
+            if reason == "cancel":
+                self._ask()
+                if self._query_model is not None and self._finished.wait(CANCEL_GRACE):
+                    return
+            self.abort()
             return
+
+    def error(self, node: Node, what: str, kept: str = "") -> PacsError | None:
+        """The error of an operation this watch stopped for its time or byte limit, else ``None``."""
+        if self.reason == "time":
+            return self._limit.error(node, what, kept)
+        if self.reason == "bytes":
+            return AnswerLimitError(f"{node.describe()} sent more than {format_size(self._max_bytes or 0)} in "
+                                    f"answer to the {what} (the node's max_answer_bytes limit){kept}")
+        return None
 
 
 def _release(assoc) -> None:
@@ -331,12 +432,16 @@ def _release(assoc) -> None:
         assoc.release()
 
 
-def _response_limit(local: LocalSettings) -> float:
+def _response_limit(timeouts: Timeouts) -> float:
     """Seconds a peer may stay silent during an operation: pynetdicom aborts at the first timeout to expire."""
-    return min(local.timeouts.dimse, local.timeouts.network)
+    return min(timeouts.dimse, timeouts.network)
 
 
-def _dropped(node: Node, what: str, arrived: int | None = None, *, local: LocalSettings | None = None,
+def _kept(arrived: int | None) -> str:
+    return f"; the {arrived} instance(s) that arrived are kept in the store" if arrived else ""
+
+
+def _dropped(node: Node, what: str, arrived: int | None = None, *, timeouts: Timeouts | None = None,
              silent_since: float | None = None) -> TransferError:
     """The error for an operation that ended without its final response.
 
@@ -344,9 +449,9 @@ def _dropped(node: Node, what: str, arrived: int | None = None, *, local: LocalS
     gave up waiting and aborted the association: say so, with the timeout, rather
     than blame the peer for dropping it.
     """
-    kept = f"; the {arrived} instance(s) that arrived are kept in the store" if arrived else ""
-    if local is not None and silent_since is not None:
-        limit = _response_limit(local)
+    kept = _kept(arrived)
+    if timeouts is not None and silent_since is not None:
+        limit = _response_limit(timeouts)
         if time.monotonic() - silent_since >= 0.9 * limit:
             return ResponseTimeoutError(f"{node.describe()} did not answer the {what} within {limit:g} s "
                                         f"(response timeout); the association was aborted{kept}")
@@ -362,25 +467,34 @@ def echo(node: Node, local: LocalSettings | None = None, *, cancel: CancelToken 
     AssociationError
         No association.
     TransferError
-        The peer answered with a failure, or not at all (within the response timeout).
+        The peer answered with a failure, or not at all (within the response timeout
+        or the query time limit).
     Cancelled
         ``cancel`` was set (the association is aborted at once).
     """
     local = local or LocalSettings()
-    ae = _application_entity(local)
+    timeouts = timeouts_for(node, local)
+    limit = TimeLimit.start("query", timeouts)
+    ae = _application_entity(local, timeouts)
     ae.add_requested_context(Verification)
     started = time.perf_counter()
     check_cancel(cancel)
-    assoc = associate(node, ae, timeout=local.timeouts.association)
+    assoc = associate(node, ae, timeout=timeouts.association)
     sent = time.monotonic()
     try:
-        with _CancelWatch(assoc, cancel):
-            status = assoc.send_c_echo()
+        with _Watch(assoc, cancel, limit=limit) as watch:
+            try:
+                status = assoc.send_c_echo()
+            except ValueError as e:  # the peer accepted no context for it
+                raise TransferError(f"{node.describe()} does not offer C-ECHO: {e}") from e
     finally:
         _release(assoc)
     check_cancel(cancel)
+    stopped = watch.error(node, "C-ECHO")
+    if stopped is not None:
+        raise stopped
     if "Status" not in status:
-        raise _dropped(node, "C-ECHO", local=local, silent_since=sent)
+        raise _dropped(node, "C-ECHO", timeouts=timeouts, silent_since=sent)
     if status.Status != 0x0000:
         raise TransferError(f"{node.describe()} answered C-ECHO with status {status.Status:#06x}")
     elapsed = time.perf_counter() - started
@@ -389,6 +503,71 @@ def echo(node: Node, local: LocalSettings | None = None, *, cancel: CancelToken 
 
 
 # --------------------------------------------------------------------------- find
+def _find_identifiers(node: Node, identifier: Dataset, what: str, local: LocalSettings, *,
+                      progress: ProgressCallback | None = None,
+                      cancel: CancelToken | None = None) -> list[Dataset]:
+    """Send one C-FIND (Study Root); return the identifiers of its matches.
+
+    The answer is bounded: more than ``node.max_matches`` matches, more than
+    ``node.max_answer_bytes`` received, or longer than the query time limit,
+    and the association is aborted with an error that names the limit.
+    Matches whose identifier could not be decoded are left out (and logged).
+
+    Raises
+    ------
+    AssociationError, TransferError, AnswerLimitError, OperationTimeoutError, Cancelled
+    """
+    timeouts = timeouts_for(node, local)
+    limit = TimeLimit.start("query", timeouts)
+    ae = _application_entity(local, timeouts)
+    ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind, UNCOMPRESSED)
+    check_cancel(cancel)
+    assoc = associate(node, ae, timeout=timeouts.association)
+    found: list[Dataset] = []
+    unreadable = 0
+    final = None
+    heard = time.monotonic()
+    try:
+        with _Watch(assoc, cancel, StudyRootQueryRetrieveInformationModelFind, limit=limit,
+                    max_bytes=node.max_answer_bytes) as watch:
+            try:
+                responses = assoc.send_c_find(identifier, StudyRootQueryRetrieveInformationModelFind)
+            except ValueError as e:  # the peer accepted no context for it
+                raise TransferError(f"{node.describe()} does not offer C-FIND: {e}") from e
+            for status, response in responses:
+                watch.check()
+                if "Status" not in status:
+                    break
+                heard = time.monotonic()
+                if status.Status in PENDING:
+                    if response is None:
+                        unreadable += 1
+                    elif len(found) >= node.max_matches:
+                        watch.abort()
+                        raise AnswerLimitError(f"{node.describe()} sent more than {node.max_matches} matches to "
+                                               f"the {what} (the node's max_matches limit); narrow the search")
+                    else:
+                        found.append(response)
+                        report(progress, len(found), 0, "matches")
+                    continue
+                final = int(status.Status)
+    finally:
+        _release(assoc)
+    check_cancel(cancel)
+    stopped = watch.error(node, what)
+    if stopped is not None:
+        raise stopped
+    if final is None:
+        raise _dropped(node, what, timeouts=timeouts, silent_since=heard)
+    if final not in (0x0000, 0xB001):
+        raise TransferError(f"{node.describe()} refused the {what}: "
+                            f"{_status_text(final, QR_FIND_SERVICE_CLASS_STATUS)}")
+    if unreadable:
+        log.warning("%s on %s: %d match(es) could not be decoded and were left out", what, node.describe(),
+                    unreadable)
+    return found
+
+
 def find(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
          progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> list[Match]:
     """C-FIND (Study Root) at study or series level.
@@ -396,7 +575,7 @@ def find(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
     Parameters
     ----------
     node
-        The PACS.
+        The PACS; its ``max_matches`` and ``max_answer_bytes`` bound the answer.
     query
         What to match.
     local
@@ -409,46 +588,23 @@ def find(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
     Returns
     -------
     list of StudyMatch or SeriesMatch
+        With the values as the PACS sent them (escape them to show them).
 
     Raises
     ------
-    AssociationError, TransferError, Cancelled
+    AssociationError, TransferError, AnswerLimitError, OperationTimeoutError, Cancelled
     """
     local = local or LocalSettings()
-    ae = _application_entity(local)
-    ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind, UNCOMPRESSED)
-    check_cancel(cancel)
-    assoc = associate(node, ae, timeout=local.timeouts.association)
-    matches: list[Match] = []
-    final = None
-    heard = time.monotonic()
-    try:
-        with _CancelWatch(assoc, cancel, StudyRootQueryRetrieveInformationModelFind) as watch:
-            for status, identifier in assoc.send_c_find(query.to_identifier(),
-                                                        StudyRootQueryRetrieveInformationModelFind):
-                watch.check()
-                if "Status" not in status:
-                    break
-                heard = time.monotonic()
-                if status.Status in PENDING:
-                    if identifier is not None:
-                        matches.append(match_from_dataset(identifier, query.level))
-                        report(progress, len(matches), 0, "matches")
-                    continue
-                final = int(status.Status)
-    finally:
-        _release(assoc)
-    check_cancel(cancel)
-    if final is None:
-        raise _dropped(node, "C-FIND", local=local, silent_since=heard)
-    if final not in (0x0000, 0xB001):
-        raise TransferError(f"{node.describe()} refused the query: "
-                            f"{_status_text(final, QR_FIND_SERVICE_CLASS_STATUS)}")
+    identifiers = _find_identifiers(node, query.to_identifier(), "C-FIND", local, progress=progress, cancel=cancel)
+    matches = [match_from_dataset(identifier, query.level) for identifier in identifiers]
     log.info("find on %s: %d %s match(es)", node.describe(), len(matches), query.level.lower())
     return matches
 
 
 # --------------------------------------------------------------------------- retrieve
+_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+
 def _retrieve_identifier(study_uid: str, series_uid: str | None) -> Dataset:
     ds = Dataset()
     ds.QueryRetrieveLevel = "SERIES" if series_uid else "STUDY"
@@ -458,31 +614,29 @@ def _retrieve_identifier(study_uid: str, series_uid: str | None) -> Dataset:
     return ds
 
 
-def _sop_classes_of(node: Node, local: LocalSettings, study_uid: str) -> list[str]:
+def _sop_classes_of(node: Node, local: LocalSettings, study_uid: str, cancel: CancelToken | None) -> list[str]:
     """The SOP classes a study holds on ``node`` (SOPClassesInStudy), or common ones if it won't say."""
-    ae = _application_entity(local)
-    ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind, UNCOMPRESSED)
     identifier = Dataset()
     identifier.QueryRetrieveLevel = "STUDY"
     identifier.StudyInstanceUID = study_uid
     identifier.SOPClassesInStudy = ""
-    assoc = associate(node, ae, timeout=local.timeouts.association)
-    found: list[str] = []
-    heard = time.monotonic()
+    what = "C-FIND for the study's SOP classes"
     try:
-        for status, response in assoc.send_c_find(identifier, StudyRootQueryRetrieveInformationModelFind):
-            if "Status" not in status:
-                error = _dropped(node, "C-FIND for the study's SOP classes", local=local, silent_since=heard)
-                if isinstance(error, ResponseTimeoutError):  # a silent PACS would stall the C-GET too
-                    raise error
-                break
-            heard = time.monotonic()
-            if status.Status in PENDING and response is not None:
-                value = response.get("SOPClassesInStudy") or []
-                found.extend(str(v) for v in ([value] if isinstance(value, str) else value) if v)
-    finally:
-        _release(assoc)
-    return sorted(set(found)) or [str(uid) for uid in COMMON_STORAGE_CLASSES]
+        responses = _find_identifiers(node, identifier, what, local, cancel=cancel)
+    except (ResponseTimeoutError, OperationTimeoutError, AnswerLimitError):
+        raise  # a silent or flooding PACS would stall the C-GET too
+    except TransferError as e:
+        log.info("%s; asking for the common storage classes", e)
+        responses = []
+    found: set[str] = set()
+    for response in responses:
+        try:
+            value = response.get("SOPClassesInStudy") or []
+            found.update(str(v).strip() for v in ([value] if isinstance(value, str) else value))
+        except PEER_DATA_ERRORS:
+            continue  # an unreadable value names no class
+    valid = sorted(uid for uid in found if len(uid) <= 64 and _UID.match(uid))
+    return valid or [str(uid) for uid in COMMON_STORAGE_CLASSES]
 
 
 def _get_contexts(sop_classes: list[str]) -> list[tuple[str, list[str]]]:
@@ -500,10 +654,16 @@ def _sub_operations(status: Dataset) -> tuple[int, int, int, int]:
     return values[0], values[1], values[2], values[3]
 
 
+def _log_unrequested(what: str, node: Node, count: int) -> None:
+    if count:
+        log.warning("%s from %s: refused %d instance(s) of another study or series that the PACS sent along",
+                    what, node.describe(), count)
+
+
 def _run_retrieve(node: Node, responses, result: RetrieveResult, what: str, table: dict,
-                  progress: ProgressCallback | None, watch: _CancelWatch, cancel: CancelToken | None,
-                  arrived: Callable[[], int], hint: str = "", local: LocalSettings | None = None) -> None:
-    """Follow C-GET/C-MOVE responses to the final status; raise on failure or a dropped association."""
+                  progress: ProgressCallback | None, watch: _Watch, cancel: CancelToken | None,
+                  arrived: Callable[[], int], timeouts: Timeouts, hint: str = "") -> None:
+    """Follow C-GET/C-MOVE responses to the final status; raise on failure, a limit or a dropped association."""
     final = None
     heard = time.monotonic()
     for status, _ in responses:
@@ -518,8 +678,11 @@ def _run_retrieve(node: Node, responses, result: RetrieveResult, what: str, tabl
         final = int(status.Status)
         result.completed, result.failed, result.warning = completed, failed, warning
     check_cancel(cancel)
+    stopped = watch.error(node, what, _kept(arrived()))
+    if stopped is not None:
+        raise stopped
     if final is None:
-        raise _dropped(node, what, arrived(), local=local, silent_since=heard)
+        raise _dropped(node, what, arrived(), timeouts=timeouts, silent_since=heard)
     if final == 0xFE00:
         raise Cancelled("the retrieve was cancelled")
     if final not in (0x0000, *WARNINGS):
@@ -540,7 +703,8 @@ def get(node: Node, study_uid: str, series_uid: str | None = None, *, store: Loc
     node
         The PACS.
     study_uid, series_uid
-        What to retrieve.
+        What to retrieve; instances of anything else the PACS sends are refused
+        with a failure status, not stored, and counted in ``unrequested``.
     store
         Where the instances go, each written atomically as it arrives.
     local
@@ -557,39 +721,46 @@ def get(node: Node, study_uid: str, series_uid: str | None = None, *, store: Loc
 
     Raises
     ------
-    AssociationError, TransferError, Cancelled
+    AssociationError, TransferError, OperationTimeoutError, Cancelled
         On failure or cancel, the instances that arrived stay in the store.
     """
     local = local or LocalSettings()
-    classes = [str(c) for c in sop_classes] if sop_classes is not None else _sop_classes_of(node, local, study_uid)
-    ae = _application_entity(local)
+    timeouts = timeouts_for(node, local)
+    limit = TimeLimit.start("transfer", timeouts)
+    classes = [str(c) for c in sop_classes] if sop_classes is not None else \
+        _sop_classes_of(node, local, study_uid, cancel)
+    ae = _application_entity(local, timeouts)
     ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet, UNCOMPRESSED)
     for sop_class, syntaxes in _get_contexts(classes):
         ae.add_requested_context(sop_class, syntaxes)
     roles = [build_role(UID(sop_class), scp_role=True) for sop_class in dict.fromkeys(classes[:MAX_CONTEXTS - 1])]
     result = RetrieveResult()
     lock = threading.Lock()
+    requested = RequestedOnly(store, study_uid, series_uid)
 
     def on_store(event) -> int:
-        status, arrival = store_received(event, store)
+        status, arrival = store_received(event, requested)
         if arrival is not None:
             with lock:
                 result.instances.append(arrival.instance)
         return status
 
     check_cancel(cancel)
-    assoc = associate(node, ae, timeout=local.timeouts.association, ext_neg=roles,
-                      evt_handlers=[(evt.EVT_C_STORE, on_store)])
+    assoc = associate(node, ae, timeout=timeouts.association, ext_neg=roles,
+                      evt_handlers=[(evt.EVT_C_STORE, on_store),
+                                    (evt.EVT_CONN_CLOSE, lambda event: discard_partial_instance(event.assoc))])
     try:
-        with _CancelWatch(assoc, cancel, StudyRootQueryRetrieveInformationModelGet) as watch:
+        with _Watch(assoc, cancel, StudyRootQueryRetrieveInformationModelGet, limit=limit) as watch:
             responses = assoc.send_c_get(_retrieve_identifier(study_uid, series_uid),
                                          StudyRootQueryRetrieveInformationModelGet)
             _run_retrieve(node, responses, result, "C-GET", QR_GET_SERVICE_CLASS_STATUS, progress, watch,
-                          cancel, lambda: len(result.instances), local=local)
+                          cancel, lambda: len(result.instances), timeouts)
     except ValueError as e:  # no accepted context for the request
         raise TransferError(f"{node.describe()} does not offer C-GET: {e}") from e
     finally:
         _release(assoc)
+        result.unrequested = requested.refused
+        _log_unrequested("C-GET", node, requested.refused)
     log.info("C-GET from %s: %d instance(s), %d new", node.describe(), len(result.instances), result.added)
     audit.record("retrieve", **audit.retrieve_details("C-GET", node, study_uid, series_uid, result))
     return result
@@ -608,8 +779,16 @@ def move(node: Node, study_uid: str, series_uid: str | None = None, *, store: Lo
         What to retrieve.
     store
         The store of the temporary receiver started when ``receiver`` is ``None``.
+        That receiver takes instances of ``study_uid`` (and ``series_uid``) only:
+        any other is refused with a failure status, not stored, and counted in
+        ``unrequested``.
     receiver
-        A running receiver to use (e.g. the viewer's); its AE title is the move destination.
+        A running receiver to use (e.g. the viewer's); its AE title is the move
+        destination. While the move runs, instances marked as a move's (Outpost's AE
+        title as their move originator, or the PACS's as their calling AE title) are
+        refused unless of ``study_uid`` (and ``series_uid``) or of another move under
+        way (:meth:`Receiver.taking_only`), and counted in ``unrequested``; other
+        senders (a modality) are stored as always.
     local
         Outpost's AE title, receiver address and timeouts.
     progress, cancel
@@ -622,45 +801,57 @@ def move(node: Node, study_uid: str, series_uid: str | None = None, *, store: Lo
 
     Raises
     ------
-    AssociationError, TransferError, Cancelled, PacsError
+    AssociationError, TransferError, OperationTimeoutError, Cancelled, PacsError
         On failure or cancel, the instances that arrived stay in the store.
     """
     local = local or LocalSettings()
+    timeouts = timeouts_for(node, local)
+    limit = TimeLimit.start("transfer", timeouts)
     if receiver is None and store is None:
         raise PacsError("C-MOVE needs a store or a running receiver")
     owned = receiver is None
     if receiver is None:
-        receiver = Receiver(store, ae_title=local.ae_title, host=local.receiver_host, port=local.receiver_port,
-                            timeouts=local.timeouts)
+        requested = RequestedOnly(store, study_uid, series_uid)
+        receiver = Receiver(requested, ae_title=local.ae_title, host=local.receiver_host, port=local.receiver_port,
+                            timeouts=timeouts)
+        gate = contextlib.nullcontext(requested)
+    else:
+        gate = receiver.taking_only(study_uid, series_uid, (local.ae_title, node.ae_title))
+    asked = RequestedOnly(receiver.store, study_uid, series_uid)  # to count this move's own instances
     result = RetrieveResult()
     lock = threading.Lock()
 
     def on_arrival(arrival: Arrival) -> None:
         instance = arrival.instance
-        if instance.study_uid == study_uid and (series_uid is None or instance.series_uid == series_uid):
+        if asked.requested(instance.study_uid, instance.series_uid):
             with lock:
                 result.instances.append(instance)
 
-    ae = _application_entity(local)
+    ae = _application_entity(local, timeouts)
     ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove, UNCOMPRESSED)
     check_cancel(cancel)
     if owned:
         receiver.start()
     receiver.add_listener(on_arrival)
+    refused_before = 0
     try:
-        assoc = associate(node, ae, timeout=local.timeouts.association)
-        try:
-            with _CancelWatch(assoc, cancel, StudyRootQueryRetrieveInformationModelMove) as watch:
-                responses = assoc.send_c_move(_retrieve_identifier(study_uid, series_uid), receiver.ae_title,
-                                              StudyRootQueryRetrieveInformationModelMove)
-                hint = (f"does the PACS know Outpost as {receiver.ae_title} at {receiver.host}:{receiver.port}, "
-                        "and can it reach that address? (or use C-GET)")
-                _run_retrieve(node, responses, result, "C-MOVE", QR_MOVE_SERVICE_CLASS_STATUS, progress, watch,
-                              cancel, lambda: len(result.instances), hint, local=local)
-        except ValueError as e:
-            raise TransferError(f"{node.describe()} does not offer C-MOVE: {e}") from e
-        finally:
-            _release(assoc)
+        with gate as requested:
+            refused_before = requested.refused
+            assoc = associate(node, ae, timeout=timeouts.association)
+            try:
+                with _Watch(assoc, cancel, StudyRootQueryRetrieveInformationModelMove, limit=limit) as watch:
+                    responses = assoc.send_c_move(_retrieve_identifier(study_uid, series_uid), receiver.ae_title,
+                                                  StudyRootQueryRetrieveInformationModelMove)
+                    hint = (f"does the PACS know Outpost as {receiver.ae_title} at {receiver.host}:"
+                            f"{receiver.port}, and can it reach that address? (or use C-GET)")
+                    _run_retrieve(node, responses, result, "C-MOVE", QR_MOVE_SERVICE_CLASS_STATUS, progress, watch,
+                                  cancel, lambda: len(result.instances), timeouts, hint)
+            except ValueError as e:
+                raise TransferError(f"{node.describe()} does not offer C-MOVE: {e}") from e
+            finally:
+                _release(assoc)
+                result.unrequested = requested.refused - refused_before
+                _log_unrequested("C-MOVE", node, result.unrequested)
     finally:
         receiver.remove_listener(on_arrival)
         if owned:
@@ -700,6 +891,19 @@ def _sendable(dataset: Dataset, assoc) -> Dataset:
     return dataset
 
 
+def _send_broke_off(node: Node, watch: _Watch, sent: int, total: int, timeouts: Timeouts,
+                    sent_at: float | None = None) -> TransferError:
+    """The error of a C-STORE association that ended early: time limit, response timeout or dropped."""
+    after = f"after {sent} of {total} instance(s) were sent"
+    stopped = watch.error(node, "C-STORE", f"; stopped {after}")
+    if isinstance(stopped, TransferError):
+        return stopped
+    error = _dropped(node, "C-STORE", timeouts=timeouts, silent_since=sent_at)
+    if isinstance(error, ResponseTimeoutError):
+        return ResponseTimeoutError(f"{error} {after}")
+    return TransferError(f"{node.describe()} dropped the association {after}")
+
+
 def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = None, *,
          progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> SendResult:
     """C-STORE the DICOM files under ``paths`` (folders, files, .zip, DICOMDIR) to ``node``.
@@ -713,26 +917,31 @@ def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = N
     AssociationError
         No association.
     TransferError
-        The association broke off (the message says how many were sent).
+        The association broke off, or the send ran past the transfer time limit
+        (:class:`OperationTimeoutError`); the message says how many were sent.
     Cancelled
         ``cancel`` was set.
     """
     local = local or LocalSettings()
+    timeouts = timeouts_for(node, local)
+    limit = TimeLimit.start("transfer", timeouts)
     records, _ = find_instances([paths] if isinstance(paths, str) else paths, cancel=cancel)
     if not records:
         raise PacsError("no DICOM instances to send")
     result = SendResult()
     total, done = len(records), 0
     for batch in _send_batches(records):
-        ae = _application_entity(local)
+        if time.monotonic() >= limit.deadline:
+            raise limit.error(node, "C-STORE", f"; stopped after {result.sent} of {total} instance(s) were sent")
+        ae = _application_entity(local, timeouts)
         for sop_class in dict.fromkeys(r.sop_class_uid for r in batch):
             ae.add_requested_context(sop_class, UNCOMPRESSED)
         for sop_class, syntax in dict.fromkeys((r.sop_class_uid, r.transfer_syntax) for r in batch):
             if syntax not in UNCOMPRESSED:
                 ae.add_requested_context(sop_class, syntax)
-        assoc = associate(node, ae, timeout=local.timeouts.association)
+        assoc = associate(node, ae, timeout=timeouts.association)
         try:
-            with _CancelWatch(assoc, cancel):
+            with _Watch(assoc, cancel, limit=limit) as watch:
                 for record in batch:
                     check_cancel(cancel)
                     source = str(record.source)
@@ -746,8 +955,7 @@ def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = N
                     except (ValueError, AttributeError, RuntimeError, NotImplementedError, OSError) as e:
                         if not assoc.is_established:
                             check_cancel(cancel)
-                            raise TransferError(f"{node.describe()} dropped the association after {result.sent} "
-                                                f"of {total} instance(s) were sent") from e
+                            raise _send_broke_off(node, watch, result.sent, total, timeouts) from e
                         result.failed.append((source, f"cannot send: {e}"))
                         continue
                     finally:
@@ -755,12 +963,7 @@ def send(node: Node, paths: str | Iterable[str], local: LocalSettings | None = N
                         report(progress, done, total, "sending")
                     if "Status" not in status:
                         check_cancel(cancel)
-                        error = _dropped(node, "C-STORE", local=local, silent_since=sent_at)
-                        if isinstance(error, ResponseTimeoutError):
-                            raise ResponseTimeoutError(f"{error} after {result.sent} of {total} instance(s) "
-                                                       "were sent")
-                        raise TransferError(f"{node.describe()} dropped the association after {result.sent} "
-                                            f"of {total} instance(s) were sent")
+                        raise _send_broke_off(node, watch, result.sent, total, timeouts, sent_at)
                     code = int(status.Status)
                     if code == 0x0000 or code in WARNINGS:
                         result.sent += 1

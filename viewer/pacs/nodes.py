@@ -1,13 +1,16 @@
 """Remote DICOM nodes and Outpost's own network identity, kept in a JSON settings file.
 
 The file is ``<user data dir>/pacs.json`` (``OUTPOST_DATA_DIR`` moves it). It is
-written atomically and readable by its owner only, because a DICOMweb node may
-carry a basic-auth password. Passwords never appear in ``repr``, in
-:meth:`Node.describe`, or in any log message.
+written atomically and readable by its owner only. It holds no password: a
+DICOMweb node's basic-auth password is kept in the system keyring, or else in an
+owner-only file beside it (:mod:`viewer.pacs.credentials`); a password found in
+``pacs.json`` (as older versions wrote it) is moved there when the file is read.
+Passwords never appear in ``repr``, in :meth:`Node.describe`, or in any log message.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -18,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from viewer.core.files import atomic_path, user_data_dir
+from viewer.pacs.credentials import CredentialStore, default_credentials
 from viewer.pacs.errors import NodeConfigError
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,10 @@ DEFAULT_AE_TITLE = "OUTPOST"
 DEFAULT_RECEIVER_PORT = 11112
 #: The receiver listens on the loopback interface unless told otherwise.
 DEFAULT_RECEIVER_HOST = "127.0.0.1"
+#: Matches a search may return before it is refused (per node: ``max_matches``).
+DEFAULT_MAX_MATCHES = 5000
+#: Bytes a search answer may take before it is refused (per node: ``max_answer_bytes``).
+DEFAULT_MAX_ANSWER_BYTES = 16 << 20
 
 _ADDRESS = re.compile(r"^(?P<aet>[^@]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^:@\[\]]+):(?P<port>\d+)$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -78,11 +86,17 @@ class Timeouts:
         Of an idle connection before it is closed (DICOMweb: to wait for a response).
         The receiver drops a sender that stays silent this long, so a hung sender
         cannot hold one of its associations.
+    query
+        For a whole echo or search (C-ECHO, C-FIND, QIDO-RS), however steadily the peer answers.
+    transfer
+        For a whole retrieve or send (C-GET, C-MOVE, WADO-RS, C-STORE, STOW-RS).
     """
 
     association: float = 10.0
     dimse: float = 60.0
     network: float = 60.0
+    query: float = 300.0
+    transfer: float = 3600.0
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -106,7 +120,15 @@ class Node:
     dicomweb_url
         Base URL of the DICOMweb service (e.g. ``http://pacs:8042/dicom-web``).
     username, password
-        Basic authentication for DICOMweb; the password is never logged or shown.
+        Basic authentication for DICOMweb; the password is never logged or shown,
+        nor written to ``pacs.json``.
+    allow_http_credentials
+        Send the credentials over a plain ``http://`` URL (with a warning each
+        time); without it they go over ``https://`` only.
+    max_matches, max_answer_bytes
+        The most matches, and bytes, a search may bring back before it is refused.
+    timeouts
+        This node's own values for some of :class:`Timeouts` (e.g. ``{"query": 30}``).
     """
 
     name: str
@@ -118,6 +140,10 @@ class Node:
     dicomweb_url: str = ""
     username: str = ""
     password: str = field(default="", repr=False)
+    allow_http_credentials: bool = False
+    max_matches: int = DEFAULT_MAX_MATCHES
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+    timeouts: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.ae_title:
@@ -128,6 +154,17 @@ class Node:
             self.dicomweb_url, username, password = _split_credentials(self.dicomweb_url)
             self.username = self.username or username
             self.password = self.password or password
+        for limit in ("max_matches", "max_answer_bytes"):
+            value = getattr(self, limit)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise NodeConfigError(f"node {self.name!r}: {limit} must be a whole number of at least 1")
+        if not isinstance(self.timeouts, dict):
+            raise NodeConfigError(f"node {self.name!r}: timeouts must be an object of seconds")
+        try:
+            Timeouts(**self.timeouts)  # the names and values are those of Timeouts
+        except TypeError as e:
+            raise NodeConfigError(f"node {self.name!r}: timeouts: {e}") from e
+        self.timeouts = {key: float(value) for key, value in self.timeouts.items()}
 
     @property
     def has_dimse(self) -> bool:
@@ -152,10 +189,12 @@ class Node:
         return f"{self.name} ({where})" if self.name and self.name != self.address else where
 
     def to_json(self) -> dict[str, Any]:
-        """The node as stored in the settings file."""
+        """The node as stored in the settings file: settings that differ from the defaults, no password."""
         data = asdict(self)
-        data.pop("name")
-        return {key: value for key, value in data.items() if value not in ("", 0, False)}
+        for key in ("name", "password"):
+            data.pop(key)
+        defaults = {item.name: item.default for item in fields(self) if not callable(item.default_factory)}
+        return {key: value for key, value in data.items() if value not in ("", 0, False, {}, defaults.get(key))}
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> Node:
@@ -174,6 +213,11 @@ class Node:
             return cls(name=name, **data)
         except TypeError as e:
             raise NodeConfigError(f"node {name!r}: {e}") from e
+
+
+def timeouts_for(node: Node, local: LocalSettings) -> Timeouts:
+    """The timeouts of an operation on ``node``: Outpost's, with the node's own values over them."""
+    return replace(local.timeouts, **node.timeouts) if node.timeouts else local.timeouts
 
 
 def _split_credentials(url: str) -> tuple[str, str, str]:
@@ -252,6 +296,116 @@ class LocalSettings:
                 raise NodeConfigError(f"timeouts: {e}") from e
 
 
+@dataclass(frozen=True)
+class AllowedCaller:
+    """One peer the receiver accepts: a calling AE title, from any address or from one address or network.
+
+    Attributes
+    ----------
+    ae_title
+        The calling AE title the peer must send.
+    network
+        ``""`` for any address, else an IP address or network (``10.0.0.5``, ``10.0.0.0/24``).
+
+    Examples
+    --------
+    >>> AllowedCaller.parse("CT1@10.0.0.5").admits("CT1", "10.0.0.5")
+    True
+    """
+
+    ae_title: str
+    network: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> AllowedCaller:
+        """``AE`` or ``AE@ADDRESS`` (an IP address, or a network as ``ADDRESS/BITS``).
+
+        Raises
+        ------
+        NodeConfigError
+            The AE title or the address is invalid.
+        """
+        title, _, address = str(text).strip().partition("@")
+        if not address:
+            return cls(validate_ae_title(title))
+        try:
+            network = ipaddress.ip_network(address.strip("[]"), strict=False)
+        except ValueError:
+            raise NodeConfigError(f"invalid allowed caller {text!r}: {address!r} is not an IP address "
+                                  "or network") from None
+        single = network.num_addresses == 1
+        return cls(validate_ae_title(title), str(network.network_address if single else network))
+
+    def admits(self, ae_title: str, address: str) -> bool:
+        """Whether a peer calling as ``ae_title`` from ``address`` is this caller."""
+        if ae_title.strip() != self.ae_title:
+            return False
+        if not self.network:
+            return True
+        try:
+            peer = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+            peer = peer.ipv4_mapped
+        return peer in ipaddress.ip_network(self.network)
+
+    def __str__(self) -> str:
+        return f"{self.ae_title}@{self.network}" if self.network else self.ae_title
+
+
+@dataclass
+class ReceiverSettings:
+    """Who may send to the receiver and how much it takes: ``pacs.json``'s ``"receiver"`` section.
+
+    Attributes
+    ----------
+    allowed_callers
+        ``AE`` or ``AE@ADDRESS`` entries (see :class:`AllowedCaller`); empty accepts any caller.
+    max_instance_mb
+        An instance larger than this is refused while it arrives (the association is aborted).
+    min_free_disk_mb
+        Below this much free disk space the receiver refuses associations and instances.
+    max_associations
+        Associations at once, from everyone.
+    max_associations_per_address
+        Associations at once from one address; below ``max_associations``, so that
+        peers at one address cannot take every slot.
+    pdu_deadline
+        Seconds within which each PDU must arrive whole once it has begun, however
+        steadily its bytes come (the association request must arrive within the
+        association timeout of connecting).
+    """
+
+    allowed_callers: list[str] = field(default_factory=list)
+    max_instance_mb: int = 2048
+    min_free_disk_mb: int = 1024
+    max_associations: int = 10
+    max_associations_per_address: int = 4
+    pdu_deadline: float = 120.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.allowed_callers, str) or not isinstance(self.allowed_callers, list | tuple):
+            raise NodeConfigError("receiver: allowed_callers must be a list of AE or AE@ADDRESS entries")
+        self.allowed_callers = [str(AllowedCaller.parse(entry)) for entry in self.allowed_callers]
+        for name in ("max_instance_mb", "min_free_disk_mb", "max_associations", "max_associations_per_address"):
+            value = getattr(self, name)
+            least = 0 if name == "min_free_disk_mb" else 1
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise NodeConfigError(f"receiver: {name} must be a whole number of at least {least}")
+        if self.max_associations_per_address >= self.max_associations:
+            raise NodeConfigError("receiver: max_associations_per_address must be below max_associations")
+        if not isinstance(self.pdu_deadline, int | float) or isinstance(self.pdu_deadline, bool) \
+                or self.pdu_deadline <= 0:
+            raise NodeConfigError("receiver: pdu_deadline must be a positive number of seconds")
+        self.pdu_deadline = float(self.pdu_deadline)
+
+    @property
+    def callers(self) -> list[AllowedCaller]:
+        """:attr:`allowed_callers`, parsed."""
+        return [AllowedCaller.parse(entry) for entry in self.allowed_callers]
+
+
 def default_settings_path() -> Path:
     """``<user data dir>/pacs.json``."""
     return user_data_dir() / SETTINGS_NAME
@@ -265,6 +419,8 @@ class PacsSettings:
     path
         The settings file (default :func:`default_settings_path`); a missing file
         means no nodes and default local settings.
+    credentials
+        Where passwords are kept (default :func:`~viewer.pacs.credentials.default_credentials`).
 
     Raises
     ------
@@ -272,10 +428,14 @@ class PacsSettings:
         The file exists but is not valid settings.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None) -> None:
+    def __init__(self, path: str | os.PathLike | None = None, *,
+                 credentials: CredentialStore | None = None) -> None:
         self.path = Path(path) if path is not None else default_settings_path()
+        self.credentials = credentials if credentials is not None else default_credentials(self.path)
         self.local = LocalSettings()
+        self.receiver = ReceiverSettings()
         self.nodes: dict[str, Node] = {}
+        self._removed: set[str] = set()
         if self.path.is_file():
             self._load()
 
@@ -292,12 +452,57 @@ class PacsSettings:
         except TypeError as e:
             raise NodeConfigError(f"the PACS settings {self.path}: local: {e}") from e
         self.nodes = {name: Node.from_json(name, value) for name, value in data.get("nodes", {}).items()}
+        receiver = data.get("receiver", {})
+        if not isinstance(receiver, dict):
+            raise NodeConfigError(f"the PACS settings {self.path}: receiver: not a settings object")
+        try:
+            self.receiver = ReceiverSettings(**receiver)
+        except TypeError as e:
+            raise NodeConfigError(f"the PACS settings {self.path}: receiver: {e}") from e
+        plain = [name for name, value in data.get("nodes", {}).items()
+                 if isinstance(value, dict) and value.get("password")]
+        for name, node in self.nodes.items():
+            if node.username and name not in plain:
+                node.password = self._stored_password(name)
+        if plain:  # written by an older version: move the passwords out of the file
+            try:
+                self.save()
+            except (OSError, NodeConfigError) as e:
+                log.warning("the PACS settings %s hold %d password(s) in plain text and could not be rewritten "
+                            "without them: %s", self.path, len(plain), getattr(e, "strerror", None) or e)
+            else:
+                log.info("moved %d password(s) out of %s into %s", len(plain), self.path,
+                         self.credentials.description)
+
+    def _stored_password(self, name: str) -> str:
+        try:
+            return self.credentials.get(name)
+        except NodeConfigError as e:
+            log.warning("the password of node %r could not be read: %s", name, e)
+            return ""
 
     def save(self) -> None:
-        """Write the settings atomically, readable by the owner only."""
+        """Write the settings atomically, readable by the owner only; passwords go to :attr:`credentials`.
+
+        Raises
+        ------
+        NodeConfigError
+            A password could not be kept (the settings file is then left as it was).
+        OSError
+            The settings file could not be written.
+        """
+        for name in sorted(self._removed - set(self.nodes)):
+            self.credentials.delete(name)
+        for name, node in sorted(self.nodes.items()):
+            if node.password:
+                self.credentials.set(name, node.password)
+            elif node.has_dicomweb:
+                self.credentials.delete(name)
+        self._removed.clear()
         document = {
             "version": SETTINGS_VERSION,
             "local": {**asdict(self.local)},
+            "receiver": asdict(self.receiver),
             "nodes": {name: node.to_json() for name, node in sorted(self.nodes.items())},
         }
         with atomic_path(self.path) as temporary:
@@ -330,6 +535,7 @@ class PacsSettings:
         if name not in self.nodes:
             raise NodeConfigError(f"no node named {name!r}")
         del self.nodes[name]
+        self._removed.add(name)
 
     def resolve(self, name_or_address: str) -> Node:
         """A configured node by name, or an ad-hoc node parsed from ``AET@host:port``.

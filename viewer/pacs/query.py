@@ -4,6 +4,11 @@ A :class:`FindQuery` becomes a C-FIND identifier or QIDO-RS parameters; the
 matches of either come back as the same :class:`StudyMatch` / :class:`SeriesMatch`
 records, so the viewer and ``outpost pacs find --json`` need not care which
 protocol answered.
+
+The records are built from whatever a peer sent: a value that cannot be read
+(an odd character set, a number that is not one) becomes empty rather than an
+error, and values are kept as they came, so whatever shows them on a terminal or
+writes them to a log escapes them first (:func:`viewer.core.text.printable`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
-from viewer.pacs.errors import PacsError
+from viewer.pacs.errors import PEER_DATA_ERRORS, PacsError
 
 LEVELS = ("STUDY", "SERIES")
 #: Version of the ``outpost pacs find --json`` document.
@@ -132,22 +137,24 @@ class FindQuery:
 
 
 def _text(ds: Dataset, keyword: str) -> str:
+    """The value of ``keyword`` as text; ``""`` when missing or unreadable."""
     try:
         value = ds.get(keyword, "")
-    except (ValueError, TypeError, AttributeError):
+        if value is None:
+            return ""
+        if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
+            return "\\".join(str(v) for v in value)
+        return str(value).strip()
+    except PEER_DATA_ERRORS:
         return ""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
-        return "\\".join(str(v) for v in value)
-    return str(value).strip()
 
 
 def _int(ds: Dataset, keyword: str) -> int | None:
+    """The value of ``keyword`` as a whole number; ``None`` when missing, unreadable or not finite."""
     text = _text(ds, keyword)
     try:
         return int(float(text)) if text else None
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan"; "1e999" is infinite
         return None
 
 

@@ -405,12 +405,48 @@ class QtNetworkPanel(QWidget):
         row.addWidget(QLabel("port"))
         row.addWidget(self.receiver_port)
         layout.addLayout(row)
+        callers = QHBoxLayout()
+        self.receiver_callers = QLineEdit()
+        self.receiver_callers.setPlaceholderText("anyone (or e.g. CT1@10.0.0.5, MR2)")
+        self.receiver_callers.setToolTip("Calling AE titles allowed to send, each optionally @ an IP address or "
+                                         "network; everyone else is refused. Saved in pacs.json.")
+        self._callers_loaded = False
+        callers.addWidget(QLabel("Allowed callers"))
+        callers.addWidget(self.receiver_callers)
+        layout.addLayout(callers)
         self.arrivals = QListWidget()
         self.arrivals.setMaximumHeight(120)
         self.receiver_status = QLabel("Off")
         layout.addWidget(self.receiver_status)
         layout.addWidget(self.arrivals)
         return group
+
+    def _receiver_settings(self):
+        """The settings' receiver section with the allowed callers of the field (saved when they changed).
+
+        The field shows the saved list the first time the receiver is turned on
+        (unless something was typed into it before); from then on, it is the list.
+
+        Raises
+        ------
+        NodeConfigError
+            An entry is not ``AE`` or ``AE@ADDRESS``.
+        """
+        import re
+        from dataclasses import replace
+
+        saved = self.settings.receiver
+        if not self._callers_loaded:
+            self._callers_loaded = True
+            if not self.receiver_callers.text().strip():
+                self.receiver_callers.setText(", ".join(saved.allowed_callers))
+        entries = [entry for entry in re.split(r"[\s,]+", self.receiver_callers.text()) if entry]
+        wanted = replace(saved, allowed_callers=entries)
+        if wanted.allowed_callers != saved.allowed_callers:
+            self.settings.receiver = wanted
+            self.settings.save()
+        self.receiver_callers.setText(", ".join(wanted.allowed_callers))
+        return wanted
 
     def set_receiver(self, on: bool) -> None:
         """Start or stop the storage SCP (loopback unless the settings say otherwise)."""
@@ -426,7 +462,8 @@ class QtNetworkPanel(QWidget):
             local = self.settings.local
             self.receiver = Receiver(self.store, ae_title=self.receiver_ae.text().strip() or local.ae_title,
                                      host=local.receiver_host, port=self.receiver_port.value(),
-                                     on_arrival=self._signal.arrived.emit, timeouts=local.timeouts)
+                                     on_arrival=self._signal.arrived.emit, timeouts=local.timeouts,
+                                     settings=self._receiver_settings())
             self.receiver.start()
         except OutpostError as e:
             self.receiver = None
@@ -436,15 +473,18 @@ class QtNetworkPanel(QWidget):
             self.window.notify_error(str(e))
             return
         self.receiver_status.setText(f"Listening as {self.receiver.ae_title} on "
-                                     f"{self.receiver.host}:{self.receiver.port}")
+                                     f"{self.receiver.host}:{self.receiver.port}, from "
+                                     f"{self.receiver.describe_callers()}")
 
     def _on_arrival(self, arrival) -> None:
-        instance = arrival.instance
-        note = " (already stored)" if instance.duplicate else ""
         from viewer.core.dicom.headers import sop_class_name
+        from viewer.core.text import printable
 
-        self.arrivals.insertItem(0, f"{arrival.calling_ae}: {sop_class_name(instance.sop_class_uid)} "
-                                    f"…{instance.sop_uid[-12:]}{note}")
+        instance = arrival.instance
+        note = (" (other content under a stored UID: kept apart)" if instance.conflict
+                else " (already stored)" if instance.duplicate else "")
+        self.arrivals.insertItem(0, f"{printable(arrival.calling_ae)}: {sop_class_name(instance.sop_class_uid)} "
+                                    f"…{printable(instance.sop_uid[-12:])}{note}")
         while self.arrivals.count() > ARRIVALS_SHOWN:
             self.arrivals.takeItem(self.arrivals.count() - 1)
         self.receiver_status.setText(f"Listening as {self.receiver.ae_title} on {self.receiver.host}:"
