@@ -35,7 +35,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     dates.add_argument("--date-shift", type=int, metavar="DAYS",
                        help="with --anonymize: move every date by DAYS (negative: earlier) and keep the times")
     dates.add_argument("--remove-dates", action="store_true",
-                       help="with --anonymize: empty every date and time (the default)")
+                       help="with --anonymize: remove every date and time (the default; a dummy date "
+                            "where the object needs one)")
     export.add_argument("--patient-name", metavar="NAME",
                         help=f"with --anonymize: the new patient name (default {DEFAULT_PATIENT_NAME})")
     export.add_argument("--patient-id", metavar="ID",
