@@ -575,7 +575,7 @@ def _uncleaned_class(sop_class_uid: str) -> str | None:
 
 def _not_copied(record) -> str | None:
     """Why a DICOM file is left out of an anonymised copy, or ``None``."""
-    from pydicom.uid import UID
+    from pydicom.uid import UID, AllTransferSyntaxes
 
     if is_dicomdir(record):
         return "a DICOMDIR index (its patient data are not copied)"
@@ -587,7 +587,9 @@ def _not_copied(record) -> str | None:
     if reason is not None:
         return reason
     syntax = UID(record.transfer_syntax)
-    if not (syntax.is_transfer_syntax or syntax.is_private):
+    # pydicom's own list, not UID.is_transfer_syntax: importing pynetdicom registers newer syntaxes
+    # (Deflated Image Frame Compression) that pydicom cannot encode, and the answer must not change.
+    if not (syntax in AllTransferSyntaxes or syntax.is_private):
         return f"transfer syntax {record.transfer_syntax} cannot be written by this version"
     return None
 
