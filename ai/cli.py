@@ -91,8 +91,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=command_demo)
 
     models = commands.add_parser("models", help="list, install, verify or remove model packs")
-    models.add_argument("action", choices=["list", "install", "verify", "remove"])
-    models.add_argument("target", nargs="?", metavar="PACK", help="a pack name, or a .zip/folder to install")
+    models.add_argument("action", choices=["list", "install", "verify", "remove", "import"])
+    models.add_argument("target", nargs="?", metavar="PACK|FORMAT",
+                        help="a pack name, a .zip/folder to install, or the format to import "
+                             "(brainchop, torchvision, monai)")
+    models.add_argument("source", nargs="?", metavar="SOURCE", help="import: the published file or folder")
+    models.add_argument("--out", metavar="DIR", help="import: the pack folder to write (new or empty)")
+    models.add_argument("--name", help="import: the pack's name")
+    models.add_argument("--config", metavar="FILE.json", help="import torchvision: classes, mean, std, size, "
+                                                              "authors, references, licences")
+    models.add_argument("--classes", help="import torchvision: class names, comma-separated, in output order")
+    models.add_argument("--mean", help="import torchvision: per-channel mean, comma-separated")
+    models.add_argument("--std", help="import torchvision: per-channel std, comma-separated")
+    models.add_argument("--size", type=int, help="import torchvision: square input size (default 224)")
+    models.add_argument("--licence", action="append", metavar="FILE", help="import torchvision: a licence file")
+    models.add_argument("--weights", metavar="FILE.pt", help="import monai: the state dict published apart")
+    models.add_argument("--entry", type=int, metavar="ID", help="import brainchop: the registry entry to use")
     models.add_argument("--yes", action="store_true",
                         help="trust the pack after reading its provenance: needed to install one without "
                              "checksums.sha256 or one whose model is TorchScript (code)")
@@ -134,6 +148,8 @@ def _engine():
 
 def command_models(args: argparse.Namespace) -> int:
     """List, install, verify or remove model packs (checked in the sandboxed AI worker)."""
+    if args.action == "import":
+        return command_models_import(args)
     store = _store()
     if args.action == "list":
         entries = store.entries(check_network=False)
@@ -179,6 +195,28 @@ def command_models(args: argparse.Namespace) -> int:
         return 0 if entry.status in ("ok", "unverified") else 1
     removed = store.remove(args.target)
     print(f"removed {printable(removed)}")
+    return 0
+
+
+def command_models_import(args: argparse.Namespace) -> int:
+    """``outpost models import FORMAT SOURCE --out DIR``: a published model as a pack (no code run)."""
+    from ai.importers import import_pack
+
+    if not (args.target and args.source and args.out):
+        raise SystemExit("outpost models import FORMAT SOURCE --out DIR [--name NAME]")
+
+    def numbers(text: str | None) -> list[float] | None:
+        return [float(v) for v in text.split(",")] if text else None
+
+    options = {"brainchop": {"entry": args.entry},
+               "torchvision": {"config": args.config, "size": args.size, "licences": args.licence,
+                               "classes": args.classes.split(",") if args.classes else None,
+                               "mean": numbers(args.mean), "std": numbers(args.std)},
+               "monai": {"weights": args.weights}}.get(args.target, {})
+    pack = import_pack(args.target, args.source, args.out, name=args.name,
+                       **{k: v for k, v in options.items() if v is not None})
+    print(f"imported {printable(args.source)} as {printable(str(pack))}; install it with "
+          f"outpost models install {printable(str(pack))}")
     return 0
 
 

@@ -666,7 +666,7 @@ def copy_pack_tree(source: Path, destination: Path, expected_checksum: str | Non
             raise PackRefusedError("the pack changed between its check and its copy "
                                    f"(sha256 {copied_checksum[:16]}…, checked {expected_checksum[:16]}…)")
         for folder in (*reversed(tree.folders), ""):
-            _fsync_folder(destination / folder)
+            fsync_folder(destination / folder)
     except BaseException:
         shutil.rmtree(destination, ignore_errors=True)
         raise
@@ -686,7 +686,8 @@ def _copy_file(source: Path, destination: Path, pack_file: PackFile) -> str:
     return digest.hexdigest()
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk where the system allows it (a no-op where it cannot)."""
     try:
         descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:  # Windows opens no folders; its file system orders metadata itself

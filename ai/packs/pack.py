@@ -274,33 +274,52 @@ class Pack:
                                        f"{str(e).splitlines()[0][:160]}") from e
 
     def _state_dict(self, path: Path) -> dict:
-        import pickle
+        return load_weights_file(path, self.model_file)
 
-        import torch
 
-        # Before anything loads it: compressed records, sizes beyond the file or memory, a bad header.
-        files.check_weights_file(path, self.model_file)
-        if self.model_file.endswith(".safetensors"):
-            from safetensors import SafetensorError
-            from safetensors.torch import load_file
+def load_weights_file(path: Path, name: str) -> dict:
+    """A state dict from a safetensors or ``torch.save`` file, checked first and loaded as tensors only.
 
-            try:
-                return load_file(str(path))
-            except (SafetensorError, OSError, ValueError) as e:
-                raise PackRefusedError(f"{self.model_file}: damaged safetensors file ({e})") from e
+    Parameters
+    ----------
+    path
+        The weights file.
+    name
+        How messages name it.
+
+    Raises
+    ------
+    PackRefusedError
+        Compressed records, sizes beyond the file or memory, a bad header, objects other than
+        tensors (``weights_only`` loading), a damaged file, or not a state dict.
+    """
+    import pickle
+
+    import torch
+
+    # Before anything loads it: compressed records, sizes beyond the file or memory, a bad header.
+    files.check_weights_file(path, name)
+    if name.endswith(".safetensors"):
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
         try:
-            state = torch.load(str(path), map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError as e:
-            raise PackRefusedError(f"{self.model_file}: refused, it holds objects other than tensors "
-                                   f"(weights_only loading: {str(e).splitlines()[0][:160]})") from e
-        except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as e:
-            raise PackRefusedError(f"{self.model_file}: damaged or truncated weights file ({e})") from e
-        for wrapper in ("state_dict", "model"):
-            if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
-                state = state[wrapper]
-        if not isinstance(state, dict):
-            raise PackRefusedError(f"{self.model_file}: not a state dict")
-        return state
+            return load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as e:
+            raise PackRefusedError(f"{name}: damaged safetensors file ({e})") from e
+    try:
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise PackRefusedError(f"{name}: refused, it holds objects other than tensors "
+                               f"(weights_only loading: {str(e).splitlines()[0][:160]})") from e
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as e:
+        raise PackRefusedError(f"{name}: damaged or truncated weights file ({e})") from e
+    for wrapper in ("state_dict", "model"):
+        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
+            state = state[wrapper]
+    if not isinstance(state, dict):
+        raise PackRefusedError(f"{name}: not a state dict")
+    return state
 
 
 def _load_weights(network, state: dict, name: str) -> None:

@@ -8,21 +8,15 @@ from pathlib import Path
 
 import torch
 
-from ai.packs.pack import write_checksums  # re-exported: tests import it from here too
+from ai.importers import import_pack
+from ai.importers.writer import write_pack
+from ai.packs.pack import write_checksums  # noqa: F401 (re-exported: tests import it from here too)
 
 
 def make_pack(root: Path, metadata: dict, inference: dict, state_dict: dict | None = None,
               checksums: bool = True) -> Path:
     """A pack folder with the given configs and a state dict saved as models/model.pt."""
-    (root / "configs").mkdir(parents=True, exist_ok=True)
-    (root / "models").mkdir(exist_ok=True)
-    (root / "configs" / "metadata.json").write_text(json.dumps(metadata, indent=1))
-    (root / "configs" / "inference.json").write_text(json.dumps(inference, indent=1))
-    if state_dict is not None:
-        torch.save(state_dict, root / "models" / "model.pt")
-    if checksums:
-        write_checksums(root)
-    return root
+    return write_pack(root, metadata, inference, state_dict, weights="pt", checksums=checksums)
 
 
 def spleen_pack(shared_data: Path, root: Path, seed: int = 0) -> Path:
@@ -45,30 +39,12 @@ CXR_CLASSES = {"0": "Bacterial Pneumonia", "1": "Normal", "2": "Viral Pneumonia"
 
 
 def squeezenet_cxr_pack(shared_data: Path, root: Path) -> Path:
-    """The real SqueezeNet 1.1 pneumonia weights, with torchvision's preprocessing as MONAI transforms."""
-    weights = shared_data / "weights_cxr_pneumonia_squeezenet" / "Models" / "squeezenet1_1_model.pth"
-    metadata = {
-        "name": "cxr-pneumonia-squeezenet", "version": "0.1", "task": "classification",
-        "authors": "Shain Sahagun (weights); Outpost (pack)", "intended_use": "research only",
-        "network_data_format": {"outputs": {"pred": {"channel_def": CXR_CLASSES}}},
-        "outpost": {"task": "classification", "dimensions": 2, "modalities": ["CR", "DX", "OT"],
-                    "explain": {"layer": "features.12"}},
-    }
-    inference = {
-        "network_def": {"_target_": "ai.networks.SqueezeNet11", "n_classes": 3},
-        "preprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "LoadImaged", "keys": "image"},
-            {"_target_": "EnsureChannelFirstd", "keys": "image"},
-            {"_target_": "Transposed", "keys": "image", "indices": [0, 2, 1]},
-            {"_target_": "ScaleIntensityd", "keys": "image", "minv": 0.0, "maxv": 1.0},
-            {"_target_": "Resized", "keys": "image", "spatial_size": [224, 224], "mode": "bilinear"},
-            {"_target_": "RepeatChanneld", "keys": "image", "repeats": 3},
-            {"_target_": "NormalizeIntensityd", "keys": "image", "subtrahend": [0.485, 0.456, 0.406],
-             "divisor": [0.229, 0.224, 0.225], "channel_wise": True}]},
-        "inferer": {"_target_": "SimpleInferer"},
-    }
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    return make_pack(root, metadata, inference, state)
+    """The real SqueezeNet 1.1 pneumonia weights, imported as torchvision publishes them."""
+    folder = shared_data / "weights_cxr_pneumonia_squeezenet"
+    return import_pack("torchvision", folder / "Models" / "squeezenet1_1_model.pth", root,
+                       name="cxr-pneumonia-squeezenet", classes=list(CXR_CLASSES.values()),
+                       size=224, licences=sorted(folder.glob("LICENSE-*")),
+                       authors="Shain Sahagun (weights); Outpost (pack)")
 
 
 def hybridgnet_pack(shared_data: Path, root: Path) -> Path:

@@ -67,11 +67,13 @@ def test_sanity_check_randomised_weights_change_the_map(shared_data, tmp_path):
     volume = _dicom(shared_data / CXR_DICOM)
     result = run(volume, cxr_pack, device="cpu")
     trained = explain(volume, cxr_pack, result, "gradcam", target="Normal", device="cpu").values[0]
-    weights = cxr_pack.root / "models" / "model.pt"
-    state = torch.load(weights, map_location="cpu", weights_only=True)
+    from safetensors.torch import load_file, save_file
+
+    weights = cxr_pack.root / cxr_pack.model_file  # the importer writes safetensors
+    state = load_file(weights)
     generator = torch.Generator().manual_seed(0)
     randomised = {k: torch.randn(v.shape, generator=generator) * v.float().std() for k, v in state.items()}
-    torch.save(randomised, weights)
+    save_file(randomised, weights)
     cxr_pack.root.joinpath("checksums.sha256").unlink()
     random_pack = read_pack(cxr_pack.root)
     random_map = explain(volume, random_pack, run(volume, random_pack, device="cpu"), "gradcam",
