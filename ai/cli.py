@@ -107,6 +107,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     models.add_argument("--licence", action="append", metavar="FILE", help="import torchvision: a licence file")
     models.add_argument("--weights", metavar="FILE.pt", help="import monai: the state dict published apart")
     models.add_argument("--entry", type=int, metavar="ID", help="import brainchop: the registry entry to use")
+    models.add_argument("--training-inputs", metavar="FILE.json",
+                        help="import: statistics of the training images (modalities, photometric, bits_stored, "
+                             "intensity_range, pixel_spacing_mm, slice_spacing_mm; docs/ai-engine.md)")
     models.add_argument("--yes", action="store_true",
                         help="trust the pack after reading its provenance: needed to install one without "
                              "checksums.sha256 or one whose model is TorchScript (code)")
@@ -213,6 +216,7 @@ def command_models_import(args: argparse.Namespace) -> int:
                                "classes": args.classes.split(",") if args.classes else None,
                                "mean": numbers(args.mean), "std": numbers(args.std)},
                "monai": {"weights": args.weights}}.get(args.target, {})
+    options["training_inputs"] = args.training_inputs
     pack = import_pack(args.target, args.source, args.out, name=args.name,
                        **{k: v for k, v in options.items() if v is not None})
     print(f"imported {printable(args.source)} as {printable(str(pack))}; install it with "
@@ -258,6 +262,10 @@ def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
         heatmap = None
         if args.explain:
             heatmap = engine.explain(volume, pack, result, args.explain, target=args.target, device=args.device)
+    from ai.suitability import input_verdict
+
+    verdict = input_verdict(volume, pack)
+    result.provenance["input_check"] = verdict.provenance()
     out = Path(args.out)
     summary = save_result(out, volume, series, pack, result, heatmap)
     if "seg_error" in summary["files"]:
@@ -268,6 +276,8 @@ def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
     for name, ml in result.volumes_ml.items():
         print(f"{printable(name):30} {ml:10.1f} mL")
     print(f"wrote {out / 'result.json'} ({result.device}, {result.timings.get('total', 0):.1f} s)")
+    print(f"{'warning' if verdict.needs_attention else 'input'}: {one_line(verdict.text)}",
+          file=sys.stderr if verdict.needs_attention else sys.stdout)
     for note in result.notes:
         print(f"note: {one_line(note)}", file=sys.stderr)
     return 0

@@ -10,9 +10,21 @@ data (see the README, "Model packs")::
                  "intensity": {"p1": .., "p50": .., "p99": ..}},   # or
                  "intensity": {"mean": .., "std": .., "body_threshold_hu": ..}},
     "photometric": ["MONOCHROME2"], "views": ["PA", "AP"], "body_parts": ["CHEST"]
+
+and, checked when the pack is read (:func:`ai.packs.pack.check_training_inputs`), the
+statistics of its training inputs (:data:`ai.packs.pack.TRAINING_INPUT_KEYS`)::
+
+    "training_inputs": {"modalities": ["CR"], "photometric": ["MONOCHROME2"], "bits_stored": [8],
+                        "intensity_range": [0, 255], "pixel_spacing_mm": [0.5, 1.0],
+                        "slice_spacing_mm": [1.0, 3.0]}
+
+:func:`input_verdict` compares a series with them and says what differs; a pack without them
+is reported as :data:`NOT_CHECKED`, never as fine.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +32,10 @@ from viewer.core.volume import Volume
 
 #: Spacing further than this factor outside the training range is out of distribution.
 SPACING_FACTOR = 1.5
+#: Intensities further than this fraction of the training range outside it are out of distribution.
+INTENSITY_MARGIN = 0.1
+#: What a pack that records no statistics of its training inputs is shown as.
+NOT_CHECKED = "input not checked against the training data"
 
 
 def _upper_list(block: dict, key: str) -> list[str]:
@@ -73,12 +89,19 @@ def _intensity_sample(volume: Volume, limit: int = 2_000_000) -> np.ndarray:
     return values
 
 
+def training_inputs(pack) -> dict:
+    """The pack's ``outpost.training_inputs`` block (empty when it records none)."""
+    block = pack.outpost.get("training_inputs")
+    return block if isinstance(block, dict) else {}
+
+
 def distribution_warnings(volume: Volume, pack) -> list[str]:
     """Every way ``volume`` lies outside what ``pack`` was made for, one sentence each.
 
-    Checks, where the pack records them: modality, photometric interpretation,
-    view position, body part, pixel spacing and slice thickness against the
-    training range, and intensity against the training distribution.
+    Checks, where the pack records them: suitability (:func:`unsuitable_reason`), the
+    training inputs' modality, photometric interpretation, bits stored and intensity range,
+    the view position and body part, pixel and slice spacing against the training range, and
+    intensity against the training distribution.
 
     Parameters
     ----------
@@ -90,15 +113,17 @@ def distribution_warnings(volume: Volume, pack) -> list[str]:
     Returns
     -------
     list of str
-        Empty when nothing is out of distribution.
+        Empty when nothing is out of distribution (or nothing was recorded to compare with:
+        see :func:`input_verdict`).
     """
-    block = pack.outpost
+    block, inputs = pack.outpost, training_inputs(pack)
     found = []
     reason = unsuitable_reason(volume, pack)
     if reason:
         found.append(f"unsuitable: {reason}")
+    found.extend(_input_warnings(volume, pack, inputs))
     photometric = _upper_list(block, "photometric")
-    if photometric and volume.photometric.upper() not in photometric and not (
+    if "photometric" not in inputs and photometric and volume.photometric.upper() not in photometric and not (
             volume.photometric == "MONOCHROME1" and "MONOCHROME2" in photometric):
         found.append(f"photometric interpretation {volume.photometric}, trained on {', '.join(photometric)}")
     views = _upper_list(block, "views")
@@ -106,16 +131,126 @@ def distribution_warnings(volume: Volume, pack) -> list[str]:
     if views and view and view not in views:
         found.append(f"view {view}, trained on {', '.join(views)}")
     training = block.get("training") or {}
-    spacing = (training.get("spacing_mm") or {})
-    low, high = spacing.get("min"), spacing.get("max")
-    if low and high:
-        axes = "xyz" if pack.dimensions == 3 else "xy"
-        for axis, value, a, b in zip(axes, volume.spacing, low, high, strict=False):
-            if value < a / SPACING_FACTOR or value > b * SPACING_FACTOR:
-                what = "slice spacing" if axis == "z" else f"pixel spacing ({axis})"
-                found.append(f"{what} {value:.2f} mm, trained on {a:g}-{b:g} mm")
+    for what, value, low, high in _spacing_ranges(volume, pack, inputs, training):
+        if value < low / SPACING_FACTOR or value > high * SPACING_FACTOR:
+            trained = f"{low:g}" if low == high else f"{low:g}-{high:g}"
+            found.append(f"{what} {value:.2f} mm, trained on {trained} mm")
     found.extend(_intensity_warnings(volume, training.get("intensity") or {}))
     return found
+
+
+def _image_bits(volume: Volume) -> int:
+    """BitsStored of the series; for a picture without it, the bits of its integer pixels (0: unknown)."""
+    bits = int(volume.metadata.get("bits_stored") or 0)
+    if not bits and volume.array.dtype.kind in "ui":
+        bits = 8 * volume.array.dtype.itemsize
+    return bits
+
+
+def _input_warnings(volume: Volume, pack, inputs: dict) -> list[str]:
+    """The series' modality, photometric interpretation, bits and intensity against ``inputs``."""
+    found = []
+    modalities = _upper_list(inputs, "modalities")
+    accepted = _upper_list(pack.outpost, "modalities")
+    modality = volume.modality.upper()
+    if modalities and modality not in modalities and (not accepted or modality in accepted):
+        found.append(f"modality {volume.modality or 'unknown'}, trained on {', '.join(modalities)}")
+    photometric = _upper_list(inputs, "photometric")
+    if photometric and volume.photometric.upper() not in photometric:
+        shown = volume.photometric + (" (inverted)" if volume.photometric == "MONOCHROME1" else "")
+        found.append(f"{shown}, trained on {', '.join(photometric)}")
+    bits, trained_bits = _image_bits(volume), [int(b) for b in inputs.get("bits_stored") or []]
+    if trained_bits and bits and bits not in trained_bits:
+        found.append(f"bits stored {bits}, the model was trained on "
+                     f"{' or '.join(f'{b}' for b in trained_bits)}-bit images")
+    if inputs.get("intensity_range"):
+        low, high = (float(v) for v in inputs["intensity_range"])
+        margin = INTENSITY_MARGIN * max(high - low, 1.0)
+        first, last = (float(v) for v in np.percentile(_intensity_sample(volume), [1, 99]))
+        if first < low - margin or last > high + margin:
+            found.append(f"intensities {first:.0f} to {last:.0f} (1st-99th percentile), trained on "
+                         f"{low:g} to {high:g}")
+    return found
+
+
+def _spacing_ranges(volume: Volume, pack, inputs: dict,
+                    training: dict) -> list[tuple[str, float, float, float]]:
+    """``(what, value, low, high)`` for each spacing the pack records a training range of.
+
+    ``training_inputs`` (one in-plane range, one slice range) when it gives them, else the
+    older ``training.spacing_mm`` (a range per axis).
+    """
+    x, y, z = (float(v) for v in volume.spacing)
+    ranges = []
+    if inputs.get("pixel_spacing_mm"):
+        low, high = inputs["pixel_spacing_mm"]
+        value = max((x, y), key=lambda v: max(low / v, v / high))  # the axis further out
+        ranges.append(("pixel spacing", value, low, high))
+    if inputs.get("slice_spacing_mm") and pack.dimensions == 3:
+        low, high = inputs["slice_spacing_mm"]
+        ranges.append(("slice spacing", z, low, high))
+    spacing = training.get("spacing_mm") or {}
+    if ranges or not (spacing.get("min") and spacing.get("max")):
+        return ranges
+    axes = "xyz" if pack.dimensions == 3 else "xy"
+    return [("slice spacing" if axis == "z" else f"pixel spacing ({axis})", value, a, b)
+            for axis, value, a, b in zip(axes, (x, y, z), spacing["min"], spacing["max"], strict=False)]
+
+
+@dataclass(frozen=True)
+class InputVerdict:
+    """How the series on screen compares with a pack's training inputs.
+
+    Attributes
+    ----------
+    warnings
+        What differs (and any other out-of-distribution finding), one sentence each.
+    checked
+        Whether the pack records statistics of its training inputs to compare with.
+    """
+
+    warnings: list[str] = field(default_factory=list)
+    checked: bool = False
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether to show it: something differs, or nothing could be compared."""
+        return bool(self.warnings) or not self.checked
+
+    @property
+    def text(self) -> str:
+        """One line for the AI panel and ``outpost ai run``."""
+        parts = [f"Out of distribution: {'; '.join(self.warnings)}"] if self.warnings else []
+        if not self.checked:
+            parts.append(f"{NOT_CHECKED} (the pack records no statistics of its training inputs)")
+        elif not self.warnings:
+            parts.append("input checked against the training data: nothing differs")
+        return "; ".join(parts)
+
+    def provenance(self) -> dict:
+        """What a result's provenance records of the check (``input_check``)."""
+        return {"checked": self.checked, "warnings": list(self.warnings), "verdict": self.text}
+
+
+def input_verdict(volume: Volume, pack, warnings: list[str] | None = None) -> InputVerdict:
+    """Compare ``volume`` with what ``pack`` was trained on.
+
+    Parameters
+    ----------
+    volume
+        The series as loaded.
+    pack
+        A :class:`~ai.packs.pack.Pack`.
+    warnings
+        :func:`distribution_warnings` of the two, when already computed.
+
+    Returns
+    -------
+    InputVerdict
+        Unchecked (:data:`NOT_CHECKED`) when the pack records no ``training_inputs``.
+    """
+    found = distribution_warnings(volume, pack) if warnings is None else warnings
+    return InputVerdict(warnings=list(found), checked=bool(training_inputs(pack)))
 
 
 def _intensity_warnings(volume: Volume, intensity: dict) -> list[str]:
@@ -139,4 +274,5 @@ def _intensity_warnings(volume: Volume, intensity: dict) -> list[str]:
     return []
 
 
-__all__ = ["distribution_warnings", "unsuitable_reason"]
+__all__ = ["NOT_CHECKED", "InputVerdict", "distribution_warnings", "input_verdict", "training_inputs",
+           "unsuitable_reason"]

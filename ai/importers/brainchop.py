@@ -19,7 +19,16 @@ import numpy as np
 
 from ai.errors import PackRefusedError
 from ai.importers.jsdata import parse_declarations
-from ai.importers.writer import describe, read_json_file, read_text_file, source_record, staged_pack, write_pack
+from ai.importers.writer import (
+    TrainingInputs,
+    describe,
+    read_json_file,
+    read_text_file,
+    record_training_inputs,
+    source_record,
+    staged_pack,
+    write_pack,
+)
 from ai.networks.meshnet import ACTIVATIONS
 from ai.packs import files
 from ai.packs.pack import MAX_NETWORK_BYTES
@@ -33,6 +42,10 @@ AUTHORS = "neuroneural/brainchop (Mohamed Masoud, Farfalla Hu, Sergey Plis)"
 #: What brainchop does around its MeshNets, as MONAI transforms: the whole conformed volume at
 #: once and the most likely class per voxel; intensities scaled to [0, 1] by their range, or
 #: between the 2nd and 98th percentiles where the registry asks for quantile normalisation.
+#: What every brainchop MeshNet was trained on: T1-weighted MR conformed (FreeSurfer ``mri_convert
+#: --conform``) to 256x256x256 voxels of 1 mm, grey-scale (the :mod:`ai.packs.pack` schema).
+MESHNET_TRAINING_INPUTS = {"modalities": ["MR"], "photometric": ["MONOCHROME2"],
+                           "pixel_spacing_mm": [1.0, 1.0], "slice_spacing_mm": [1.0, 1.0]}
 MIN_MAX = {"_target_": "ScaleIntensityd", "keys": "image", "minv": 0.0, "maxv": 1.0}
 QUANTILES = {"_target_": "ScaleIntensityRangePercentilesd", "keys": "image", "lower": 2, "upper": 98,
              "b_min": 0, "b_max": 1, "clip": True}
@@ -318,7 +331,8 @@ def _labels(folder: Path, app: Path | None, entry: dict[str, Any], n_classes: in
 
 # --------------------------------------------------------------------------- the importer
 def import_brainchop(source: str | os.PathLike, out_dir: str | os.PathLike, name: str | None = None,
-                     entry: int | None = None, parameters: str | os.PathLike | None = None) -> Path:
+                     entry: int | None = None, parameters: str | os.PathLike | None = None,
+                     training_inputs: TrainingInputs = None) -> Path:
     """Import a brainchop TF.js MeshNet folder as a pack with safetensors weights.
 
     Parameters
@@ -335,6 +349,9 @@ def import_brainchop(source: str | os.PathLike, out_dir: str | os.PathLike, name
     parameters
         ``brainchop-parameters.js`` (default: found in the folders above ``source``); its
         folder's ``LICENSE`` is recorded.
+    training_inputs
+        Statistics of the training images (:data:`ai.packs.pack.TRAINING_INPUT_KEYS`), or a JSON
+        file holding them (default :data:`MESHNET_TRAINING_INPUTS`).
 
     Returns
     -------
@@ -381,6 +398,7 @@ def import_brainchop(source: str | os.PathLike, out_dir: str | os.PathLike, name
                         "applied": "normalisation only: the engine does not crop the brain nor run the "
                                    "pre-model first"}},
     }
+    record_training_inputs(metadata, MESHNET_TRAINING_INPUTS if training_inputs is None else training_inputs)
     describe(metadata, source_record("brainchop", base, read, AUTHORS, licence_text, REFERENCES))
     inference = {"network_def": network_def, **meshnet_stages(bool(chosen.get("enableQuantileNorm")))}
     with staged_pack(out_dir) as root:

@@ -17,9 +17,11 @@ from typing import Any
 from ai.errors import PackRefusedError
 from ai.importers.writer import (
     LICENCE_FILE,
+    TrainingInputs,
     describe,
     read_json_file,
     read_text_file,
+    record_training_inputs,
     save_weights,
     source_record,
     staged_pack,
@@ -45,7 +47,7 @@ def outpost_block(metadata: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_monai(source: str | os.PathLike, out_dir: str | os.PathLike, name: str | None = None,
-                 weights: str | os.PathLike | None = None) -> Path:
+                 weights: str | os.PathLike | None = None, training_inputs: TrainingInputs = None) -> Path:
     """Import a MONAI bundle folder as a pack with safetensors weights.
 
     Parameters
@@ -60,6 +62,9 @@ def import_monai(source: str | os.PathLike, out_dir: str | os.PathLike, name: st
     weights
         The bundle's state dict when published apart (``large_files.yml``); loaded with
         ``weights_only=True``.
+    training_inputs
+        Statistics of the training images (:data:`ai.packs.pack.TRAINING_INPUT_KEYS`), or a JSON
+        file holding them; they replace any the bundle's ``outpost`` block records.
 
     Returns
     -------
@@ -91,6 +96,7 @@ def import_monai(source: str | os.PathLike, out_dir: str | os.PathLike, name: st
             metadata["name"] = name
         metadata.setdefault("name", bundle.name)
         metadata["outpost"] = {**outpost_block(metadata), **(metadata.get("outpost") or {})}
+        record_training_inputs(metadata, training_inputs)
         licence_text = read_text_file(root, LICENCE_FILE) if (root / LICENCE_FILE).is_file() else ""
         read = sorted(p for p in bundle.rglob("*") if p.is_file())
         if weights:

@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from ai.errors import PackRefusedError
-from ai.importers.writer import describe, read_json_file, read_text_file, source_record, staged_pack, write_pack
+from ai.importers.writer import (
+    TrainingInputs,
+    describe,
+    read_json_file,
+    read_text_file,
+    record_training_inputs,
+    source_record,
+    staged_pack,
+    write_pack,
+)
 from ai.packs.pack import load_weights_file
 
 #: Recognised architectures: a key present only in it, its network_def, and its Grad-CAM layer.
@@ -53,7 +62,8 @@ def import_torchvision(source: str | os.PathLike, out_dir: str | os.PathLike, na
                        std: list[float] | None = None, size: int | None = None,
                        config: str | os.PathLike | None = None,
                        licences: list[str | os.PathLike] | None = None, authors: str = "",
-                       references: list[str] | None = None, modalities: list[str] | None = None) -> Path:
+                       references: list[str] | None = None, modalities: list[str] | None = None,
+                       training_inputs: TrainingInputs = None) -> Path:
     """Import a torchvision classification state dict as a pack with safetensors weights.
 
     Parameters
@@ -72,11 +82,15 @@ def import_torchvision(source: str | os.PathLike, out_dir: str | os.PathLike, na
         The square input size (default 224).
     config
         A JSON file whose keys (``classes``, ``mean``, ``std``, ``size``, ``authors``,
-        ``references``, ``modalities``, ``licences``: paths relative to it) fill those not given.
+        ``references``, ``modalities``, ``training_inputs``, ``licences``: paths relative to it)
+        fill those not given.
     licences
         Licence files whose full text is recorded.
     authors, references, modalities
         For the model card and the suitability checks (default modalities ``CR``, ``DX``, ``OT``).
+    training_inputs
+        Statistics of the training images (:data:`ai.packs.pack.TRAINING_INPUT_KEYS`), or a JSON
+        file holding them; none by default: the pack's input is then not checked against them.
 
     Returns
     -------
@@ -117,6 +131,7 @@ def import_torchvision(source: str | os.PathLike, out_dir: str | os.PathLike, na
                     "modalities": list(modalities or settings.get("modalities") or ["CR", "DX", "OT"]),
                     "explain": {"layer": spec["explain"]}},
     }
+    record_training_inputs(metadata, training_inputs or settings.get("training_inputs"))
     base = Path(os.path.commonpath([p.parent for p in read]))
     describe(metadata, source_record("torchvision", base, read, authors or settings.get("authors", ""),
                                      "\n\n".join(texts), list(references or settings.get("references", []))))

@@ -17,7 +17,7 @@ from typing import Any
 
 from ai.errors import AIError
 from ai.packs import files
-from ai.packs.pack import write_checksums
+from ai.packs.pack import check_training_inputs, write_checksums
 
 #: The licence text is also written beside the configs under this name.
 LICENCE_FILE = "LICENSE"
@@ -173,6 +173,41 @@ def describe(metadata: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]
     if source["references"]:
         metadata.setdefault("references", list(source["references"]))
     metadata.setdefault("outpost", {})["source"] = source
+    return metadata
+
+
+#: What an importer's ``training_inputs`` option takes: the block itself, or a JSON file holding it.
+TrainingInputs = dict[str, Any] | str | os.PathLike | None
+
+
+def record_training_inputs(metadata: dict[str, Any], training_inputs: TrainingInputs) -> dict[str, Any]:
+    """Store the statistics of the training inputs in ``metadata["outpost"]["training_inputs"]``.
+
+    Parameters
+    ----------
+    metadata
+        The pack's ``configs/metadata.json``, changed in place.
+    training_inputs
+        The block (:data:`ai.packs.pack.TRAINING_INPUT_KEYS`), a JSON file holding it, or
+        ``None`` to record nothing (the pack's input is then shown as not checked against the
+        training data).
+
+    Returns
+    -------
+    dict
+        ``metadata``.
+
+    Raises
+    ------
+    PackRefusedError
+        The block is malformed; the one-line message names the key.
+    """
+    if training_inputs is None:
+        return metadata
+    if not isinstance(training_inputs, dict):
+        path = Path(training_inputs)
+        training_inputs = read_json_file(path.parent, path.name)
+    metadata.setdefault("outpost", {})["training_inputs"] = check_training_inputs(training_inputs)
     return metadata
 
 

@@ -23,6 +23,7 @@ worker (:mod:`ai.sandbox`).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -331,6 +332,74 @@ def _load_weights(network, state: dict, name: str) -> None:
                                f"({' '.join(line.strip() for line in first[:3])[:240]})") from e
 
 
+# --------------------------------------------------------------------------- training inputs
+#: ``outpost.training_inputs`` of ``configs/metadata.json``: what the images the network was trained on
+#: were like, compared with the series on screen by :func:`ai.suitability.input_verdict`. Every key is
+#: optional; the block, when present, holds at least one. Key -> what its value must be.
+TRAINING_INPUT_KEYS = {
+    "modalities": "a list of DICOM modalities, e.g. [\"CR\", \"DX\"]",
+    "photometric": "a list of photometric interpretations, e.g. [\"MONOCHROME2\"]",
+    "bits_stored": "a list of whole numbers from 1 to 32 (the images' BitsStored), e.g. [8]",
+    "intensity_range": "[low, high]: the range of the training images' values (after rescale: HU for CT)",
+    "pixel_spacing_mm": "[min, max]: the in-plane pixel spacing of the training images, in mm, above 0",
+    "slice_spacing_mm": "[min, max]: the slice spacing of 3-D training volumes, in mm, above 0",
+}
+PHOTOMETRIC_INTERPRETATIONS = ("MONOCHROME1", "MONOCHROME2", "RGB", "PALETTE COLOR", "YBR_FULL",
+                               "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value and \
+        abs(value) != float("inf")
+
+
+def _valid_training_input(key: str, value: Any) -> bool:
+    if not isinstance(value, list) or not value:
+        return False
+    if key == "modalities":
+        return all(isinstance(v, str) and 0 < len(v) <= 16 and v.replace("_", "").isalnum() for v in value)
+    if key == "photometric":
+        return all(isinstance(v, str) and v.upper() in PHOTOMETRIC_INTERPRETATIONS for v in value)
+    if key == "bits_stored":
+        return all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 32 for v in value)
+    if len(value) != 2 or not all(_is_number(v) for v in value) or value[0] > value[1]:
+        return False
+    return key == "intensity_range" or value[0] > 0
+
+
+def check_training_inputs(block: Any) -> dict[str, Any]:
+    """Check an ``outpost.training_inputs`` block against :data:`TRAINING_INPUT_KEYS`.
+
+    Parameters
+    ----------
+    block
+        The value read from ``configs/metadata.json`` (or given to an importer).
+
+    Returns
+    -------
+    dict
+        ``block``, unchanged.
+
+    Raises
+    ------
+    PackRefusedError
+        One line naming the key and what its value must be: not an object, empty, an unknown
+        key, or a value of the wrong kind (a range whose low end is above its high end, say).
+    """
+    where = "configs/metadata.json: outpost.training_inputs"
+    if not isinstance(block, dict) or not block:
+        raise PackRefusedError(f"{where} must be a JSON object with at least one of "
+                               f"{', '.join(TRAINING_INPUT_KEYS)}")
+    for key, value in block.items():
+        if key not in TRAINING_INPUT_KEYS:
+            raise PackRefusedError(f"{where}.{json.dumps(key)[1:-1][:40]} is not a known key (one of "
+                                   f"{', '.join(TRAINING_INPUT_KEYS)})")
+        if not _valid_training_input(key, value):
+            raise PackRefusedError(f"{where}.{key} must be {TRAINING_INPUT_KEYS[key]}; it is "
+                                   f"{json.dumps(value)[:60]}")
+    return block
+
+
 # --------------------------------------------------------------------------- reading
 def _parse_checksums(root: Path, data: bytes | None = None) -> dict[str, str]:
     """``checksums.sha256`` of ``root`` (or its bytes ``data``, already read) as ``{path: sha256}``."""
@@ -386,6 +455,9 @@ def read_pack(root: str | os.PathLike) -> Pack:
         documents[name] = files.read_pack_json(root, name)
     if not isinstance(documents["configs/metadata.json"], dict):
         raise PackRefusedError("configs/metadata.json is not a JSON object")
+    block = documents["configs/metadata.json"].get("outpost")
+    if isinstance(block, dict) and "training_inputs" in block:
+        check_training_inputs(block["training_inputs"])
     config = BundleConfig(documents["configs/inference.json"], "configs/inference.json").resolve_all()
     present = [m for m in MODEL_FILES if (root / m).is_file()]
     if not present:

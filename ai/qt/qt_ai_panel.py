@@ -44,7 +44,7 @@ from ai.explain import METHOD_TITLES
 from ai.isolation import IsolatedEngine
 from ai.packs.card import NOT_FOR_DIAGNOSIS, model_card, needs_diagnostic_banner
 from ai.qt.qt_pack_install import make_install_button
-from ai.suitability import distribution_warnings, unsuitable_reason
+from ai.suitability import NOT_CHECKED, distribution_warnings, input_verdict, unsuitable_reason
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay, label_statistics
 from viewer.core.tasks import lower_thread_priority
 
@@ -427,10 +427,11 @@ class AIPanel(QWidget):
         self.card.setHtml(f"<h3>{html.escape(entry.name)}</h3>{note}<table>{rows}</table>"
                           f"<p>Checksum {checksum}… ({'verified' if entry.status == 'ok' else entry.status})</p>")
         self.banner.setVisible(needs_diagnostic_banner(metadata))
-        warnings = (self._distribution_warnings(entry.pack)
-                    if self.volume is not None and entry.pack is not None else [])
-        self.warning.setText("Out of distribution: " + "; ".join(warnings) if warnings else "")
-        self.warning.setVisible(bool(warnings))
+        verdict = (input_verdict(self.volume, entry.pack, self._distribution_warnings(entry.pack))
+                   if self.volume is not None and entry.pack is not None else None)
+        shown = verdict is not None and verdict.needs_attention
+        self.warning.setText(verdict.text if shown else "")
+        self.warning.setVisible(shown)
         self._update_buttons()
 
     def _distribution_warnings(self, pack) -> list[str]:
@@ -527,6 +528,9 @@ class AIPanel(QWidget):
         self.outcome, self.heatmap = outcome, None
         self._drop_overlays()
         result = outcome.result
+        if outcome.pack is not None and not saved:
+            verdict = input_verdict(self.volume, outcome.pack, self._distribution_warnings(outcome.pack))
+            result.provenance["input_check"] = verdict.provenance()
         if result.labels is not None:
             self.label_overlay = LabelOverlay.from_names(
                 result.labels, {v: n for v, n in result.label_names.items() if v != 0},
@@ -629,6 +633,9 @@ class AIPanel(QWidget):
                 f"{self.outcome.result.device} · {p.get('date')} · series {p.get('series_uid') or 'without UID'}")
         if self.heatmap is not None:
             text += f" · attention: {METHOD_TITLES.get(self.heatmap.method)} for {self.heatmap.target}"
+        check = p.get("input_check")
+        if isinstance(check, dict) and not check.get("checked"):
+            text += f" · {NOT_CHECKED}"
         return text
 
     def _on_row_clicked(self, row: int, _column: int) -> None:

@@ -65,6 +65,9 @@ LEARNING_RATE = 3e-3
 THREADS = 2
 #: The body, for the intensity statistics of out-of-distribution checks: voxels above this HU.
 BODY_THRESHOLD_HU = -500.0
+#: What the phantoms are, as the out-of-distribution check reads it (``outpost.training_inputs``,
+#: :data:`ai.packs.pack.TRAINING_INPUT_KEYS`); their spacing and HU are in ``outpost.training``.
+TRAINING_INPUTS = {"modalities": ["CT"], "photometric": ["MONOCHROME2"]}
 #: The last convolution (full resolution, before the output) for Grad-CAM: earlier decoder layers give
 #: maps that are diffuse, or empty where the channel weights come out negative, on this network.
 GRADCAM_LAYER = "model.2.1.conv.unit0.conv"
@@ -472,6 +475,7 @@ def metadata(data: TrainingSet, metrics: dict[str, Any] | None = None,
                 "intensity": {"mean": round(data.intensity_mean, 2), "std": round(data.intensity_std, 2),
                               "body_threshold_hu": BODY_THRESHOLD_HU},
             },
+            "training_inputs": TRAINING_INPUTS,
             "explain": {"layer": GRADCAM_LAYER},
         },
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ai.importers import import_pack
+from ai.importers.brainchop import MESHNET_TRAINING_INPUTS
 from ai.importers.writer import write_pack
 from ai.packs.pack import write_checksums  # noqa: F401 (re-exported: tests import it from here too)
 
@@ -36,6 +37,14 @@ def spleen_pack(shared_data: Path, root: Path, seed: int = 0) -> Path:
 
 
 CXR_CLASSES = {"0": "Bacterial Pneumonia", "1": "Normal", "2": "Viral Pneumonia"}
+#: The Kermany et al. paediatric chest X-rays the SqueezeNet was fine-tuned on: 8-bit grey-scale JPEGs
+#: (the shared data's README of weights_cxr_pneumonia_squeezenet); their pixel spacing is not published.
+KERMANY_TRAINING_INPUTS = {"photometric": ["MONOCHROME2"], "bits_stored": [8], "intensity_range": [0, 255]}
+#: JSRT as HybridGNet's authors prepared it (the shared MANIFEST): 8-bit PNGs of 1024x1024 pixels made
+#: from the 2048x2048 films of 0.175 mm, so 0.35 mm pixels.
+#: No pixel spacing: the network resizes the whole film to 512 x 512, and JSRT's spacing after the
+#: published downsampling is not stated with the weights.
+JSRT_TRAINING_INPUTS = {"photometric": ["MONOCHROME2"], "bits_stored": [8], "intensity_range": [0, 255]}
 
 
 def squeezenet_cxr_pack(shared_data: Path, root: Path) -> Path:
@@ -44,7 +53,7 @@ def squeezenet_cxr_pack(shared_data: Path, root: Path) -> Path:
     return import_pack("torchvision", folder / "Models" / "squeezenet1_1_model.pth", root,
                        name="cxr-pneumonia-squeezenet", classes=list(CXR_CLASSES.values()),
                        size=224, licences=sorted(folder.glob("LICENSE-*")),
-                       authors="Shain Sahagun (weights); Outpost (pack)")
+                       authors="Shain Sahagun (weights); Outpost (pack)", training_inputs=KERMANY_TRAINING_INPUTS)
 
 
 def hybridgnet_pack(shared_data: Path, root: Path) -> Path:
@@ -54,7 +63,8 @@ def hybridgnet_pack(shared_data: Path, root: Path) -> Path:
         "name": "cxr-anatomy-unet", "version": "0.1", "task": "segmentation",
         "network_data_format": {"outputs": {"pred": {"channel_def": {
             "0": "background", "1": "lungs", "2": "heart", "3": "clavicles"}}}},
-        "outpost": {"task": "segmentation", "dimensions": 2, "modalities": ["CR", "DX", "OT"]},
+        "outpost": {"task": "segmentation", "dimensions": 2, "modalities": ["CR", "DX", "OT"],
+                    "training_inputs": JSRT_TRAINING_INPUTS},
     }
     inference = {
         "network_def": {"_target_": "ai.networks.ResidualUNet", "in_channels": 1, "n_classes": 4},
@@ -103,7 +113,8 @@ def meshnet_tissue_pack(shared_data: Path, root: Path) -> Path:
         "authors": "neuroneural/brainchop (weights); Outpost (pack)", "intended_use": "research only",
         "network_data_format": {"outputs": {"pred": {"channel_def": {
             "0": "background", **{k: v["name"] for k, v in labels.items()}}}}},
-        "outpost": {"task": "segmentation", "dimensions": 3, "modalities": ["MR"], "labels": labels},
+        "outpost": {"task": "segmentation", "dimensions": 3, "modalities": ["MR"], "labels": labels,
+                    "training_inputs": MESHNET_TRAINING_INPUTS},
     }
     inference = {
         "network_def": {"_target_": "ai.networks.MeshNet", "in_channels": 1, "n_classes": 3, "channels": 5,
@@ -120,7 +131,8 @@ def mindgrab_pack(shared_data: Path, root: Path) -> Path:
     metadata = {
         "name": "brain-mask-mindgrab", "version": "0.1", "task": "segmentation",
         "network_data_format": {"outputs": {"pred": {"channel_def": {"0": "background", "1": "brain"}}}},
-        "outpost": {"task": "segmentation", "dimensions": 3, "modalities": ["MR"]},
+        "outpost": {"task": "segmentation", "dimensions": 3, "modalities": ["MR"],
+                    "training_inputs": MESHNET_TRAINING_INPUTS},
     }
     inference = {
         "network_def": {"_target_": "ai.networks.MeshNet", "in_channels": 1, "n_classes": 2, "channels": 15,
