@@ -83,6 +83,9 @@ def save_weights(state_dict: dict, folder: Path, weights: str = "safetensors") -
 
     target = folder / "model.safetensors"
     save_file({key: value.detach().contiguous() for key, value in state_dict.items()}, str(target))
+    # safetensors creates the file 0600; a pack holds no patient data and is read by every user of
+    # a shared or bundled store (the installer's smoke test runs as another user), as the JSON files.
+    os.chmod(target, 0o644)
     return target
 
 

@@ -92,6 +92,8 @@ def test_brainchop_segmentation_equals_the_reference_voxel_for_voxel(shared_data
 def test_torchvision_import_scores_like_the_original_weights(shared_data, tmp_path):
     pack = read_pack(squeezenet_cxr_pack(shared_data, tmp_path / "imported"))  # through the importer
     assert pack.model_file == "models/model.safetensors"
+    # Every file readable by every user of a shared or bundled store (safetensors creates its file 0600).
+    assert all(path.stat().st_mode & 0o044 == 0o044 for path in pack.root.rglob("*") if path.is_file())
     original = torch.load(shared_data / "weights_cxr_pneumonia_squeezenet" / "Models" / "squeezenet1_1_model.pth",
                           map_location="cpu", weights_only=True)
     inference = json.loads((pack.root / "configs" / "inference.json").read_text())
