@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Build the offline Linux artefact dist/outpost-<version>-linux-x86_64.tar.gz (PyInstaller onedir).
-# Usage: installer/build.sh [--packs DIR] [--offline WHEELHOUSE] [--no-cuts] [--keep-build]
+# Usage: installer/build.sh [--packs DIR] [--extra-packs DIR] [--shared-data DIR] [--offline WHEELHOUSE]
+#                           [--no-cuts] [--keep-build]
 #   --packs DIR     also bundle every model pack in DIR (folders or .zip), after verifying its checksums
+#   --extra-packs DIR  write the packs that may NOT be bundled (GPL-3.0 HybridGNet) as .zip files into DIR
+#   --shared-data DIR  where the catalogue's weights are (default ../shared/data; the catalogue of
+#                   installer/catalogue.py is bundled from it; without it the build says so and goes on)
 #   --offline DIR   install PyInstaller from this wheelhouse (installer/wheelhouse.sh) instead of the index
 #   --no-cuts       leave out the size cuts (to measure what they save)
 #   --keep-build    keep PyInstaller's work folder in build/pyinstaller (faster rebuilds)
@@ -10,16 +14,20 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packs=""
+extra_packs=""
+shared="${OUTPOST_SHARED_DATA:-$root/../shared/data}"
 cuts=1
 keep=0
 offline=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --packs) packs="${2:?--packs needs a folder of model packs}"; shift 2 ;;
+    --extra-packs) extra_packs="${2:?--extra-packs needs a folder}"; shift 2 ;;
+    --shared-data) shared="${2:?--shared-data needs a folder}"; shift 2 ;;
     --offline) offline="${2:?--offline needs a wheelhouse folder}"; shift 2 ;;
     --no-cuts) cuts=0; shift ;;
     --keep-build) keep=1; shift ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +41,10 @@ done
 if [ -n "$packs" ]; then
   [ -d "$packs" ] || { echo "build.sh: --packs $packs is not a folder" >&2; exit 1; }
   packs="$(cd "$packs" && pwd)"
+fi
+if [ -n "$extra_packs" ]; then
+  mkdir -p "$extra_packs"
+  extra_packs="$(cd "$extra_packs" && pwd)"
 fi
 
 started=$SECONDS
@@ -48,6 +60,19 @@ pip_args=(--disable-pip-version-check -q)
 [ -z "$offline" ] || pip_args+=(--no-index --find-links "$offline")
 PIP_CONSTRAINT="$root/installer/constraints.txt" "$python" -m pip install "${pip_args[@]}" \
   -r "$root/installer/build-requirements.txt"
+catalogue="$root/build/catalogue"
+rm -rf "$catalogue"
+if [ -d "$shared" ]; then
+  echo "== the catalogue of redistributable packs, from $shared"
+  catalogue_args=("$shared" "$catalogue")
+  [ -z "$extra_packs" ] || catalogue_args+=(--extra-packs "$extra_packs")
+  "$python" "$root/installer/catalogue.py" "${catalogue_args[@]}"
+  "$python" "$root/installer/add_packs.py" "$catalogue"
+else
+  echo "== no shared data at $shared: building without the catalogue of model packs"
+  catalogue=""
+  [ -z "$extra_packs" ] || echo "build.sh: warning: --extra-packs $extra_packs: no shared data, no extra packs" >&2
+fi
 if [ -n "$packs" ]; then
   echo "== checking the packs in $packs"
   "$python" "$root/installer/add_packs.py" "$packs"
@@ -81,6 +106,10 @@ if [ $cuts = 1 ]; then
   echo "bundle after stripping: $(mb "$app") MiB"
 fi
 
+if [ -n "$catalogue" ]; then
+  echo "== adding the catalogue"
+  "$python" "$root/installer/add_packs.py" "$catalogue" --into "$app/_internal/resources/packs"
+fi
 if [ -n "$packs" ]; then
   echo "== adding the packs in $packs"
   "$python" "$root/installer/add_packs.py" "$packs" --into "$app/_internal/resources/packs"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Smoke-test the Linux artefact as a clinic would get it.
-# Usage: installer/smoke.sh DIST [--expect-pack NAME]...
+# Usage: installer/smoke.sh DIST [--expect-pack NAME]... [--no-catalogue]
 #   DIST: the .tar.gz, or the folder holding one outpost-*-linux-x86_64.tar.gz;
 #   --expect-pack NAME: this pack must be in the bundle's read-only store (repeatable)
+#   --no-catalogue: the artefact was built without ../shared/data, so without installer/catalogue.py's
+#   packs (by default they are expected, and run, whenever ../shared/data is here)
 # It unpacks the artefact into a new temporary folder, makes that folder read-only, and runs the
 # program with `env -i` (HOME = a temporary folder, PATH=/usr/bin:/bin, QT_QPA_PLATFORM=offscreen;
 # no venv) and without network (in a network namespace where `unshare -n` is allowed).
@@ -13,10 +15,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dist=""
 expected_packs=(outpost-demo-ct)
+catalogue=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --expect-pack) expected_packs+=("${2:?--expect-pack needs a pack name}"); shift 2 ;;
+    --no-catalogue) catalogue=0; shift ;;
     -*) echo "smoke.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) [ -z "$dist" ] || { echo "smoke.sh: one artefact only" >&2; exit 2; }; dist="$1"; shift ;;
   esac
@@ -34,6 +38,11 @@ fi
 case "$dist" in *.tar.gz) ;; *) echo "smoke.sh: $dist is not a .tar.gz" >&2; exit 2 ;; esac
 dist="$(cd "$(dirname "$dist")" && pwd)/$(basename "$dist")"
 shared="${OUTPOST_SHARED_DATA:-$root/../shared/data}"
+# the packs installer/catalogue.py builds and build.sh bundles when the shared data is there
+catalogue_packs=(brain-extraction-mindgrab brain-gwm-meshnet brain-subcortical-meshnet
+  brain-aparc-aseg-meshnet cxr-pneumonia-squeezenet)
+[ -d "$shared/weights_brain_mri_meshnet_brainchop_app" ] || catalogue=0
+[ $catalogue = 0 ] || expected_packs+=("${catalogue_packs[@]}")
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/outpost-smoke.XXXXXX")"
 cleanup() { chmod -R u+w "$tmp" 2>/dev/null || true; rm -rf "$tmp"; }
@@ -128,7 +137,8 @@ for pack in "${expected_packs[@]}"; do
   grep -q "^$pack .* bundled  ok" "$log" || fail "the pack $pack is not listed as a bundled pack that is ok"
 done
 if grep -v " ok$" "$log" | grep "bundled" >/dev/null; then fail "a bundled pack is not ok"; fi
-ok "outpost models list: $(grep -c bundled "$log") bundled pack(s), all ok"
+ok "outpost models list: $(grep -c bundled "$log") bundled pack(s), all ok$([ $catalogue = 0 ] \
+  || echo ", the catalogue's ${#catalogue_packs[@]} among them")"
 
 # png_facts FILE: prints "WIDTH HEIGHT BYTES" from the PNG header, or fails
 png_facts() {
@@ -201,6 +211,29 @@ hybridgnet_pack(Path(sys.argv[1]), Path(sys.argv[2]) / "anatomy")' "$shared" "$t
   ok "real packs by path: SqueezeNet classification + Grad-CAM on a PNG, U-Net segmentation of a CR"
 else
   echo "skip the real model packs: they need $shared/cxr_chest_xray and $factory_python (the development venv)"
+fi
+
+if [ $catalogue = 1 ]; then
+  # The bundled catalogue on real DICOM. No T1-weighted MR DICOM volume is in the shared data (the
+  # Enhanced MR emri_small.dcm says T1 but has no per-frame geometry and reads as a time series): the
+  # brain pack runs on a real head MR volume, the Siemens EPI mosaic of dcm_qa_ts (64x64x35).
+  brain_input="$shared/mr_transfer_syntaxes_dcm_qa_ts/In/1.dcm"
+  run ai run --pack brain-extraction-mindgrab --input "$brain_input" --out "$tmp/work/brain" \
+    || fail "outpost ai run --pack brain-extraction-mindgrab on $brain_input"
+  [ -s "$tmp/work/brain/result.json" ] || fail "the brain pack wrote no result.json"
+  grep -qE '"brain mask": [1-9][0-9]*(\.[0-9]+)?,?$' "$tmp/work/brain/result.json" \
+    || fail "the brain pack's result.json has no positive brain volume"
+  ok "bundled brain-extraction-mindgrab on a DICOM head MR (dcm_qa_ts EPI mosaic): result.json," \
+    "$(grep -E '^brain mask ' "$log" | tr -s ' ')"
+  cxr_input="$shared/cxr_chest_xray/torchxrayvision_tests/1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"
+  run ai run --pack cxr-pneumonia-squeezenet --input "$cxr_input" --out "$tmp/work/pneumonia" \
+    || fail "outpost ai run --pack cxr-pneumonia-squeezenet on a chest X-ray DICOM"
+  [ -s "$tmp/work/pneumonia/result.json" ] || fail "the pneumonia pack wrote no result.json"
+  grep -q '"Normal": 0\.[0-9]' "$tmp/work/pneumonia/result.json" || fail "the pneumonia pack gave no class probabilities"
+  ok "bundled cxr-pneumonia-squeezenet on a chest X-ray DICOM (JPEG baseline CR): result.json," \
+    "$(grep -E '^Normal ' "$log" | tr -s ' ')"
+else
+  echo "skip the bundled catalogue: built without $shared/weights_brain_mri_meshnet_brainchop_app (--no-catalogue)"
 fi
 
 changed="$(find "$install" -newer "$tmp/unpacked-marker" | sed -n "1,5p")"

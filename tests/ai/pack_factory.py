@@ -13,6 +13,14 @@ from ai.importers.brainchop import MESHNET_TRAINING_INPUTS
 from ai.importers.writer import write_pack
 from ai.packs.pack import write_checksums  # noqa: F401 (re-exported: tests import it from here too)
 
+# What the installer's catalogue records of these weights' training inputs, and the HybridGNet recipe.
+from installer.catalogue import (
+    HYBRIDGNET_INFERENCE,
+    JSRT_TRAINING_INPUTS,
+    KERMANY_TRAINING_INPUTS,
+    PNEUMONIA_CLASSES,
+)
+
 
 def make_pack(root: Path, metadata: dict, inference: dict, state_dict: dict | None = None,
               checksums: bool = True) -> Path:
@@ -36,15 +44,7 @@ def spleen_pack(shared_data: Path, root: Path, seed: int = 0) -> Path:
     return make_pack(root, metadata, inference, network.state_dict())
 
 
-CXR_CLASSES = {"0": "Bacterial Pneumonia", "1": "Normal", "2": "Viral Pneumonia"}
-#: The Kermany et al. paediatric chest X-rays the SqueezeNet was fine-tuned on: 8-bit grey-scale JPEGs
-#: (the shared data's README of weights_cxr_pneumonia_squeezenet); their pixel spacing is not published.
-KERMANY_TRAINING_INPUTS = {"photometric": ["MONOCHROME2"], "bits_stored": [8], "intensity_range": [0, 255]}
-#: JSRT as HybridGNet's authors prepared it (the shared MANIFEST): 8-bit PNGs of 1024x1024 pixels made
-#: from the 2048x2048 films of 0.175 mm, so 0.35 mm pixels.
-#: No pixel spacing: the network resizes the whole film to 512 x 512, and JSRT's spacing after the
-#: published downsampling is not stated with the weights.
-JSRT_TRAINING_INPUTS = {"photometric": ["MONOCHROME2"], "bits_stored": [8], "intensity_range": [0, 255]}
+CXR_CLASSES = {str(index): name for index, name in enumerate(PNEUMONIA_CLASSES)}
 
 
 def squeezenet_cxr_pack(shared_data: Path, root: Path) -> Path:
@@ -66,21 +66,7 @@ def hybridgnet_pack(shared_data: Path, root: Path) -> Path:
         "outpost": {"task": "segmentation", "dimensions": 2, "modalities": ["CR", "DX", "OT"],
                     "training_inputs": JSRT_TRAINING_INPUTS},
     }
-    inference = {
-        "network_def": {"_target_": "ai.networks.ResidualUNet", "in_channels": 1, "n_classes": 4},
-        "preprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "LoadImaged", "keys": "image"},
-            {"_target_": "EnsureChannelFirstd", "keys": "image"},
-            {"_target_": "Transposed", "keys": "image", "indices": [0, 2, 1]},
-            {"_target_": "Resized", "keys": "image", "spatial_size": [512, 512], "mode": "area"},
-            {"_target_": "ScaleIntensityRanged", "keys": "image", "a_min": 0, "a_max": 255, "b_min": 0,
-             "b_max": 1, "clip": True}]},
-        "inferer": {"_target_": "SimpleInferer"},
-        "postprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "AsDiscreted", "keys": "pred", "argmax": True},
-            {"_target_": "Invertd", "keys": "pred", "transform": "@preprocessing", "orig_keys": "image",
-             "nearest_interp": True}]},
-    }
+    inference = HYBRIDGNET_INFERENCE
     state = torch.load(weights, map_location="cpu", weights_only=True)
     return make_pack(root, metadata, inference, state)
 

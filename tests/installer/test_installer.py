@@ -195,3 +195,21 @@ def test_add_packs_refuses_unverified_duplicate_and_empty(add_packs, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(add_packs.AIError, match="no packs in"):
         add_packs.add_packs(tmp_path / "empty", None)
+
+
+def test_catalogue_builds_only_redistributable_packs(add_packs, shared_data, tmp_path):
+    spec = importlib.util.spec_from_file_location("outpost_catalogue", INSTALLER / "catalogue.py")
+    catalogue = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(catalogue)
+    arguments = [str(shared_data), str(tmp_path / "bundle"), "--extra-packs", str(tmp_path / "extra")]
+    assert catalogue.main(arguments) == 0
+    stored = add_packs.add_packs(tmp_path / "bundle", tmp_path / "store")
+    assert sorted(pack.name for pack in stored) == sorted(catalogue.BUNDLED) and len(stored) == 5
+    for pack in stored:
+        assert (pack.root / "LICENSE").is_file() and pack.verified
+        source = json.loads((pack.root / "configs" / "metadata.json").read_text())["outpost"]["source"]
+        assert "MIT" in source["licence_text"] and source["files"] and all(f["sha256"] for f in source["files"])
+    # the GPL HybridGNet only as a separate .zip, never among the bundled packs
+    assert [p.name for p in (tmp_path / "extra").iterdir()] == ["cxr-anatomy-unet-hybridgnet.zip"]
+    assert not any("hybridgnet" in pack.name for pack in stored)
+    assert "--extra-packs DIR" in _bash(str(INSTALLER / "build.sh"), "--help").stdout
