@@ -258,6 +258,23 @@ def _command_fields(command: bytes) -> tuple[int, str]:
     return field, uid
 
 
+#: A PDU header (type, reserved, length) and a PDV item header (length, context, control) are both 6 bytes.
+_HEADER_BYTES = 6
+
+
+def _gather_header(header: bytearray, data: memoryview, position: int) -> int:
+    """Move bytes of ``data`` from ``position`` into ``header`` until it holds a whole header.
+
+    Returns
+    -------
+    int
+        The position in ``data`` after what was taken.
+    """
+    take = min(_HEADER_BYTES - len(header), len(data) - position)
+    header += data[position: position + take]
+    return position + take
+
+
 class PduMeter:
     """Follows the PDUs of one connection through its bytes, as they arrive, without keeping them.
 
@@ -312,10 +329,8 @@ class PduMeter:
         view, position = memoryview(data), 0
         while position < len(view):
             if self._body_left is None:
-                take = min(6 - len(self._head), len(view) - position)
-                self._head += view[position: position + take]
-                position += take
-                if len(self._head) == 6:
+                position = _gather_header(self._head, view, position)
+                if len(self._head) == _HEADER_BYTES:
                     self._begin_pdu()
                 continue
             take = min(self._body_left, len(view) - position)
@@ -362,10 +377,8 @@ class PduMeter:
         position = 0
         while position < len(part):
             if self._item_left is None:
-                take = min(6 - len(self._item_head), len(part) - position)
-                self._item_head += part[position: position + take]
-                position += take
-                if len(self._item_head) == 6:
+                position = _gather_header(self._item_head, part, position)
+                if len(self._item_head) == _HEADER_BYTES:
                     length, control = int.from_bytes(self._item_head[:4], "big"), self._item_head[5]
                     self._item_head.clear()
                     if length < 2:
