@@ -37,10 +37,12 @@ def test_orientation_letters_follow_direction_cosines(volume):
     assert letters == {"right": "L", "left": "R", "bottom": "P", "top": "A"}
     coronal = screen_directions(volume, extract_plane(volume, "coronal", 0))
     assert coronal["top"] == "S" and coronal["right"] == "L"
-    # A prone patient: rows run right-to-left and columns anterior: markers flip.
+    # A prone patient: rows run right-to-left and columns anterior; the axial view is still
+    # shown anterior up with the patient's right on the left (the radiological convention).
     prone = Volume(array=volume.array, direction=np.diag([-1.0, -1.0, 1.0]))
-    letters = screen_directions(prone, extract_plane(prone, "axial", 0))
-    assert letters["right"] == "R" and letters["top"] == "P"
+    plane = extract_plane(prone, "axial", 0)
+    assert screen_directions(prone, plane) == {"right": "L", "left": "R", "bottom": "P", "top": "A"}
+    assert np.array_equal(plane.array, volume.array[0, ::-1, ::-1])
     assert orientation_label(np.array([0.7, 0.0, 0.714])) == "SL"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import os
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 from viewer.core.display import default_window, file_windows, presets_for
 from viewer.core.errors import OutOfMemoryError, OutpostError
 from viewer.core.files import atomic_path
-from viewer.core.mpr import VIEW_AXIS
+from viewer.core.mpr import acquisition_plane, extract_plane, view_axis
 from viewer.plugins import PluginLoad, discover_plugins
 from viewer.qt.qt_overlay_panel import QtOverlayPanel
 from viewer.qt.qt_panels import (
@@ -355,8 +356,9 @@ class QtMainWindow(QMainWindow):
         unit = "[hnsf'U]" if volume is not None and volume.modality == "CT" else "1"
         report, counts = MeasurementReport(), {}
         for m in self.state.measurements:
-            if m.view != "axial" or not m.values:
+            if volume is None or not m.values or view_axis(volume, m.view) != 2:
                 continue  # a reformatted plane is no source image an SR can point to
+            m = _on_source_image(volume, m)
             counts[m.kind] = counts.get(m.kind, 0) + 1
             label = f"{m.kind.capitalize()} {counts[m.kind]}"
             if m.kind == "length":
@@ -460,7 +462,10 @@ class QtMainWindow(QMainWindow):
         # Kept until the load ends, to go back to it if memory runs out part-way.
         self._shown_before = (self.state.volume, self.state.series)
         self.state.set_volume(loader.volume, series)
-        job = Job(loader.load, name="load", first_slice=self.viewports["axial"].slice_index)
+        if self.layout_name == "single":  # a sagittal series opens sagittal, a radiograph as taken
+            self.active_viewport = self.native_viewport()
+            self.set_layout("single")
+        job = Job(loader.load, name="load", first_slice=int(round(self.state.cursor[2])))
         job.signals.progress.connect(self._on_load_progress)
         job.signals.result.connect(self._on_load_result)
         job.signals.errored.connect(self._on_load_error)
@@ -527,7 +532,7 @@ class QtMainWindow(QMainWindow):
             self._repaint_timer.start()
 
     def _refresh_automatic_window(self) -> None:
-        volume, index = self.state.volume, self.viewports["axial"].slice_index
+        volume, index = self.state.volume, int(round(self.state.cursor[2]))
         if self.state.automatic_window and volume is not None and 0 <= index < volume.shape_zyx[0]:
             plane = volume.array[self.state.timepoint] if volume.is_4d else volume.array
             self.state.refresh_automatic_window(plane[index])
@@ -538,9 +543,9 @@ class QtMainWindow(QMainWindow):
         self.state.pixels_changed.emit()
         series = self.state.series
         if series is not None:
-            axial = self.viewports["axial"].plane()
-            if axial is not None:
-                self.browser.set_thumbnail(series.key, axial.array, volume.metadata)
+            native = self.native_viewport().plane()
+            if native is not None:
+                self.browser.set_thumbnail(series.key, native.array, volume.metadata)
         warnings = "; ".join(volume.warnings)
         self.show_status("Loaded" + (f" — {warnings}" if warnings else ""))
         self._run_callbacks(self._loaded_callbacks, volume)
@@ -654,12 +659,17 @@ class QtMainWindow(QMainWindow):
             viewport.update()
 
     # ------------------------------------------------------------------ layout and tools
+    def native_viewport(self) -> QtViewport:
+        """The view of the plane the series was acquired in (any view for a projection image)."""
+        volume = self.state.volume
+        plane = acquisition_plane(volume) if volume is not None else "axial"
+        return self.viewports.get(plane, self.viewports["axial"])
+
     def set_layout(self, name: str) -> None:
         """``single`` (the active view alone) or ``mpr`` (axial, coronal, sagittal)."""
         self.layout_name = name
-        if name == "single" and self.active_viewport.view != "axial" and \
-                (self.state.volume is None or self.state.volume.shape_zyx[0] <= 1):
-            self.active_viewport = self.viewports["axial"]
+        if name == "single" and self.state.volume is not None and self.state.volume.shape_zyx[0] <= 1:
+            self.active_viewport = self.native_viewport()
         for viewport in self.viewports.values():
             viewport.setVisible(name == "mpr" or viewport is self.active_viewport)
             viewport.show_crosshair = name == "mpr" and self.crosshair_action.isChecked()
@@ -702,7 +712,7 @@ class QtMainWindow(QMainWindow):
 
         layout = plan_layout(series)
         column = layout.grid[min(self.state.timepoint, len(layout.grid) - 1)]
-        index = int(round(self.state.cursor[VIEW_AXIS["axial"]]))
+        index = int(round(self.state.cursor[2]))
         instance = column[min(index, len(column) - 1)].instance
         with instance.source.open() as fp:
             dataset = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
@@ -901,3 +911,16 @@ class QtMainWindow(QMainWindow):
         QThreadPool.globalInstance().waitForDone(JOB_EXIT_WAIT_MS)
         super().closeEvent(event)
 
+
+def _on_source_image(volume, measurement):
+    """``measurement`` with its points as ``(row, col)`` of the stored image it was drawn on.
+
+    A measurement on the acquired plane may have been drawn flipped or turned (the views show
+    the radiological convention); a report points into the source image as stored.
+    """
+    plane = extract_plane(volume, measurement.view, measurement.index)
+    points = []
+    for row, col in measurement.points:
+        x, y, _z = plane.voxel_at(row, col)
+        points.append((float(y), float(x)))
+    return dataclasses.replace(measurement, points=points)

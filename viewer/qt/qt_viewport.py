@@ -27,7 +27,17 @@ from viewer.core.display import (
     blend_labels,
     grey_to_rgb,
 )
-from viewer.core.mpr import VIEW_AXIS, SlicePlane, extract_plane, overlay_plane, screen_directions, slice_count
+from viewer.core.mpr import (
+    PROJECTION,
+    SlicePlane,
+    extract_plane,
+    overlay_plane,
+    patient_axes,
+    plane_title,
+    screen_directions,
+    slice_count,
+    view_axis,
+)
 from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
 from viewer.qt.qt_state import Measurement, ViewerState
 
@@ -118,7 +128,9 @@ class QtViewport(QWidget):
     @property
     def slice_index(self) -> int:
         """The index of the plane shown."""
-        return int(round(self.state.cursor[VIEW_AXIS[self.view]]))
+        if self.state.volume is None:
+            return 0
+        return int(round(self.state.cursor[view_axis(self.state.volume, self.view)]))
 
     @property
     def slice_total(self) -> int:
@@ -136,7 +148,7 @@ class QtViewport(QWidget):
         if self.state.volume is None:
             return
         cursor = self.state.cursor.copy()
-        axis = VIEW_AXIS[self.view]
+        axis = view_axis(self.state.volume, self.view)
         cursor[axis] = np.clip(round(cursor[axis]) + step, 0, self.slice_total - 1)
         self.state.set_cursor(cursor)
 
@@ -303,7 +315,7 @@ class QtViewport(QWidget):
                 continue
             pen = QPen(_CROSSHAIR[other], 1, Qt.PenStyle.DashLine)
             painter.setPen(pen)
-            axis = VIEW_AXIS[other]
+            axis = view_axis(self.state.volume, other)
             # The other view's plane crosses this one along a line of constant index `axis`.
             if plane.row_step[axis] != 0:
                 painter.drawLine(self.to_widget(row, -0.5), self.to_widget(row, cols - 0.5))
@@ -358,15 +370,15 @@ class QtViewport(QWidget):
         date = str(meta.get("study_date", ""))
         if len(date) == 8 and date.isdigit():
             date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
-        position = volume.index_to_physical(plane.voxel_at(0, 0) if self.view != "axial"
-                                            else np.array([0.0, 0.0, plane.index]))
-        axis_mm = position[{"axial": 2, "coronal": 1, "sagittal": 0}[self.view]]
+        position = volume.index_to_physical(plane.voxel_at(0, 0))
+        axis_mm = None if plane.view == PROJECTION else float(position[patient_axes(volume)[plane.axis]])
         thickness = meta.get("slice_thickness")
-        top_right = [meta.get("series_description", "") or "", f"{self.view.capitalize()}  "
+        top_right = [meta.get("series_description", "") or "", f"{plane_title(volume, plane)}  "
                      f"Im {plane.index + 1}/{self.slice_total}"]
         if volume.is_4d:
             top_right.append(f"Time {self.state.timepoint + 1}/{volume.n_timepoints}")
-        top_right.append(f"Pos {axis_mm:.1f} mm" + (f"  Thk {float(thickness):g} mm" if thickness else ""))
+        if axis_mm is not None:
+            top_right.append(f"Pos {axis_mm:.1f} mm" + (f"  Thk {float(thickness):g} mm" if thickness else ""))
         window = self.state.window
         return {
             "top_left": [line for line in (name, f"ID {meta['patient_id']}" if meta.get("patient_id") else "",

@@ -548,6 +548,8 @@ def _record_from_dataset(ds, source, transfer_syntax, pixel_tag, pixel_offset, p
         "manufacturer": _text(ds, "Manufacturer"),
         "patient_position": _text(ds, "PatientPosition"),
         "view_position": _text(ds, "ViewPosition"),
+        "patient_orientation": [v for v in _text(ds, "PatientOrientation").split("\\") if v][:2],
+        "laterality": _text(ds, "ImageLaterality") or _text(ds, "Laterality"),
     }
     record.display = {
         "window_center": _value(ds, "WindowCenter"),

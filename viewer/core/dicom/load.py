@@ -328,6 +328,7 @@ def _metadata(series: Series) -> dict:
         "has_voi_lut": first.display.get("has_voi_lut", False),
         "voi_lut": first.display.get("voi_lut"),
         "slice_thickness": first.frames[0].slice_thickness if first.frames else None,
+        "has_orientation": bool(first.frames) and first.frames[0].orientation is not None,
         "transfer_syntax": first.transfer_syntax,
         "bits_stored": first.bits_stored,
         "notes": list(series.notes),
