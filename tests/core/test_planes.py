@@ -130,3 +130,37 @@ def test_a_chest_radiograph_is_a_projection_with_its_own_letters_and_view_name()
     plane = extract_plane(mammogram, "axial", 0)
     assert plane_title(mammogram, plane) == "MLO L"
     assert screen_directions(mammogram, plane) == {"right": "A", "left": "P", "bottom": "FR", "top": "HL"}
+
+
+@pytest.mark.parametrize("name", ["axial supine", "sagittal", "axial prone"])
+@pytest.mark.parametrize("mode", ["mip", "minip", "average"])
+def test_thick_slabs_reduce_exactly_the_planes_within_half_the_thickness(name, mode):
+    volume, _patient = _volume(name, shape_zyx=(9, 7, 8), spacing=(0.7, 0.9, 2.0))
+    values = np.random.default_rng(5).integers(-1000, 1000, volume.shape_zyx).astype(np.int16)
+    scalar = Volume(array=values, spacing=volume.spacing, direction=volume.direction, origin=volume.origin)
+    reduce = {"mip": np.max, "minip": np.min, "average": np.mean}[mode]
+    from viewer.core.mpr import slab_plane
+
+    for view in CONVENTION:
+        axis = view_axis(scalar, view)
+        spacing = float(scalar.spacing[axis])
+        thickness = 5.0 * spacing  # the centre plane and two on each side
+        for index in (0, 4):
+            slab = slab_plane(scalar, view, index, thickness, mode)
+            centre = extract_plane(scalar, view, index)
+            assert slab.array.shape == centre.array.shape
+            assert np.array_equal(slab.base, centre.base) and slab.pixel_spacing == centre.pixel_spacing
+            rows, cols = slab.array.shape
+            for r, c in ((0, 0), (rows - 1, cols - 1), (rows // 2, 1)):
+                voxel = centre.voxel_at(r, c).astype(int)
+                taken = []
+                for k in range(index - 2, index + 3):
+                    if 0 <= k < slice_count(scalar, view):
+                        voxel[axis] = k
+                        taken.append(values[voxel[2], voxel[1], voxel[0]])
+                assert np.isclose(slab.array[r, c], reduce(taken)), (view, index, r, c)
+    # A slab thinner than one plane is that plane.
+    plane = slab_plane(scalar, "axial", 3, 0.1, "mip")
+    assert np.array_equal(plane.array, extract_plane(scalar, "axial", 3).array)
+    with pytest.raises(ValueError, match="unknown slab mode"):
+        slab_plane(scalar, "axial", 3, 10.0, "sum")

@@ -40,6 +40,10 @@ _SCREEN = {
     "coronal": (1, (0.0, 0.0, -1.0), (1.0, 0.0, 0.0)),   # down: inferior, right: patient's left
     "sagittal": (0, (0.0, 0.0, -1.0), (0.0, 1.0, 0.0)),  # down: inferior, right: posterior
 }
+#: Thick-slab projections: maximum, minimum and mean intensity.
+SLAB_MODES = ("mip", "minip", "average")
+#: How the corner text and menus name each slab mode.
+SLAB_NAMES = {"mip": "MIP", "minip": "MinIP", "average": "Average"}
 #: Patient Orientation letters and their opposites (PS3.3 C.7.6.1.1.1).
 _OPPOSITE = {"L": "R", "R": "L", "A": "P", "P": "A", "H": "F", "F": "H"}
 
@@ -159,10 +163,14 @@ def _screen_axes(volume: Volume, view: str) -> tuple[int, int, int, int, int]:
 
 def _cut(values: np.ndarray, geometry: tuple[int, int, int, int, int], index: int) -> np.ndarray:
     """The ``[rows, columns(, 3)]`` pixels of ``values`` (``[z, y, x](, 3)``) on one plane (a view)."""
+    taken: list[slice | int] = [slice(None)] * 3
+    taken[2 - geometry[0]] = index
+    return _on_screen(values[tuple(taken)], geometry)
+
+
+def _on_screen(plane: np.ndarray, geometry: tuple[int, int, int, int, int]) -> np.ndarray:
+    """A plane cut across ``geometry``'s axis (its array axes in ``[z, y, x]`` order), as the screen shows it."""
     cut, row_axis, row_sign, _col_axis, col_sign = geometry
-    taken = [slice(None)] * 3
-    taken[2 - cut] = index
-    plane = values[tuple(taken)]
     remaining = [axis for axis in (2, 1, 0) if axis != cut]  # index axes of the plane's two array axes
     if remaining[0] != row_axis:
         plane = np.swapaxes(plane, 0, 1)
@@ -213,6 +221,55 @@ def extract_plane(volume: Volume, view: str, index: int, timepoint: int = 0) -> 
 def overlay_plane(volume: Volume, values: np.ndarray, plane: SlicePlane) -> np.ndarray:
     """The pixels of ``values`` (``[z, y, x]`` on ``volume``'s grid) under ``plane``."""
     return _cut(values, _screen_axes(volume, plane.view), plane.index)
+
+
+def slab_plane(volume: Volume, view: str, index: int, thickness_mm: float, mode: str,
+               timepoint: int = 0) -> SlicePlane:
+    """A thick slab around plane ``index``: the maximum, minimum or mean along the view's normal.
+
+    The slab takes every plane whose centre lies within ``thickness_mm / 2`` of the centre of
+    plane ``index`` (at least that plane), clipped to the volume; its geometry (and so the
+    crosshair, overlays and measurements' positions) is that of the central plane.
+
+    Parameters
+    ----------
+    volume, view, index, timepoint
+        As :func:`extract_plane`.
+    thickness_mm
+        The slab's thickness along the view's normal.
+    mode
+        One of :data:`SLAB_MODES`: ``mip`` (maximum intensity), ``minip`` (minimum) or
+        ``average``.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``mode``.
+    """
+    if mode not in SLAB_MODES:
+        raise ValueError(f"unknown slab mode {mode!r}; expected one of {SLAB_MODES}")
+    plane = extract_plane(volume, view, index, timepoint)
+    if plane.view == PROJECTION:
+        return plane
+    geometry = _screen_axes(volume, plane.view)
+    cut = geometry[0]
+    half = int(np.floor(max(0.0, float(thickness_mm)) / 2 / float(volume.spacing[cut]) + 1e-9))
+    size = volume.shape_zyx[2 - cut]
+    first, last = max(0, plane.index - half), min(size - 1, plane.index + half)
+    if first == last:
+        return plane
+    data = volume.array[timepoint] if volume.is_4d else volume.array
+    taken: list[slice] = [slice(None)] * 3
+    taken[2 - cut] = slice(first, last + 1)
+    block = data[tuple(taken)]
+    if mode == "mip":
+        reduced = block.max(axis=2 - cut)
+    elif mode == "minip":
+        reduced = block.min(axis=2 - cut)
+    else:
+        reduced = block.mean(axis=2 - cut, dtype=np.float32)
+    plane.array = _on_screen(reduced, geometry)
+    return plane
 
 
 def plane_geometry(volume: Volume, plane: SlicePlane) -> dict[str, np.ndarray]:

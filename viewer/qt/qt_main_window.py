@@ -13,7 +13,9 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QDockWidget,
+    QDoubleSpinBox,
     QFileDialog,
     QGridLayout,
     QLabel,
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 from viewer.core.display import default_window, file_windows, presets_for
 from viewer.core.errors import OutOfMemoryError, OutpostError
 from viewer.core.files import atomic_path
-from viewer.core.mpr import acquisition_plane, extract_plane, view_axis
+from viewer.core.mpr import SLAB_MODES, SLAB_NAMES, acquisition_plane, extract_plane, view_axis
 from viewer.plugins import PluginLoad, discover_plugins
 from viewer.qt.qt_overlay_panel import QtOverlayPanel
 from viewer.qt.qt_panels import (
@@ -270,6 +272,22 @@ class QtMainWindow(QMainWindow):
         self.fps.valueChanged.connect(self._on_fps_value_changed)
         toolbar.addWidget(self.fps)
         toolbar.addAction(self.cine_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Slab "))
+        self.slab_mode = QComboBox()
+        self.slab_mode.setToolTip("Thick slab: maximum (MIP), minimum (MinIP) or mean intensity "
+                                  "over the thickness, in every view")
+        self.slab_mode.addItem("Off", "")
+        for mode in SLAB_MODES:
+            self.slab_mode.addItem(SLAB_NAMES[mode], mode)
+        self.slab_thickness = QDoubleSpinBox()
+        self.slab_thickness.setRange(1.0, 200.0)
+        self.slab_thickness.setSuffix(" mm")
+        self.slab_thickness.setValue(self.state.slab_mm)
+        self.slab_mode.currentIndexChanged.connect(self._on_slab_changed)
+        self.slab_thickness.valueChanged.connect(self._on_slab_changed)
+        toolbar.addWidget(self.slab_mode)
+        toolbar.addWidget(self.slab_thickness)
         self.addToolBar(toolbar)
 
     # ------------------------------------------------------------------ plugin context
@@ -860,6 +878,9 @@ class QtMainWindow(QMainWindow):
             self._cine_timer.start(int(1000 / self.fps.value()))
         else:
             self._cine_timer.stop()
+
+    def _on_slab_changed(self, *_args) -> None:
+        self.state.set_slab(self.slab_mode.currentData() or "", self.slab_thickness.value())
 
     def _on_fps_value_changed(self, fps: int) -> None:
         if self._cine_timer.isActive():

@@ -71,10 +71,19 @@ class ViewerState(QObject):
         self.invert = False
         self.use_voi_lut = False  # the file's VOI LUT instead of a linear window
         self.cursor = np.zeros(3)  # voxel (x, y, z) at the crosshair
+        self.slab_mode = ""  # "" (one plane), or a thick slab: one of viewer.core.mpr.SLAB_MODES
+        self.slab_mm = 10.0
         self.overlays: list[LabelOverlay | HeatmapOverlay] = []
         self.measurements: list[Measurement] = []
         self._lut_key = None
         self._lut = None
+
+    def set_slab(self, mode: str, thickness_mm: float | None = None) -> None:
+        """Show thick slabs (``mip``, ``minip``, ``average``) of ``thickness_mm``, or one plane (``""``)."""
+        self.slab_mode = mode
+        if thickness_mm is not None:
+            self.slab_mm = float(thickness_mm)
+        self.display_changed.emit()
 
     # --------------------------------------------------------------- volume
     def set_volume(self, volume: Volume | None, series=None) -> None:

@@ -29,12 +29,14 @@ from viewer.core.display import (
 )
 from viewer.core.mpr import (
     PROJECTION,
+    SLAB_NAMES,
     SlicePlane,
     extract_plane,
     overlay_plane,
     patient_axes,
     plane_title,
     screen_directions,
+    slab_plane,
     slice_count,
     view_axis,
 )
@@ -141,6 +143,9 @@ class QtViewport(QWidget):
         """The plane on screen, or ``None`` with nothing loaded."""
         if self.state.volume is None:
             return None
+        if self.state.slab_mode:
+            return slab_plane(self.state.volume, self.view, self.slice_index, self.state.slab_mm,
+                              self.state.slab_mode, self.state.timepoint)
         return extract_plane(self.state.volume, self.view, self.slice_index, self.state.timepoint)
 
     def scroll(self, step: int) -> None:
@@ -379,6 +384,8 @@ class QtViewport(QWidget):
             top_right.append(f"Time {self.state.timepoint + 1}/{volume.n_timepoints}")
         if axis_mm is not None:
             top_right.append(f"Pos {axis_mm:.1f} mm" + (f"  Thk {float(thickness):g} mm" if thickness else ""))
+            if self.state.slab_mode:
+                top_right.append(f"{SLAB_NAMES[self.state.slab_mode]} slab {self.state.slab_mm:g} mm")
         window = self.state.window
         return {
             "top_left": [line for line in (name, f"ID {meta['patient_id']}" if meta.get("patient_id") else "",
