@@ -56,7 +56,7 @@ def run(args) -> dict:
     from viewer.core.mpr import extract_plane
     from viewer.core.overlays import HeatmapOverlay, LabelOverlay
     from viewer.core.volume import Volume
-    from viewer.qt.qt_state import ViewerState
+    from viewer.model.state import ViewerState
     from viewer.qt.qt_viewport import composite, to_qimage
 
     data = Path(args.data or Path(__file__).resolve().parents[1].parent / "shared" / "data")

@@ -33,6 +33,7 @@ from viewer.core.display import default_window, file_windows, presets_for
 from viewer.core.errors import OutOfMemoryError, OutpostError
 from viewer.core.files import atomic_path
 from viewer.core.mpr import SLAB_MODES, SLAB_NAMES, acquisition_plane, extract_plane, view_axis
+from viewer.model.state import ViewerState
 from viewer.plugins import PluginLoad, discover_plugins
 from viewer.qt.qt_overlay_panel import QtOverlayPanel
 from viewer.qt.qt_panels import (
@@ -42,7 +43,6 @@ from viewer.qt.qt_panels import (
     QtStudyBrowser,
     QtTagBrowser,
 )
-from viewer.qt.qt_state import ViewerState
 from viewer.qt.qt_viewport import TOOLS, QtViewport
 from viewer.qt.qt_workers import Job, start_job
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from viewer.core.display import COLORMAPS
 from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
-from viewer.qt.qt_state import ViewerState
+from viewer.model.state import ViewerState
 
 
 def _percent_slider(value: float) -> QSlider:

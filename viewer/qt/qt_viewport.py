@@ -41,7 +41,7 @@ from viewer.core.mpr import (
     view_axis,
 )
 from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
-from viewer.qt.qt_state import Measurement, ViewerState
+from viewer.model.state import Measurement, ViewerState
 
 TOOLS = ("window", "pan", "zoom", "length", "angle", "ellipse", "rectangle", "freehand")
 _MEASURE_TOOLS = {"length": 2, "angle": 3, "ellipse": 2, "rectangle": 2, "freehand": 0}

@@ -1,4 +1,4 @@
-"""The shared state every viewport observes: volume, window, crosshair, overlays, measurements."""
+"""The state every view observes: volume, window, crosshair, slab, overlays, measurements; no Qt."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
 
 from viewer.core.display import Window, default_window, window_lut
 from viewer.core.measure import angle_deg, length_mm, roi_mask, roi_statistics
 from viewer.core.mpr import SlicePlane
 from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
 from viewer.core.volume import Volume
+from viewer.model.events import Event
 
 _ids = itertools.count(1)
 
@@ -50,18 +50,24 @@ class Measurement:
                          f"area {stats.area_mm2:.1f} mm²")
 
 
-class ViewerState(QObject):
-    """What is shown; viewports redraw when it changes."""
+class ViewerState:
+    """What is shown; views redraw when it changes.
 
-    volume_changed = Signal()
-    display_changed = Signal()
-    cursor_changed = Signal()
-    measurements_changed = Signal()
-    pixels_changed = Signal()
-    overlays_changed = Signal()
+    Attributes
+    ----------
+    volume_changed, display_changed, cursor_changed, measurements_changed, pixels_changed, overlays_changed
+        :class:`~viewer.model.events.Event` objects: another volume, another window or look,
+        the crosshair moved, measurements added or removed, pixels decoded or another time
+        point, overlays added or removed.
+    """
 
     def __init__(self) -> None:
-        super().__init__()
+        self.volume_changed = Event()
+        self.display_changed = Event()
+        self.cursor_changed = Event()
+        self.measurements_changed = Event()
+        self.pixels_changed = Event()
+        self.overlays_changed = Event()
         self.volume: Volume | None = None
         self.series = None
         self.timepoint = 0
