@@ -12,6 +12,21 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from tests.dicom_factory import write_stack  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def no_kept_measurements():
+    """Each test starts with no measurements kept from another test's reading of the same study.
+
+    The viewer keeps what was measured on a series (viewer.model.report) in the suite's data
+    folder; the fixtures' studies reuse their UIDs, so a later test would see them drawn again.
+    """
+    import shutil
+
+    from viewer.core.files import user_data_dir
+    from viewer.model.report import AUTOSAVE_FOLDER
+
+    shutil.rmtree(user_data_dir() / AUTOSAVE_FOLDER, ignore_errors=True)
+
+
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     """Build main windows with no installed plugins and a private settings file."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import logging
 import os
@@ -32,7 +31,8 @@ from PySide6.QtWidgets import (
 from viewer.core.display import default_window, file_windows, presets_for
 from viewer.core.errors import OutOfMemoryError, OutpostError
 from viewer.core.files import atomic_path
-from viewer.core.mpr import SLAB_MODES, SLAB_NAMES, acquisition_plane, extract_plane, view_axis
+from viewer.core.mpr import SLAB_MODES, SLAB_NAMES, acquisition_plane
+from viewer.model.report import load_measurements, report_of, save_measurements
 from viewer.model.state import ViewerState
 from viewer.plugins import PluginLoad, discover_plugins
 from viewer.qt.qt_overlay_panel import QtOverlayPanel
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: How long closing the window waits for cancelled jobs to end (ms).
 JOB_EXIT_WAIT_MS = 10000
+#: How long after the last change the measurements are kept (several quick changes: one write).
+KEEP_DELAY_MS = 500
 RECENT_LIMIT = 10
 _PRESET_KEYS = "12345678"
 
@@ -101,6 +103,11 @@ class QtMainWindow(QMainWindow):
         self.state.cursor_changed.connect(self._sync_slider)
         self.state.measurements_changed.connect(self._on_state_measurements_changed)
         self.state.display_changed.connect(self._update_status_window)
+        # The series' measurements are kept as an SR a moment after each change (see viewer.model.report).
+        self._keep_timer = QTimer(self, singleShot=True, interval=KEEP_DELAY_MS)
+        self._keep_timer.timeout.connect(self._keep_measurements)
+        self._keep_job: Job | None = None
+        self._restoring = False
         self.layout_name = "single"
         self.set_layout("single")
         self._activate_plugins(plugin_loads if plugin_loads is not None else discover_plugins())
@@ -367,27 +374,8 @@ class QtMainWindow(QMainWindow):
         self.findings[algorithm] = (version, dict(probabilities or {}), dict(volumes_ml or {}))
 
     def measurement_report(self):
-        """The reader's measurements on axial images and the AI findings, as a TID 1500 report."""
-        from viewer.export.sr import AIFinding, Algorithm, LengthMeasurement, MeasurementReport, RoiMeasurement
-
-        volume = self.state.volume
-        unit = "[hnsf'U]" if volume is not None and volume.modality == "CT" else "1"
-        report, counts = MeasurementReport(), {}
-        for m in self.state.measurements:
-            if volume is None or not m.values or view_axis(volume, m.view) != 2:
-                continue  # a reformatted plane is no source image an SR can point to
-            m = _on_source_image(volume, m)
-            counts[m.kind] = counts.get(m.kind, 0) + 1
-            label = f"{m.kind.capitalize()} {counts[m.kind]}"
-            if m.kind == "length":
-                report.lengths.append(LengthMeasurement(label, m.values["length_mm"], m.index, list(m.points)))
-            elif m.kind in ("ellipse", "rectangle", "freehand"):
-                v = m.values
-                report.rois.append(RoiMeasurement(label, v["mean"], v["sd"], v["min"], v["max"], v["area_mm2"],
-                                                  m.index, m.kind, list(m.points), unit))
-        for name, (version, probabilities, volumes) in self.findings.items():
-            report.findings.append(AIFinding(Algorithm(name, version), probabilities, volumes))
-        return report
+        """The reader's measurements on acquired images and the AI findings, as a TID 1500 report."""
+        return report_of(self.state.volume, self.state.measurements, self.findings)
 
     def save_report(self, path: str | Path) -> Path:
         """Write :meth:`measurement_report` as a DICOM SR referencing the series shown.
@@ -559,6 +547,7 @@ class QtMainWindow(QMainWindow):
         self.state.volume = volume  # the same object, possibly widened during the load
         self._refresh_automatic_window()
         self.state.pixels_changed.emit()
+        self._restore_measurements(volume)
         series = self.state.series
         if series is not None:
             native = self.native_viewport().plane()
@@ -675,6 +664,42 @@ class QtMainWindow(QMainWindow):
         self.measurement_panel.show_measurements(self.state.measurements)
         for viewport in self.viewports.values():
             viewport.update()
+        if not self._restoring and self.state.series is not None and self.load_job is not None \
+                and self.load_job.done:
+            self._keep_timer.start()
+
+    def _keep_measurements(self, wait: bool = False) -> None:
+        """Keep the series' measurements as an SR in the user data folder, in the background."""
+        from viewer.core.dicom.layout import slice_files
+
+        volume, series = self.state.volume, self.state.series
+        if volume is None or series is None:
+            return
+
+        def keep():
+            return save_measurements(volume, measurements, slice_files(series))
+
+        measurements = list(self.state.measurements)
+        job = Job(keep, name="keep measurements")
+        job.signals.errored.connect(lambda e: self.show_status(f"Measurements not kept: {e}"))
+        self._keep_job = job
+        if wait:
+            job.run()
+        else:
+            start_job(job)
+
+    def _restore_measurements(self, volume) -> None:
+        """Show the measurements kept for this series when it was last open."""
+        kept = load_measurements(volume)
+        if not kept:
+            return
+        self._restoring = True
+        try:
+            for measurement in kept:
+                self.state.add_measurement(measurement)
+        finally:
+            self._restoring = False
+        self.show_status(f"{len(kept)} measurement(s) kept from the last reading shown")
 
     # ------------------------------------------------------------------ layout and tools
     def native_viewport(self) -> QtViewport:
@@ -925,6 +950,9 @@ class QtMainWindow(QMainWindow):
             self.open_paths(paths)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self._keep_timer.isActive():  # a change not yet kept: keep it now
+            self._keep_timer.stop()
+            self._keep_measurements(wait=True)
         self.cancel_jobs()
         self.network_panel.close()
         # Let cancelled work end before the interpreter does: a worker still importing torch
@@ -932,16 +960,3 @@ class QtMainWindow(QMainWindow):
         QThreadPool.globalInstance().waitForDone(JOB_EXIT_WAIT_MS)
         super().closeEvent(event)
 
-
-def _on_source_image(volume, measurement):
-    """``measurement`` with its points as ``(row, col)`` of the stored image it was drawn on.
-
-    A measurement on the acquired plane may have been drawn flipped or turned (the views show
-    the radiological convention); a report points into the source image as stored.
-    """
-    plane = extract_plane(volume, measurement.view, measurement.index)
-    points = []
-    for row, col in measurement.points:
-        x, y, _z = plane.voxel_at(row, col)
-        points.append((float(y), float(x)))
-    return dataclasses.replace(measurement, points=points)
