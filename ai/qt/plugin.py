@@ -27,6 +27,7 @@ class AIPlugin:
         context.add_menu_action("AI", "Run model", self.panel.run, "Ctrl+Shift+R")
         context.add_menu_action("AI", "Cancel AI job", self.panel.cancel, "Ctrl+Shift+X")
         context.add_menu_action("AI", "Explain result", self.panel.explain, "Ctrl+Shift+E")
+        context.add_menu_action("AI", "Install the selected pack…", self.panel.install_selected)
         context.on_series_changed(self.panel.series_changed)
         context.on_series_loaded(self.panel.series_loaded)
 

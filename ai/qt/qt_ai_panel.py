@@ -1,4 +1,12 @@
-"""The AI panel: suitable models, their cards, run and cancel, results, attention maps and trust signals.
+"""The AI panel: the catalogue of model packs, their cards, run and cancel, results, attention maps and
+trust signals.
+
+The catalogue (:mod:`ai.packs.catalogue`) is a tree: modality › body part › packs, with the
+columns name, where (bundled, installed, file), licence, size and status; the packs that suit the
+series on screen come first and are marked. A pack offered as a file (the ``extra-packs`` folder
+beside the program, or a folder the user chose, kept in the viewer's settings) is installed from
+there through the usual flow (:mod:`ai.qt.qt_pack_install`: checked in the worker, trust asked for
+what needs it).
 
 Everything slow (listing packs, which builds their networks; inference;
 explanations) runs as a viewer job on a worker thread. torch, monai and captum
@@ -19,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,13 +36,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -43,22 +51,48 @@ from ai.errors import WorkerCrashedError
 from ai.explain import METHOD_TITLES
 from ai.isolation import IsolatedEngine
 from ai.packs.card import NOT_FOR_DIAGNOSIS, model_card, needs_diagnostic_banner
-from ai.qt.qt_pack_install import make_install_button
-from ai.suitability import NOT_CHECKED, distribution_warnings, input_verdict, unsuitable_reason
+from ai.packs.catalogue import (
+    FILE,
+    READY,
+    REFUSED,
+    CatalogueItem,
+    build_catalogue,
+    group_catalogue,
+    offered_packs_dirs,
+    read_offered,
+)
+from ai.qt.qt_pack_install import make_install_button, offer_install
+from ai.suitability import NOT_CHECKED, input_verdict
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay, label_statistics
 from viewer.core.tasks import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
+#: The viewer's setting that remembers the folder of offered packs the user chose.
+OFFERED_SETTING = "ai/offered_packs_folder"
+#: The catalogue's columns.
+COLUMNS = ("Name", "Where", "Licence", "Size", "Status")
+#: How much of a licence a tooltip shows (the card shows it all).
+LICENCE_TOOLTIP_CHARACTERS = 1500
+SUITED_MARK = "✓ "
+#: How wide the catalogue asks to be (pixels): its columns, and no more of the views' room.
+CATALOGUE_WIDTH = 480
+#: The narrowest the name column gets when the columns are fitted to the catalogue's width.
+NAME_WIDTH = 150
+_NAVIGATION_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home,
+                    Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Return, Qt.Key.Key_Enter,
+                    Qt.Key.Key_Space}
 
 
 # --------------------------------------------------------------------------- worker functions (no Qt)
 @dataclass
 class Listing:
-    """What the listing job found: the packs and the device inference will use."""
+    """What the listing job found: the stores' packs, the device inference will use, and the packs
+    offered as files (:func:`ai.packs.catalogue.read_offered`)."""
 
     entries: list
     device: str
+    offered: list = field(default_factory=list)
 
 
 @dataclass
@@ -70,28 +104,30 @@ class Outcome:
     statistics: dict = field(default_factory=dict)
 
 
-def list_packs(store=None, engine: IsolatedEngine | None = None) -> Listing:
-    """Every pack with its status (building each network), and the device in use.
+def list_packs(store=None, engine: IsolatedEngine | None = None, offered: tuple = ()) -> Listing:
+    """Every pack with its status (building each network), the device in use, and the offered files.
 
     With ``engine`` the networks are built in its worker process, which imports
     torch and MONAI once for this and for the runs that follow: the viewer's own
     process never imports them, and a pack whose network crashes while it loads
-    costs the worker, not the viewer.
+    costs the worker, not the viewer. The packs in the ``offered`` folders are read
+    here (metadata and licence only: nothing is unpacked, built or run).
     """
     lower_thread_priority()  # and so torch's threads, started from this one: the screen comes first
     from ai.packs.store import PackStore
 
     store = store or PackStore()
+    files = read_offered(offered)
     if engine is None:
         from ai.inference import device_summary
 
-        return Listing(store.entries(check_network=True), device_summary())
+        return Listing(store.entries(check_network=True), device_summary(), files)
     entries = store.entries(check_network=False)
     try:
         device = engine.check_entries(entries)
     except WorkerCrashedError as e:  # a network that crashes as it loads: list the packs unchecked
-        return Listing(entries, f"not known ({e})")
-    return Listing(entries, device)
+        return Listing(entries, f"not known ({e})", files)
+    return Listing(entries, device, files)
 
 
 def run_pack(volume, pack, progress=None, cancel=None, engine: IsolatedEngine | None = None) -> Outcome:
@@ -128,6 +164,105 @@ def explain_result(volume, pack, result, method, target, progress=None, cancel=N
     return explain(volume, pack, result, method, target=target, cancel=cancel, progress=progress)
 
 
+# --------------------------------------------------------------------------- the catalogue tree
+class PackItem(QTreeWidgetItem):
+    """A pack's row of the catalogue tree; its :class:`~ai.packs.catalogue.CatalogueItem` is its user data.
+
+    Also answers the one-argument forms of the list it replaced (``data(role)`` and ``toolTip()`` read
+    the name column), so code written for that list keeps working.
+    """
+
+    def data(self, *args):  # noqa: D102 - QTreeWidgetItem.data, plus data(role) for column 0
+        return super().data(0, args[0]) if len(args) == 1 else super().data(*args)
+
+    def toolTip(self, column: int = 0) -> str:  # noqa: N802 - Qt's name
+        """The tooltip of ``column`` (the name column by default)."""
+        return super().toolTip(column)
+
+
+class CatalogueTree(QTreeWidget):
+    """The catalogue: modality › body part › packs, with a row-number view of its packs.
+
+    ``count()``, ``item(row)`` and ``setCurrentRow(row)`` address the packs in the order shown
+    (group rows left out), as the list it replaced did.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(list(COLUMNS))
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        self.setRootIsDecorated(True)
+        self.setIndentation(10)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # pack names differ at both ends
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAccessibleName("Model pack catalogue")
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # see fit_columns
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._packs: list[PackItem] = []
+
+    def fit_columns(self) -> None:
+        """Give the name column what the other columns leave (its names elided where they must be, but
+        at least :data:`NAME_WIDTH` wide: a narrow dock scrolls sideways to the rest)."""
+        others = sum(max(self.sizeHintForColumn(c), self.header().sectionSizeHint(c))
+                     for c in range(1, len(COLUMNS)))
+        wanted = max(self.sizeHintForColumn(0), self.header().sectionSizeHint(0))
+        self.header().resizeSection(0, max(NAME_WIDTH, min(wanted, self.viewport().width() - others)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Fit the columns to the new width."""
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """:data:`CATALOGUE_WIDTH` wide: the dock opens wide enough for the columns where the window allows
+        (the packs are listed after the window is laid out, so their own widths come too late)."""
+        return QSize(CATALOGUE_WIDTH, super().sizeHint().height())
+
+    def event(self, event) -> bool:
+        """Keep the navigation keys while the catalogue has the focus: the viewer's window binds Up, Down,
+        Home, End, Left and Right to slices and time points, which would otherwise take them."""
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in _NAVIGATION_KEYS and \
+                event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def clear(self) -> None:
+        """Remove every row."""
+        self._packs = []
+        super().clear()
+
+    def add_pack(self, parent: QTreeWidgetItem, item: PackItem) -> None:
+        """Add a pack's row under ``parent`` (its order among the packs is the order of these calls)."""
+        parent.addChild(item)
+        self._packs.append(item)
+
+    def packs(self) -> list[PackItem]:
+        """The packs' rows in the order shown."""
+        return list(self._packs)
+
+    def count(self) -> int:
+        """How many packs are shown."""
+        return len(self._packs)
+
+    def item(self, row: int) -> PackItem | None:
+        """The ``row``-th pack's row (group rows not counted)."""
+        return self._packs[row] if 0 <= row < len(self._packs) else None
+
+    def setCurrentRow(self, row: int) -> None:  # noqa: N802 - the list's name
+        """Select the ``row``-th pack."""
+        item = self.item(row)
+        if item is not None:
+            self.setCurrentItem(item)
+            self.scrollToItem(item)
+
+
 # --------------------------------------------------------------------------- the panel
 class AIPanel(QWidget):
     """The dock panel of the AI plugin.
@@ -156,6 +291,10 @@ class AIPanel(QWidget):
         self._listing_started = False
         self._auto = dict(context.plugin_options()) if hasattr(context, "plugin_options") else {}
         self._warnings: dict[tuple[str, str], list[str]] = {}  # for self.volume
+        self.catalogue: list[CatalogueItem] = []
+        settings = getattr(context, "settings", None)
+        self.settings = settings if isinstance(settings, QSettings) else QSettings("Outpost", "Outpost")
+        self.install_dialog = None
         self.engine = IsolatedEngine()  # started while the packs are listed
         if isinstance(context, QObject):
             context.installEventFilter(self)  # its Close ends the worker process
@@ -170,11 +309,15 @@ class AIPanel(QWidget):
         self.banner.setVisible(False)
         layout.addWidget(self.banner)
 
-        self.pack_list = QListWidget()
-        self.pack_list.setMaximumHeight(120)
+        self.pack_list = CatalogueTree()
+        self.pack_list.setMinimumHeight(150)
+        self.pack_list.setMaximumHeight(340)
         self.pack_list.currentItemChanged.connect(lambda *_: self._on_pack_selected())
-        layout.addWidget(QLabel("Models for this series"))
-        layout.addWidget(self.pack_list)
+        self.pack_list.itemActivated.connect(lambda *_: self._on_pack_activated())
+        self.catalogue_label = QLabel("Model packs (suited to this series first, marked ✓)")
+        self.catalogue_label.setBuddy(self.pack_list)
+        layout.addWidget(self.catalogue_label)
+        layout.addWidget(self.pack_list, 10)  # the room the panel has to spare goes to the catalogue first
 
         self.card = QTextBrowser()
         self.card.setMaximumHeight(170)
@@ -195,7 +338,13 @@ class AIPanel(QWidget):
         self.cancel_button.setToolTip("Stop the AI job (Ctrl+Shift+X)")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
+        self.install_offered_button = QPushButton("Install…")
+        self.install_offered_button.setToolTip("Install the selected pack from its file: it is checked first, "
+                                               "and you are asked to trust it where it needs trust (Enter)")
+        self.install_offered_button.clicked.connect(self.install_selected)
+        self.install_offered_button.setVisible(False)
         controls.addWidget(self.run_button)
+        controls.addWidget(self.install_offered_button)
         controls.addWidget(self.cancel_button)
         layout.addLayout(controls)
 
@@ -216,6 +365,18 @@ class AIPanel(QWidget):
         self.table.cellClicked.connect(self._on_row_clicked)
         self.table.setVisible(False)
         layout.addWidget(self.table)
+
+        self.volumetry_label = QLabel()
+        self.volumetry_label.setWordWrap(True)
+        self.volumetry_label.setVisible(False)
+        layout.addWidget(self.volumetry_label)
+        self.volumetry = QTableWidget(0, 5)
+        self.volumetry.setHorizontalHeaderLabels(["Structure", "Left mL", "Right mL", "Total mL", "% ICV"])
+        self.volumetry.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.volumetry.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.volumetry.setAccessibleName("Volumetry")
+        self.volumetry.setVisible(False)
+        layout.addWidget(self.volumetry)
 
         self.probabilities = QTableWidget(0, 2)
         self.probabilities.setHorizontalHeaderLabels(["Class", "Probability"])
@@ -300,8 +461,8 @@ class AIPanel(QWidget):
             return
         self._listing_started = True
         self.status.setText("Reading model packs…")
-        self._start("list", list_packs, self.store, self.engine, name="AI: reading model packs",
-                    on_result=self._on_listing)
+        self._start("list", list_packs, self.store, self.engine, tuple(offered_packs_dirs(self.offered_folder())),
+                    name="AI: reading model packs", on_result=self._on_listing)
 
     def reload_packs(self) -> None:
         """Read the packs again (after one was installed)."""
@@ -374,77 +535,193 @@ class AIPanel(QWidget):
                                      target=explanation.get("target", "")))
 
     # ------------------------------------------------------------------ models
-    def _reason(self, entry) -> str:
-        if entry.status in ("unavailable", "refused"):
-            return f"{entry.status}: {entry.reason}"
-        if self.volume is not None and entry.pack is not None:
-            return unsuitable_reason(self.volume, entry.pack)
-        return ""
+    def _reason(self, item: CatalogueItem | None) -> str:
+        """Why ``item`` cannot run on the series now ("" when it can)."""
+        if item is None:
+            return ""
+        if item.status != READY or item.pack is None and item.location != FILE:
+            return item.reason or item.status
+        unsuitable = item.unsuitable_reason(self.volume) if self.volume is not None else ""
+        if item.location == FILE:
+            offered = f"{item.name} is offered as a file and not installed: choose Install… (it is checked first)"
+            return f"{unsuitable}; {offered}" if unsuitable else offered
+        return unsuitable
+
+    def _catalogue(self) -> list[CatalogueItem]:
+        """The catalogue of the packs listed (the stores' and the offered files')."""
+        if self.listing is None:
+            return []
+        return build_catalogue(entries=self.listing.entries, offered_items=self.listing.offered)
 
     def _refresh_list(self) -> None:
-        selected = self.selected_entry()
-        self.pack_list.blockSignals(True)
-        self.pack_list.clear()
-        entries = self.listing.entries if self.listing else []
-        ranked = sorted(entries, key=lambda e: (bool(self._reason(e)), e.name))
-        for entry in ranked:
-            reason = self._reason(entry)
-            version = entry.pack.version if entry.pack is not None else ""
-            item = QListWidgetItem(f"{entry.name} {version}".strip() + (f"  ({entry.location})"))
-            item.setData(Qt.ItemDataRole.UserRole, entry)
-            if reason:
-                item.setForeground(QBrush(QColor("#777777")))
-                item.setToolTip(reason)
-            elif entry.status == "unverified":
-                item.setToolTip("no checksums: its files cannot be verified")
-            self.pack_list.addItem(item)
-        self.pack_list.blockSignals(False)
-        names = [self.pack_list.item(r).data(Qt.ItemDataRole.UserRole).name for r in range(self.pack_list.count())]
-        if selected is not None and selected.name in names:
-            self.pack_list.setCurrentRow(names.index(selected.name))
-        elif names and not self._reason(self.pack_list.item(0).data(Qt.ItemDataRole.UserRole)):
-            self.pack_list.setCurrentRow(0)
+        selected = self.selected_item()
+        wanted = (selected.name, selected.location, str(selected.path)) if selected is not None else None
+        self.catalogue = self._catalogue()
+        tree = self.pack_list
+        tree.blockSignals(True)
+        tree.clear()
+        bold = QFont(tree.font())
+        bold.setBold(True)
+        grey = QBrush(QColor("#777777"))
+        for group in group_catalogue(self.catalogue, self.volume):
+            modality = QTreeWidgetItem([self._group_title(group.title, len(group.items), group.suited)])
+            modality.setFont(0, bold)
+            modality.setFirstColumnSpanned(True)
+            tree.addTopLevelItem(modality)
+            modality.setFirstColumnSpanned(True)
+            for part in group.parts:
+                body = QTreeWidgetItem([self._group_title(part.title, len(part.items), part.suited)])
+                modality.addChild(body)
+                body.setFirstColumnSpanned(True)
+                for item in part.items:
+                    row = self._pack_row(item)
+                    if item.suits(self.volume):
+                        row.setFont(0, bold)
+                    elif self._reason(item) and item.location != FILE or item.status == REFUSED:
+                        for column in range(len(COLUMNS)):
+                            row.setForeground(column, grey)
+                    tree.add_pack(body, row)
+                body.setExpanded(True)
+            modality.setExpanded(True)
+        tree.blockSignals(False)
+        tree.fit_columns()
+        rows = tree.packs()
+        keys = [(r.data(Qt.ItemDataRole.UserRole).name, r.data(Qt.ItemDataRole.UserRole).location,
+                 str(r.data(Qt.ItemDataRole.UserRole).path)) for r in rows]
+        if wanted is not None and wanted in keys:
+            tree.setCurrentRow(keys.index(wanted))
+        else:  # the first pack that can run on the series, if any
+            runnable = [i for i, r in enumerate(rows) if not self._reason(r.data(Qt.ItemDataRole.UserRole))]
+            if runnable:
+                tree.setCurrentRow(runnable[0])
         self._on_pack_selected()
 
+    def _group_title(self, title: str, count: int, suited: int) -> str:
+        packs = f"{count} pack{'s' if count != 1 else ''}"
+        return f"{title} · {packs}" + (f", {suited} suited" if suited and self.volume is not None else "")
+
+    def _pack_row(self, item: CatalogueItem) -> PackItem:
+        suited = item.suits(self.volume)
+        name = f"{SUITED_MARK if suited else ''}{item.name}"  # the version is in the card
+        row = PackItem([name, item.location, item.licence, item.size_text, item.status])
+        row.setData(0, Qt.ItemDataRole.UserRole, item)
+        reason = self._reason(item)
+        if reason:
+            row.setToolTip(0, reason)
+        elif item.entry is not None and item.entry.status == "unverified":
+            row.setToolTip(0, "no checksums: its files cannot be verified")
+        if suited:
+            row.setData(0, Qt.ItemDataRole.AccessibleDescriptionRole, "suits this series")
+        licence = item.licence_text.strip() or item.licence
+        if len(licence) > LICENCE_TOOLTIP_CHARACTERS:
+            licence = licence[:LICENCE_TOOLTIP_CHARACTERS] + "\n… (the full text is in the model card)"
+        row.setToolTip(2, licence)
+        where = str(item.path) + (f"\nunpacks to {_size(item.unpacked_bytes)}" if item.unpacked_bytes else "")
+        row.setToolTip(1, where)
+        row.setToolTip(3, where)
+        if item.reason:
+            row.setToolTip(4, item.reason)
+        row.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return row
+
+    def selected_item(self) -> CatalogueItem | None:
+        """The :class:`~ai.packs.catalogue.CatalogueItem` selected (``None``: nothing, or a group row)."""
+        row = self.pack_list.currentItem()
+        return row.data(0, Qt.ItemDataRole.UserRole) if isinstance(row, PackItem) else None
+
     def selected_entry(self):
-        """The :class:`~ai.packs.store.PackEntry` selected, or ``None``."""
-        item = self.pack_list.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        """The :class:`~ai.packs.store.PackEntry` selected (``None``: a group row, or a pack offered as a file)."""
+        item = self.selected_item()
+        return item.entry if item is not None else None
 
     def _on_pack_selected(self) -> None:
-        entry = self.selected_entry()
-        if entry is None:
+        item = self.selected_item()
+        self.install_offered_button.setVisible(item is not None and item.location == FILE)
+        self.install_offered_button.setEnabled(item is not None and item.location == FILE
+                                               and item.status != REFUSED)
+        if item is None:
             self.card.setHtml("<i>No model selected</i>" if self.listing else "")
             self.banner.setVisible(False)
             self.warning.setVisible(False)
             self._update_buttons()
             return
-        metadata = entry.pack.metadata if entry.pack is not None else {}
         rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
-                       for k, v in model_card(metadata))
-        note = f"<p style='color:#ffb347'>{html.escape(self._reason(entry))}</p>" if self._reason(entry) else ""
-        checksum = entry.pack.checksum[:16] if entry.pack is not None else ""
-        self.card.setHtml(f"<h3>{html.escape(entry.name)}</h3>{note}<table>{rows}</table>"
-                          f"<p>Checksum {checksum}… ({'verified' if entry.status == 'ok' else entry.status})</p>")
-        self.banner.setVisible(needs_diagnostic_banner(metadata))
-        verdict = (input_verdict(self.volume, entry.pack, self._distribution_warnings(entry.pack))
-                   if self.volume is not None and entry.pack is not None else None)
+                       for k, v in model_card(item.metadata))
+        reason = self._reason(item) if item.location != FILE else "; ".join(
+            r for r in (item.reason, item.unsuitable_reason(self.volume) if self.volume is not None else "") if r)
+        note = f"<p style='color:#ffb347'>{html.escape(reason)}</p>" if reason else ""
+        where = {FILE: "offered as a file, not installed (Install… checks it first)"}.get(item.location,
+                                                                                          item.location)
+        facts = (f"<p>{html.escape(where)} · {html.escape(item.size_text)} · {html.escape(item.status)}"
+                 f"<br><small>{html.escape(str(item.path))}</small></p>")
+        if item.pack is not None:
+            checksum = (f"<p>Checksum {item.pack.checksum[:16]}… "
+                        f"({'verified' if item.entry.status == 'ok' else item.entry.status})</p>")
+        else:
+            checksum = "<p>Checksums are verified when it is installed</p>" if item.location == FILE else ""
+        licence = item.licence_text.strip()
+        licence_html = (f"<h4>Licence: {html.escape(item.licence)}</h4>"
+                        f"<pre style='white-space:pre-wrap'>{html.escape(licence)}</pre>") if licence else ""
+        self.card.setHtml(f"<h3>{html.escape(item.name)}</h3>{note}{facts}<table>{rows}</table>{checksum}"
+                          f"{licence_html}")
+        self.banner.setVisible(needs_diagnostic_banner(item.metadata))
+        verdict = (item.verdict(self.volume, self._distribution_warnings(item))
+                   if self.volume is not None and item.metadata and item.status != REFUSED else None)
         shown = verdict is not None and verdict.needs_attention
         self.warning.setText(verdict.text if shown else "")
         self.warning.setVisible(shown)
         self._update_buttons()
 
+    def _on_pack_activated(self) -> None:
+        """Enter (or a double click) on a pack offered as a file offers to install it."""
+        item = self.selected_item()
+        if item is not None and item.location == FILE:
+            self.install_selected()
+
+    def install_selected(self) -> None:
+        """Install the selected pack offered as a file, through the usual flow (checked first, trust asked)."""
+        item = self.selected_item()
+        if item is None or item.location != FILE:
+            return
+        if item.status == REFUSED:
+            self._fail(f"{item.name} cannot be installed: {item.reason}")
+            return
+        offer_install(self, item.path)
+
+    def offered_folder(self) -> str:
+        """The folder of offered packs the user chose ("" when none), from the viewer's settings."""
+        return str(self.settings.value(OFFERED_SETTING, "") or "")
+
+    def set_offered_folder(self, folder: str | Path) -> None:
+        """Remember ``folder`` as the user's folder of offered packs and read its packs again."""
+        self.settings.setValue(OFFERED_SETTING, str(folder))
+        self.settings.sync()
+        self._start("offered", read_offered, tuple(offered_packs_dirs(self.offered_folder())),
+                    name="AI: reading the offered packs", on_result=self._on_offered)
+
+    def _on_offered(self, offered: list) -> None:
+        if self.listing is not None:
+            self.listing.offered = offered
+            self._refresh_list()
+
     def _distribution_warnings(self, pack) -> list[str]:
-        """The out-of-distribution checks of ``pack`` on the series, computed once per series and pack
-        (the intensity check reads up to two million voxels: not on every click)."""
-        key = (pack.name, pack.checksum)
+        """The out-of-distribution checks of ``pack`` (a pack or a catalogue item) on the series, computed
+        once per series and pack (the intensity check reads up to two million voxels: not on every click)."""
+        if isinstance(pack, CatalogueItem) and pack.pack is not None:
+            pack = pack.pack  # the same key as the run's
+        key = (pack.name, getattr(pack, "checksum", None) or str(getattr(pack, "path", "")))
         if key not in self._warnings:
-            self._warnings[key] = distribution_warnings(self.volume, pack)
+            if isinstance(pack, CatalogueItem):
+                self._warnings[key] = pack.distribution_warnings(self.volume)
+            else:
+                from ai.suitability import distribution_warnings
+
+                self._warnings[key] = distribution_warnings(self.volume, pack)
         return self._warnings[key]
 
     def _update_buttons(self) -> None:
-        entry = self.selected_entry()
-        runnable = entry is not None and self.volume is not None and not self._reason(entry)
+        item = self.selected_item()
+        runnable = item is not None and self.volume is not None and not self._reason(item)
         self.run_button.setEnabled(runnable)
         busy = self.job is not None and not self.job.done
         self.cancel_button.setEnabled(busy)
@@ -511,14 +788,14 @@ class AIPanel(QWidget):
     # ------------------------------------------------------------------ run
     def run(self) -> None:
         """Run the selected pack on the series."""
-        entry = self.selected_entry()
-        if entry is None or self.volume is None:
+        item = self.selected_item()
+        if item is None or self.volume is None:
             return
-        reason = self._reason(entry)
+        reason = self._reason(item)
         if reason:
             self._fail(reason)
             return
-        self._start("run", run_pack, self.volume, entry.pack, name=f"AI: {entry.name}",
+        self._start("run", run_pack, self.volume, item.pack, name=f"AI: {item.name}",
                     on_result=self._on_outcome, engine=self.engine)
 
     def _on_outcome(self, outcome: Outcome, saved: bool = False) -> None:
@@ -599,9 +876,35 @@ class AIPanel(QWidget):
                 self.target.addItem(name, name)
             if threshold is not None:
                 self.probabilities.setHorizontalHeaderLabels(["Class", f"Probability (threshold {threshold})"])
+        self._show_volumetry(getattr(result, "volumetry", None) if result is not None else None)
         self.provenance.setText(self._provenance_text())
         self._update_note()
         self._update_buttons()
+
+    def _show_volumetry(self, volumetry: Any) -> None:
+        """The result's volumetry table (structure, left, right, total mL, % ICV), when it carries one."""
+        self.volumetry.setRowCount(0)
+        rows = volumetry.get("rows") if isinstance(volumetry, dict) else None
+        shown = isinstance(rows, list) and bool(rows)
+        self.volumetry.setVisible(shown)
+        self.volumetry_label.setVisible(shown)
+        if not shown:
+            return
+        icv, source = volumetry.get("icv_ml"), str(volumetry.get("icv_source") or "not stated")
+        icv_text = f"{float(icv):.0f} mL" if _is_number(icv) else "not known"
+        self.volumetry_label.setText(f"Volumetry: intracranial volume {icv_text} (from {source})")
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            index = self.volumetry.rowCount()
+            self.volumetry.insertRow(index)
+            values = [str(row.get("structure", "")), _ml(row.get("left_ml")), _ml(row.get("right_ml")),
+                      _ml(row.get("total_ml")), _ml(row.get("percent_icv"), "{:.2f}")]
+            for column, text in enumerate(values):
+                cell = QTableWidgetItem(text)
+                if column:
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.volumetry.setItem(index, column, cell)
 
     def _update_note(self) -> None:
         """One line over the views: what the model said, what the map shows, how far to trust it."""
@@ -704,4 +1007,20 @@ class AIPanel(QWidget):
         return None
 
 
-__all__ = ["AIPanel", "Listing", "Outcome", "explain_result", "list_packs", "load_previous_result", "run_pack"]
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def _ml(value: Any, pattern: str = "{:.1f}") -> str:
+    """A volumetry value as the table shows it ("—" where the atlas has none)."""
+    return pattern.format(float(value)) if _is_number(value) else "—"
+
+
+def _size(size: int | None) -> str:
+    from viewer.core.files import format_size
+
+    return format_size(size) if size is not None else "?"
+
+
+__all__ = ["AIPanel", "CatalogueTree", "Listing", "Outcome", "PackItem", "explain_result", "list_packs",
+           "load_previous_result", "run_pack"]

@@ -155,8 +155,19 @@ def make_install_button(panel) -> QPushButton:
     menu = QMenu(button)
     menu.addAction("From a .zip file…", lambda: _choose(panel, folder=False))
     menu.addAction("From a folder…", lambda: _choose(panel, folder=True))
+    if hasattr(panel, "set_offered_folder"):
+        menu.addSeparator()
+        menu.addAction("List the packs of a folder in the catalogue…", lambda: _choose_offered(panel))
     button.setMenu(menu)
     return button
+
+
+def _choose_offered(panel) -> None:
+    """Let the user choose the folder whose packs the catalogue offers as files (remembered)."""
+    chosen = QFileDialog.getExistingDirectory(panel, "A folder of model packs (.zip files or pack folders) "
+                                                     "to list in the catalogue", panel.offered_folder())
+    if chosen:
+        panel.set_offered_folder(Path(chosen))
 
 
 def _choose(panel, folder: bool) -> None:
