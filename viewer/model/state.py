@@ -59,6 +59,12 @@ class ViewerState:
         :class:`~viewer.model.events.Event` objects: another volume, another window or look,
         the crosshair moved, measurements added or removed, pixels decoded or another time
         point, overlays added or removed.
+    key_images_changed
+        Images marked or unmarked as key, or the key-images-only filter turned on or off.
+    key_images
+        The acquired images (slice indices ``z``) the reader marked as key.
+    key_images_only
+        Whether scrolling the acquired plane steps from key image to key image.
     """
 
     def __init__(self) -> None:
@@ -68,6 +74,7 @@ class ViewerState:
         self.measurements_changed = Event()
         self.pixels_changed = Event()
         self.overlays_changed = Event()
+        self.key_images_changed = Event()
         self.volume: Volume | None = None
         self.series = None
         self.timepoint = 0
@@ -81,6 +88,8 @@ class ViewerState:
         self.slab_mm = 10.0
         self.overlays: list[LabelOverlay | HeatmapOverlay] = []
         self.measurements: list[Measurement] = []
+        self.key_images: set[int] = set()
+        self.key_images_only = False
         self._lut_key = None
         self._lut = None
 
@@ -97,6 +106,7 @@ class ViewerState:
         self.volume, self.series = volume, series
         self.timepoint = 0
         self.overlays, self.measurements = [], []
+        self.key_images, self.key_images_only = set(), False
         self.view_note = ""
         self.use_voi_lut = False
         self.overlays_changed.emit()
@@ -196,6 +206,34 @@ class ViewerState:
         """Keep a finished measurement."""
         self.measurements.append(measurement)
         self.measurements_changed.emit()
+
+    # --------------------------------------------------------------- key images
+    def set_key_image(self, index: int, key: bool) -> None:
+        """Mark (or unmark) acquired image ``index`` as a key image."""
+        if self.volume is None or not 0 <= index < self.volume.shape_zyx[0]:
+            return
+        if key:
+            self.key_images.add(int(index))
+        else:
+            self.key_images.discard(int(index))
+        if not self.key_images:
+            self.key_images_only = False
+        self.key_images_changed.emit()
+
+    def set_key_images_only(self, only: bool) -> None:
+        """Let scrolling the acquired plane step only between key images (when there are some)."""
+        self.key_images_only = bool(only) and bool(self.key_images)
+        self.key_images_changed.emit()
+
+    def next_key_image(self, index: int, step: int) -> int:
+        """The key image ``step`` key images away from ``index`` (the first or last when past the ends)."""
+        keys = sorted(self.key_images)
+        if not keys or step == 0:
+            return index
+        later = [k for k in keys if k > index] if step > 0 else [k for k in reversed(keys) if k < index]
+        if not later:
+            return keys[-1] if step > 0 else keys[0]
+        return later[min(abs(step), len(later)) - 1]
 
     def remove_measurement(self, measurement_id: int) -> None:
         """Delete a measurement."""

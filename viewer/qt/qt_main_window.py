@@ -202,6 +202,7 @@ class QtMainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Import segmentation or structure set…", self._on_import_annotations, "Ctrl+I")
         self._action(file_menu, "Save &report as DICOM SR…", self._on_save_report, "Ctrl+Shift+S")
+        self._action(file_menu, "Save &key images (KOS)…", self._on_save_key_images, "Ctrl+K")
         self._action(file_menu, "Export &series (anonymised or as it is)…", self.show_export_dialog)
         self._action(file_menu, "&Export view as PNG…", self._on_export_png, "Ctrl+E")
         self._action(file_menu, "DICOM &tags…", self.show_tags, "Ctrl+T")
@@ -220,6 +221,9 @@ class QtMainWindow(QMainWindow):
         self._action(view_menu, "Ten slices back", lambda: self.active_viewport.scroll(-10), "PgUp")
         self._action(view_menu, "First slice", lambda: self.active_viewport.set_slice(0), "Home")
         self._action(view_menu, "Last slice", lambda: self.active_viewport.set_slice(10 ** 6), "End")
+        self._action(view_menu, "Mark or unmark key image", self.toggle_key_image, "K")
+        self.key_only_action = self._action(view_menu, "Key images only", self._on_key_images_only, "Shift+K",
+                                            checkable=True)
         self._action(view_menu, "Next time point", lambda: self._step_time(1), "Right")
         self._action(view_menu, "Previous time point", lambda: self._step_time(-1), "Left")
         self.cine_action = self._action(view_menu, "Cine", self._on_toggle_cine, "C", checkable=True)
@@ -562,6 +566,7 @@ class QtMainWindow(QMainWindow):
             candidates = annotation_candidates(self.scan_result, series)
             if candidates:
                 self.load_annotations(candidates, quiet=True)
+            self._mark_selected_key_images(volume)
 
     def load_annotations(self, paths: list[str], quiet: bool = False) -> Job | None:
         """Read SEGs and RT Structure Sets onto the series shown, in the background, and show them.
@@ -812,6 +817,77 @@ class QtMainWindow(QMainWindow):
         dialog.setModal(False)
         dialog.show()
         return dialog
+
+    # ------------------------------------------------------------------ key images
+    def toggle_key_image(self) -> None:
+        """Mark the acquired image at the crosshair as a key image, or unmark it."""
+        if self.state.volume is None:
+            return
+        index = int(round(self.state.cursor[2]))
+        self.state.set_key_image(index, index not in self.state.key_images)
+        self.key_only_action.setChecked(self.state.key_images_only)
+        count = len(self.state.key_images)
+        self.show_status(f"Image {index + 1} {'marked' if index in self.state.key_images else 'unmarked'}; "
+                         f"{count} key image{'s' if count != 1 else ''}")
+
+    def _on_key_images_only(self, checked: bool) -> None:
+        self.state.set_key_images_only(checked)
+        self.key_only_action.setChecked(self.state.key_images_only)
+        if checked and not self.state.key_images_only:
+            self.show_status("No key image is marked (K marks the image on screen)")
+        elif self.state.key_images_only:
+            self.native_viewport().scroll(0 if int(round(self.state.cursor[2])) in self.state.key_images else 1)
+
+    def save_key_images(self, path: str | Path, description: str = "") -> Path:
+        """Write the key images as a Key Object Selection document.
+
+        Raises
+        ------
+        OutpostError
+            No DICOM series shown, no key image marked, or the KOS cannot be made.
+        """
+        from viewer.core.dicom.layout import slice_files
+        from viewer.export.kos import write_kos
+
+        series = self.state.series
+        if series is None or self.state.volume is None:
+            raise OutpostError("key images belong to a DICOM series: open one first")
+        files = slice_files(series)
+        return write_kos([files[i] for i in sorted(self.state.key_images) if i < len(files)], path,
+                         description=description)
+
+    def _mark_selected_key_images(self, volume) -> None:
+        """Mark the images that the study's key object selections (found in the scan) select."""
+        from viewer.core.dicom.scan import KEY_OBJECT_KIND
+        from viewer.export.kos import read_kos
+
+        uids = volume.provenance.sop_instance_uids[:volume.shape_zyx[0]]
+        index_of = {uid: i for i, uid in enumerate(uids) if uid}
+        marked = 0
+        for skipped in self.scan_result.skipped if self.scan_result is not None else []:
+            if skipped.kind != KEY_OBJECT_KIND:
+                continue
+            try:
+                selection = read_kos(skipped.path)
+            except OutpostError:
+                continue
+            for uid in selection.sop_instance_uids:
+                if uid in index_of:
+                    self.state.set_key_image(index_of[uid], True)
+                    marked += 1
+        if marked:
+            self.show_status(f"{len(self.state.key_images)} key image(s) from the study's key object "
+                             "selection; Shift+K shows only them")
+
+    def _on_save_key_images(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save key images (KOS)", "outpost-key-images.dcm",
+                                              "DICOM (*.dcm)")
+        if path:
+            try:
+                self.save_key_images(path)
+                self.show_status(f"Saved {path}")
+            except (OutpostError, OSError) as e:
+                self.notify_error(str(e))
 
     def _on_save_report(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save report as DICOM SR", "outpost-report.dcm",

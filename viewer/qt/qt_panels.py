@@ -219,6 +219,7 @@ SHORTCUTS = [
     ("Ctrl+E", "Export the view as PNG"), ("Ctrl+T", "DICOM tag browser"),
     ("Ctrl+I", "Import a DICOM SEG or RT Structure Set onto the series"),
     ("Ctrl+Shift+S", "Save the measurements and AI findings as a DICOM SR"),
+    ("Ctrl+K", "Save the key images as a Key Object Selection (KOS)"),
     ("Ctrl+Shift+N", "Network: study store, PACS query/retrieve, receiver"),
     ("Up / Down, wheel", "Previous / next slice"), ("Page Up / Page Down", "Ten slices back / on"),
     ("Home / End", "First / last slice"), ("Left / Right", "Previous / next time point"),
@@ -230,6 +231,7 @@ SHORTCUTS = [
     ("Ctrl+F", "Fit to window"), ("Ctrl+1", "Actual size (1:1)"), ("[ / ]", "Rotate left / right"),
     ("H / V", "Flip horizontally / vertically"), ("M", "Single view / MPR layout"),
     ("X", "Crosshair and reference lines (Shift+click moves it)"), ("C", "Cine play / pause"),
+    ("K", "Mark / unmark the image on screen as a key image"), ("Shift+K", "Show only the key images"),
     ("Delete", "Delete the selected measurement"), ("Esc", "Stop drawing, back to window/level"),
     ("F1", "This help"),
 ]

@@ -122,6 +122,7 @@ class QtViewport(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         for signal in (state.volume_changed, state.display_changed, state.pixels_changed):
             signal.connect(self._invalidate)
+        state.key_images_changed.connect(self.update)
         state.cursor_changed.connect(self._on_state_cursor_changed)
         state.measurements_changed.connect(self.update)
         state.volume_changed.connect(self.reset_view)
@@ -154,13 +155,18 @@ class QtViewport(QWidget):
             return
         cursor = self.state.cursor.copy()
         axis = view_axis(self.state.volume, self.view)
-        cursor[axis] = np.clip(round(cursor[axis]) + step, 0, self.slice_total - 1)
+        if axis == 2 and self.state.key_images_only:
+            cursor[axis] = self.state.next_key_image(int(round(cursor[axis])), step)
+        else:
+            cursor[axis] = np.clip(round(cursor[axis]) + step, 0, self.slice_total - 1)
         self.state.set_cursor(cursor)
 
     def set_slice(self, index: int) -> None:
-        """Show plane ``index``."""
+        """Show plane ``index`` (clipped to the volume; the key-images filter does not apply)."""
         if self.state.volume is not None:
-            self.scroll(int(index) - self.slice_index)
+            cursor = self.state.cursor.copy()
+            cursor[view_axis(self.state.volume, self.view)] = np.clip(int(index), 0, self.slice_total - 1)
+            self.state.set_cursor(cursor)
 
     # ------------------------------------------------------------------ view
     def reset_view(self) -> None:
@@ -380,6 +386,9 @@ class QtViewport(QWidget):
         thickness = meta.get("slice_thickness")
         top_right = [meta.get("series_description", "") or "", f"{plane_title(volume, plane)}  "
                      f"Im {plane.index + 1}/{self.slice_total}"]
+        if plane.axis == 2 and plane.index in self.state.key_images:
+            top_right.append("Key image" + (f" ({len(self.state.key_images)} marked, only these shown)"
+                                            if self.state.key_images_only else ""))
         if volume.is_4d:
             top_right.append(f"Time {self.state.timepoint + 1}/{volume.n_timepoints}")
         if axis_mm is not None:

@@ -54,9 +54,11 @@ class SkippedFile:
     description: str = ""
 
 
+#: What the scan calls a Key Object Selection document.
+KEY_OBJECT_KIND = "key object selection"
 #: What a non-image DICOM object is, by SOP class UID: exact UIDs first, then families.
 OBJECT_KINDS = {
-    "1.2.840.10008.5.1.4.1.1.88.59": "key object selection",
+    "1.2.840.10008.5.1.4.1.1.88.59": KEY_OBJECT_KIND,
     "1.2.840.10008.5.1.4.1.1.104.1": "PDF document",
     "1.2.840.10008.5.1.4.1.1.104.2": "CDA document",
     "1.2.840.10008.5.1.4.1.1.66": "raw data",
