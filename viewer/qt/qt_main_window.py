@@ -35,6 +35,7 @@ from viewer.core.mpr import SLAB_MODES, SLAB_NAMES, acquisition_plane
 from viewer.model.report import load_measurements, report_of, save_measurements
 from viewer.model.state import ViewerState
 from viewer.plugins import PluginLoad, discover_plugins
+from viewer.qt.qt_comparison import LAYOUTS, QtComparison
 from viewer.qt.qt_overlay_panel import QtOverlayPanel
 from viewer.qt.qt_panels import (
     QtMeasurementPanel,
@@ -129,9 +130,10 @@ class QtMainWindow(QMainWindow):
         self.grid.setSpacing(2)
         for column, viewport in enumerate(self.viewports.values()):
             self.grid.addWidget(viewport, 0, column)
-            viewport.activated.connect(self._on_viewport_activated)
-            viewport.double_clicked.connect(self._on_viewport_double_clicked)
-            viewport.tool_finished.connect(self._on_viewport_tool_finished)
+            self._wire_viewport(viewport)
+        self.comparison = QtComparison(self.state, on_new_viewport=self._wire_viewport)
+        self.comparison.setVisible(False)
+        self.grid.addWidget(self.comparison, 0, 0, 1, 3)
         self.slider = QSlider(Qt.Orientation.Vertical)
         self.slider.setInvertedAppearance(True)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
@@ -141,7 +143,7 @@ class QtMainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.browser = QtStudyBrowser()
-        self.browser.series_activated.connect(self.open_series)
+        self.browser.series_activated.connect(self._on_series_activated)
         self.skipped = QtSkippedFiles()
         self.measurement_panel = QtMeasurementPanel()
         self.measurement_panel.delete_requested.connect(self.state.remove_measurement)
@@ -192,6 +194,14 @@ class QtMainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def _wire_viewport(self, viewport: QtViewport) -> None:
+        viewport.activated.connect(self._on_viewport_activated)
+        viewport.double_clicked.connect(self._on_viewport_double_clicked)
+        viewport.tool_finished.connect(self._on_viewport_tool_finished)
+        viewport.series_dropped.connect(self._on_series_dropped)
+        if viewport.state is not self.state:
+            viewport.state.cursor_changed.connect(self._sync_slider)
+
     def _build_actions(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -214,6 +224,18 @@ class QtMainWindow(QMainWindow):
                                        self._on_toggle_layout, "M", checkable=True)
         self.crosshair_action = self._action(view_menu, "Crosshair and reference lines",
                                              self._on_toggle_crosshair, "X", checkable=True)
+        layouts = view_menu.addMenu("Layout")
+        self.layout_actions = {}
+        for name, text, key in (("single", "1x1", "Alt+1"), ("1x2", "1x2 (side by side)", "Alt+2"),
+                                ("2x1", "2x1 (one above the other)", "Alt+3"), ("2x2", "2x2", "Alt+4"),
+                                ("mpr", "1x3 MPR (axial, coronal, sagittal)", "Alt+5")):
+            self.layout_actions[name] = self._action(
+                layouts, text, lambda checked=False, n=name: self.set_layout(n), key, checkable=True)
+        self._action(view_menu, "Compare with prior", self.compare_with_prior, "Ctrl+Shift+P")
+        self.sync_action = self._action(view_menu, "Synchronised scrolling", self._on_toggle_sync, "Ctrl+Shift+Y",
+                                        checkable=True)
+        self.sync_action.setChecked(True)
+        self._action(view_menu, "Synchronise from the slices shown", self._on_resynchronise, "Ctrl+Y")
         view_menu.addSeparator()
         self._action(view_menu, "Next slice", lambda: self.active_viewport.scroll(1), "Down")
         self._action(view_menu, "Previous slice", lambda: self.active_viewport.scroll(-1), "Up")
@@ -714,14 +736,101 @@ class QtMainWindow(QMainWindow):
         return self.viewports.get(plane, self.viewports["axial"])
 
     def set_layout(self, name: str) -> None:
-        """``single`` (the active view alone) or ``mpr`` (axial, coronal, sagittal)."""
+        """``single`` (the active view alone), ``mpr`` (axial, coronal, sagittal), or ``1x2``, ``2x1``,
+        ``2x2``: series side by side (see :mod:`viewer.qt.qt_comparison`)."""
         self.layout_name = name
-        if name == "single" and self.state.volume is not None and self.state.volume.shape_zyx[0] <= 1:
+        comparing = name in LAYOUTS
+        if comparing:
+            self.comparison.set_layout(name)
+            if self.active_viewport not in self.comparison.viewports:
+                self.active_viewport = self.comparison.viewports[0]
+        elif self.active_viewport not in self.viewports.values() or (
+                name == "single" and self.state.volume is not None and self.state.volume.shape_zyx[0] <= 1):
             self.active_viewport = self.native_viewport()
+        self.comparison.setVisible(comparing)
         for viewport in self.viewports.values():
-            viewport.setVisible(name == "mpr" or viewport is self.active_viewport)
+            viewport.setVisible(not comparing and (name == "mpr" or viewport is self.active_viewport))
             viewport.show_crosshair = name == "mpr" and self.crosshair_action.isChecked()
         self.mpr_action.setChecked(name == "mpr")
+        for layout, action in getattr(self, "layout_actions", {}).items():
+            action.setChecked(layout == name)
+        self._sync_slider()
+
+    def viewport_number(self, viewport: QtViewport) -> int | None:
+        """Which comparison viewport ``viewport`` is (0 shows the main series), or ``None``."""
+        viewports = self.comparison.viewports if self.layout_name in LAYOUTS else []
+        return viewports.index(viewport) if viewport in viewports else None
+
+    def show_series_in(self, number: int, series) -> Job | None:
+        """Show ``series`` in comparison viewport ``number`` (0: the main series, as when opened)."""
+        if number == 0:
+            return self.open_series(series)
+        return self.comparison.load(number, series,
+                                    on_error=lambda e: self.notify_error(f"Cannot show this series: {e}"))
+
+    def _on_series_activated(self, series) -> None:
+        number = self.viewport_number(self.active_viewport)
+        if number:
+            self.show_series_in(number, series)
+        else:
+            self.open_series(series)
+
+    def _on_series_dropped(self, viewport: QtViewport, key: str) -> None:
+        if self.scan_result is None:
+            return
+        try:
+            series = self.scan_result.find_series(key)
+        except OutpostError as e:
+            self.notify_error(str(e))
+            return
+        self.active_viewport = viewport
+        number = self.viewport_number(viewport)
+        self.show_series_in(number or 0, series)
+
+    def compare_with_prior(self) -> Job | None:
+        """Show beside the series the matching one of the patient's latest earlier study (opened or stored)."""
+        from viewer.model.priors import choose_prior, other_studies
+
+        series = self.state.series
+        if series is None:
+            self.notify_error("Open a series first: its prior is looked for by the patient's ID")
+            return None
+        scanned = self.scan_result
+
+        def find(progress=None, cancel=None):
+            from viewer.pacs.store import LocalStore
+
+            try:
+                with LocalStore() as store:
+                    return choose_prior(series, other_studies(series, scanned, store, progress, cancel))
+            except (OutpostError, OSError):  # no store, or it is busy: the opened folders alone
+                return choose_prior(series, other_studies(series, scanned))
+
+        return self.run_job(find, name="prior", on_result=self._show_prior)
+
+    def _show_prior(self, found) -> None:
+        if found is None:
+            self.notify_error("No earlier study of this patient with a matching series was found "
+                              "in the opened folders or the local study store")
+            return
+        study, series = found
+        if self.layout_name not in LAYOUTS:
+            self.set_layout("1x2")
+        self.comparison.synchronised = self.sync_action.isChecked()
+        self.show_series_in(1, series)
+        date = study.study_date
+        shown = f"{date[:4]}-{date[4:6]}-{date[6:]}" if len(date) == 8 else date
+        self.show_status(f"Prior {shown}: {series.description or series.modality} "
+                         f"({'local store' if study.where == 'store' else 'opened folders'})")
+
+    def _on_toggle_sync(self, checked: bool) -> None:
+        self.comparison.synchronised = checked
+        if checked:
+            self.comparison.resynchronise()
+
+    def _on_resynchronise(self) -> None:
+        self.comparison.resynchronise()
+        self.show_status("Scrolling synchronised from the slices shown")
 
     def set_tool(self, tool: str) -> None:
         """Choose what a left drag does in every view."""
@@ -922,6 +1031,8 @@ class QtMainWindow(QMainWindow):
 
     def _on_viewport_double_clicked(self, viewport: QtViewport) -> None:
         self.active_viewport = viewport
+        if self.layout_name in LAYOUTS:
+            return
         self.set_layout("single" if self.layout_name == "mpr" else "mpr")
 
     def _on_viewport_tool_finished(self) -> None:
@@ -981,7 +1092,8 @@ class QtMainWindow(QMainWindow):
             self._cine_timer.stop()
 
     def _on_slab_changed(self, *_args) -> None:
-        self.state.set_slab(self.slab_mode.currentData() or "", self.slab_thickness.value())
+        for state in [self.state, *(c.state for c in self.comparison.cells if c.state is not self.state)]:
+            state.set_slab(self.slab_mode.currentData() or "", self.slab_thickness.value())
 
     def _on_fps_value_changed(self, fps: int) -> None:
         if self._cine_timer.isActive():

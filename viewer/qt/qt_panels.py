@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core.display import apply_window, default_window
+from viewer.qt.qt_viewport import SERIES_MIME
 
 SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
 #: The :class:`~viewer.core.dicom.scan.SkippedFile` of a non-image object's row.
@@ -55,6 +56,20 @@ class QtStudyBrowser(QTreeWidget):
         self.itemActivated.connect(self._on_item_activated)
         self.itemDoubleClicked.connect(self._on_item_activated)
         self._series_items: dict[str, QTreeWidgetItem] = {}
+        self.setDragEnabled(True)
+        self.setDragDropMode(QTreeWidget.DragDropMode.DragOnly)
+
+    def mimeData(self, items):  # noqa: N802 - Qt's name
+        """A dragged series carries its key, for a viewport to show it (:data:`SERIES_MIME`)."""
+        data = QMimeData()
+        series = [item.data(0, SERIES_ROLE) for item in items if item.data(0, SERIES_ROLE) is not None]
+        if series:
+            data.setData(SERIES_MIME, series[0].key.encode("ascii"))
+        return data
+
+    def mimeTypes(self):  # noqa: N802 - Qt's name
+        """The one format :meth:`mimeData` gives."""
+        return [SERIES_MIME]
 
     def show_scan(self, result) -> None:
         """List the patients, studies and series of a scan."""
@@ -230,6 +245,8 @@ SHORTCUTS = [
     ("0", "The file's own window"), ("I", "Invert"), ("Ctrl+R", "Reset the view"),
     ("Ctrl+F", "Fit to window"), ("Ctrl+1", "Actual size (1:1)"), ("[ / ]", "Rotate left / right"),
     ("H / V", "Flip horizontally / vertically"), ("M", "Single view / MPR layout"),
+    ("Alt+1 … Alt+5", "Layout 1x1, 1x2, 2x1, 2x2, 1x3 MPR"), ("Ctrl+Shift+P", "Compare with the prior study"),
+    ("Ctrl+Shift+Y", "Synchronised scrolling on / off"), ("Ctrl+Y", "Synchronise from the slices shown"),
     ("X", "Crosshair and reference lines (Shift+click moves it)"), ("C", "Cine play / pause"),
     ("K", "Mark / unmark the image on screen as a key image"), ("Shift+K", "Show only the key images"),
     ("Delete", "Delete the selected measurement"), ("Esc", "Stop drawing, back to window/level"),

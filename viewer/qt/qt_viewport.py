@@ -45,6 +45,8 @@ from viewer.model.state import Measurement, ViewerState
 
 TOOLS = ("window", "pan", "zoom", "length", "angle", "ellipse", "rectangle", "freehand")
 _MEASURE_TOOLS = {"length": 2, "angle": 3, "ellipse": 2, "rectangle": 2, "freehand": 0}
+#: The drag-and-drop format of a series from the study browser: its key, in ASCII.
+SERIES_MIME = "application/x-outpost-series-key"
 _CROSSHAIR = {"axial": QColor(80, 160, 255), "coronal": QColor(80, 220, 120), "sagittal": QColor(255, 170, 60)}
 _TEXT = QColor(235, 235, 200)
 _NOTE = QColor(255, 200, 90)
@@ -97,10 +99,13 @@ class QtViewport(QWidget):
     activated = Signal(object)
     double_clicked = Signal(object)
     tool_finished = Signal()
+    #: A series was dropped here from the study browser: ``(viewport, series key)``.
+    series_dropped = Signal(object, str)
 
     def __init__(self, state: ViewerState, view: str = "axial", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.view = state, view
+        self.setAcceptDrops(True)
         self.tool = "window"
         self.zoom, self.pan = 1.0, QPointF(0, 0)
         self.rotation, self.flip_h, self.flip_v = 0, False, False
@@ -511,6 +516,16 @@ class QtViewport(QWidget):
                 self.tool_finished.emit()
         self._drag_button = None
         self.update()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasFormat(SERIES_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasFormat(SERIES_MIME):
+            key = bytes(event.mimeData().data(SERIES_MIME)).decode("ascii", "replace")
+            event.acceptProposedAction()
+            self.series_dropped.emit(self, key)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.double_clicked.emit(self)
