@@ -1,0 +1,270 @@
+"""True reformats: planes of any orientation through a volume, sampled with linear interpolation.
+
+:func:`viewer.core.mpr.extract_plane` shows an oblique acquisition in its closest anatomical
+planes without resampling. On request, :func:`patient_plane` resamples the patient's true axial,
+coronal or sagittal plane through a point (the radiological convention, as
+:mod:`viewer.core.mpr`), and :func:`oblique_plane` any plane given by its row and column
+directions (a double-oblique MPR turns those). Values are interpolated trilinearly between
+the eight voxels around each pixel's centre; pixels outside the volume get ``fill``. Label
+maps are sampled at the nearest voxel instead (:func:`oblique_labels`), so a label never
+becomes a value between two labels.
+
+Two engines give the same values: SimpleITK's multi-threaded resampler, on a copy of the
+volume made once and kept for the next planes of the same volume (when the memory budget
+allows that copy), and a numpy one (eight gathers per pixel) otherwise
+(``benchmarks/run.py render --json`` measures both).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from viewer.core.memory import memory_budget
+from viewer.core.volume import Volume
+
+#: Per patient plane: the LPS directions of one pixel right and one pixel down (radiological convention).
+PATIENT_PLANES = {
+    "axial": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
+    "coronal": ((1.0, 0.0, 0.0), (0.0, 0.0, -1.0)),
+    "sagittal": ((0.0, 1.0, 0.0), (0.0, 0.0, -1.0)),
+}
+
+
+@dataclass
+class ObliquePlane:
+    """A resampled plane and its place in the patient.
+
+    Attributes
+    ----------
+    array
+        ``[rows, columns]`` values (float32).
+    origin
+        LPS position (mm) of pixel ``(0, 0)``'s centre.
+    right, down
+        Unit LPS directions of one pixel right and one pixel down.
+    pixel_mm
+        The pixels' size (square).
+    """
+
+    array: np.ndarray
+    origin: np.ndarray
+    right: np.ndarray
+    down: np.ndarray
+    pixel_mm: float
+
+    @property
+    def normal(self) -> np.ndarray:
+        """The plane's unit normal (right x down)."""
+        return np.cross(self.right, self.down)
+
+    def position_of(self, row: float, col: float) -> np.ndarray:
+        """The LPS position (mm) of pixel ``(row, col)``."""
+        return self.origin + (row * self.down + col * self.right) * self.pixel_mm
+
+
+def _unit(vector) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float64)
+    norm = np.linalg.norm(vector)
+    if norm == 0:
+        raise ValueError("a plane direction cannot be zero")
+    return vector / norm
+
+
+def _index_coordinates(volume: Volume, origin: np.ndarray, right: np.ndarray, down: np.ndarray,
+                       shape: tuple[int, int], pixel_mm: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Continuous voxel indices ``(x, y, z)`` of every pixel centre, each ``[rows, columns]`` float32."""
+    to_index = np.linalg.inv(np.asarray(volume.direction, dtype=np.float64) * np.asarray(volume.spacing))
+    start = to_index @ (origin - np.asarray(volume.origin, dtype=np.float64))
+    step_col = to_index @ (right * pixel_mm)
+    step_row = to_index @ (down * pixel_mm)
+    rows = np.arange(shape[0], dtype=np.float32)[:, None]
+    cols = np.arange(shape[1], dtype=np.float32)[None, :]
+    return tuple((np.float32(start[a]) + rows * np.float32(step_row[a]) + cols * np.float32(step_col[a]))
+                 for a in range(3))
+
+
+def _sample_linear(data: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, fill: float) -> np.ndarray:
+    """Trilinear interpolation of ``data[z, y, x]`` at continuous indices; ``fill`` outside.
+
+    One flat index of the lower corner per pixel, and the seven others as fixed offsets from
+    it: eight gathers from the raveled volume, all in float32 and 64-bit-free where it fits.
+    """
+    nz, ny, nx = data.shape
+    inside = (x >= 0) & (x <= nx - 1) & (y >= 0) & (y <= ny - 1) & (z >= 0) & (z <= nz - 1)
+    index_type = np.int32 if data.size < 2 ** 31 - 1 else np.int64
+    x0 = np.clip(x.astype(index_type), 0, max(nx - 2, 0))  # x >= 0 where it matters: truncation is floor
+    y0 = np.clip(y.astype(index_type), 0, max(ny - 2, 0))
+    z0 = np.clip(z.astype(index_type), 0, max(nz - 2, 0))
+    fx, fy, fz = x - x0, y - y0, z - z0
+    plane, row = ny * nx, nx
+    step_x, step_y, step_z = int(nx > 1), row * int(ny > 1), plane * int(nz > 1)
+    base = z0 * plane
+    base += y0 * row
+    base += x0
+    flat = data.reshape(-1)
+
+    def lerp_x(offset: int) -> np.ndarray:
+        low = flat.take(base + offset).astype(np.float32)
+        high = flat.take(base + (offset + step_x)).astype(np.float32)
+        return low + (high - low) * fx
+
+    c00, c01 = lerp_x(0), lerp_x(step_y)
+    c10, c11 = lerp_x(step_z), lerp_x(step_z + step_y)
+    near = c00 + (c01 - c00) * fy
+    far = c10 + (c11 - c10) * fy
+    values = near + (far - near) * fz
+    values[~inside] = np.float32(fill)
+    return values
+
+
+class _CopyForSimpleITK:
+    """The SimpleITK copy of the last volume resampled (one at a time, so memory stays bounded)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._image = None
+
+    def image(self, volume: Volume, timepoint: int):
+        """The volume as a SimpleITK image, or ``None`` when a copy does not fit the memory budget."""
+        import SimpleITK as sitk
+
+        data = volume.array[timepoint] if volume.is_4d else volume.array
+        key = (id(volume.array), timepoint, data.shape, data.dtype.str, tuple(np.asarray(volume.spacing)),
+               tuple(np.asarray(volume.origin)), tuple(np.asarray(volume.direction).reshape(-1)))
+        with self._lock:
+            if key != self._key:
+                self._key, self._image = None, None  # free the old copy before making a new one
+                if data.nbytes * 2 > memory_budget().allowed:
+                    return None
+                image = sitk.GetImageFromArray(np.ascontiguousarray(data))
+                image.SetSpacing([float(v) for v in volume.spacing])
+                image.SetOrigin([float(v) for v in volume.origin])
+                image.SetDirection([float(v) for v in np.asarray(volume.direction).reshape(-1)])
+                self._key, self._image = key, image
+            return self._image
+
+    def forget(self) -> None:
+        """Drop the copy (e.g. when the volume's pixels change)."""
+        with self._lock:
+            self._key, self._image = None, None
+
+
+_COPY = _CopyForSimpleITK()
+
+
+def release_copy() -> None:
+    """Drop the SimpleITK copy of the last volume resampled; call it when that volume's pixels change."""
+    _COPY.forget()
+
+
+def _resample_simpleitk(image, origin: np.ndarray, right: np.ndarray, down: np.ndarray,
+                        shape: tuple[int, int], pixel_mm: float, fill: float) -> np.ndarray:
+    import SimpleITK as sitk
+
+    reference = sitk.Image([int(shape[1]), int(shape[0]), 1], sitk.sitkFloat32)
+    reference.SetSpacing([float(pixel_mm)] * 3)
+    reference.SetOrigin([float(v) for v in origin])
+    reference.SetDirection([float(v) for v in np.column_stack([right, down, np.cross(right, down)]).reshape(-1)])
+    resampled = sitk.Resample(image, reference, sitk.Transform(), sitk.sitkLinear, float(fill), sitk.sitkFloat32)
+    return sitk.GetArrayFromImage(resampled)[0]
+
+
+def oblique_plane(volume: Volume, center_lps, right, down, shape: tuple[int, int], pixel_mm: float,
+                  timepoint: int = 0, fill: float | None = None, engine: str = "auto") -> ObliquePlane:
+    """Resample the plane through ``center_lps`` spanned by ``right`` and ``down``, linearly.
+
+    Parameters
+    ----------
+    volume
+        A grey-scale volume (a 4-D one shows ``timepoint``).
+    center_lps
+        The LPS point (mm) at the centre of the plane.
+    right, down
+        LPS directions of one pixel right and one pixel down (made unit length; ``down`` is made
+        perpendicular to ``right``).
+    shape
+        ``(rows, columns)`` of the plane.
+    pixel_mm
+        The size of its square pixels.
+    fill
+        The value outside the volume (default: the volume's minimum).
+    engine
+        ``auto`` (SimpleITK when a copy of the volume fits the memory budget), ``simpleitk`` or
+        ``numpy``. SimpleITK also samples the half voxel beyond the outermost voxel centres,
+        where the numpy engine gives ``fill``.
+
+    Raises
+    ------
+    ValueError
+        A zero or parallel direction, a colour volume, or an unknown engine.
+    """
+    if engine not in ("auto", "simpleitk", "numpy"):
+        raise ValueError(f"unknown engine {engine!r}")
+    if volume.is_rgb:
+        raise ValueError("true reformats are made of grey-scale volumes")
+    right = _unit(right)
+    down = np.asarray(down, dtype=np.float64) - right * float(np.dot(down, right))
+    down = _unit(down)
+    center = np.asarray(center_lps, dtype=np.float64)
+    origin = center - (right * (shape[1] - 1) / 2 + down * (shape[0] - 1) / 2) * pixel_mm
+    data = volume.array[timepoint] if volume.is_4d else volume.array
+    value = float(np.min(data)) if fill is None else float(fill)
+    image = _COPY.image(volume, timepoint) if engine != "numpy" else None
+    if image is not None:
+        values = _resample_simpleitk(image, origin, right, down, shape, pixel_mm, value)
+    else:
+        x, y, z = _index_coordinates(volume, origin, right, down, shape, pixel_mm)
+        values = _sample_linear(np.ascontiguousarray(data), x, y, z, value)
+    return ObliquePlane(values, origin, right, down, float(pixel_mm))
+
+
+def oblique_labels(volume: Volume, labels: np.ndarray, plane: ObliquePlane) -> np.ndarray:
+    """The nearest label of ``labels`` (``[z, y, x]`` on ``volume``'s grid) under each pixel; 0 outside."""
+    x, y, z = _index_coordinates(volume, plane.origin, plane.right, plane.down, plane.array.shape,
+                                 plane.pixel_mm)
+    nz, ny, nx = labels.shape
+    xi, yi, zi = (np.rint(c).astype(np.int64) for c in (x, y, z))
+    inside = (xi >= 0) & (xi < nx) & (yi >= 0) & (yi < ny) & (zi >= 0) & (zi < nz)
+    out = np.zeros(plane.array.shape, dtype=labels.dtype)
+    out[inside] = labels[zi[inside], yi[inside], xi[inside]]
+    return out
+
+
+def _extent(volume: Volume) -> tuple[np.ndarray, np.ndarray]:
+    """The LPS bounding box (min, max) of the volume's voxel centres."""
+    nz, ny, nx = volume.shape_zyx
+    corners = np.array([[i, j, k] for i in (0, nx - 1) for j in (0, ny - 1) for k in (0, nz - 1)],
+                       dtype=np.float64)
+    points = np.array([volume.index_to_physical(c) for c in corners])
+    return points.min(axis=0), points.max(axis=0)
+
+
+def patient_plane(volume: Volume, view: str, center_lps, pixel_mm: float | None = None,
+                  timepoint: int = 0, fill: float | None = None, engine: str = "auto") -> ObliquePlane:
+    """The patient's true ``view`` (axial, coronal, sagittal) through ``center_lps``, resampled linearly.
+
+    It covers the volume's extent in the patient, with square pixels of the volume's finest
+    in-plane spacing (or ``pixel_mm``), in the radiological convention; ``fill`` is the value
+    outside the volume (default: its minimum).
+
+    Raises
+    ------
+    ValueError
+        An unknown view.
+    """
+    if view not in PATIENT_PLANES:
+        raise ValueError(f"unknown view {view!r}; expected one of {tuple(PATIENT_PLANES)}")
+    right, down = (np.asarray(v) for v in PATIENT_PLANES[view])
+    low, high = _extent(volume)
+    size = high - low
+    pixel = float(pixel_mm or min(float(s) for s in volume.spacing))
+    shape = (int(np.ceil(abs(size @ down) / pixel)) + 1, int(np.ceil(abs(size @ right) / pixel)) + 1)
+    center = np.asarray(center_lps, dtype=np.float64).copy()
+    middle = (low + high) / 2
+    for axis in (right, down):  # centred on the volume within the plane, through the point across it
+        center = center + axis * float((middle - center) @ axis)
+    return oblique_plane(volume, center, right, down, shape, pixel, timepoint, fill, engine)
