@@ -35,6 +35,7 @@ from viewer.core.mpr import SLAB_MODES, SLAB_NAMES, acquisition_plane
 from viewer.model.report import load_measurements, report_of, save_measurements
 from viewer.model.state import ViewerState
 from viewer.plugins import PluginLoad, discover_plugins
+from viewer.qt.qt_actions import ACTIONS, LAYOUT_TABLE, TOOLS_TABLE, ActionSpec
 from viewer.qt.qt_comparison import LAYOUTS, QtComparison
 from viewer.qt.qt_overlay_panel import QtOverlayPanel
 from viewer.qt.qt_panels import (
@@ -54,7 +55,6 @@ JOB_EXIT_WAIT_MS = 10000
 #: How long after the last change the measurements are kept (several quick changes: one write).
 KEEP_DELAY_MS = 500
 RECENT_LIMIT = 10
-_PRESET_KEYS = "12345678"
 
 
 def _import_dicom_stack() -> None:
@@ -202,94 +202,50 @@ class QtMainWindow(QMainWindow):
         if viewport.state is not self.state:
             viewport.state.cursor_changed.connect(self._sync_slider)
 
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "Open &folder…", self._on_open_folder, "Ctrl+O")
-        self._action(file_menu, "Open file, .zip or DICOMDIR…", self._on_open_file, "Ctrl+Shift+O")
-        self.recent_menu = file_menu.addMenu("Recent studies")
-        self._refresh_recent_menu()
-        file_menu.addSeparator()
-        self._action(file_menu, "&Import segmentation or structure set…", self._on_import_annotations, "Ctrl+I")
-        self._action(file_menu, "Save &report as DICOM SR…", self._on_save_report, "Ctrl+Shift+S")
-        self._action(file_menu, "Save &key images (KOS)…", self._on_save_key_images, "Ctrl+K")
-        self._action(file_menu, "Export &series (anonymised or as it is)…", self.show_export_dialog)
-        self._action(file_menu, "&Export view as PNG…", self._on_export_png, "Ctrl+E")
-        self._action(file_menu, "DICOM &tags…", self.show_tags, "Ctrl+T")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+    def _slot_of(self, spec: ActionSpec) -> Callable[..., None]:
+        """What an action of the table calls: its handler with the window (and the checked state)."""
+        if spec.checkable:
+            return lambda checked=False: spec.handler(self, checked)
+        return lambda checked=False: spec.handler(self)
 
-        view_menu = bar.addMenu("&View")
-        self.mpr_action = self._action(view_menu, "MPR layout (axial, coronal, sagittal)",
-                                       self._on_toggle_layout, "M", checkable=True)
-        self.crosshair_action = self._action(view_menu, "Crosshair and reference lines",
-                                             self._on_toggle_crosshair, "X", checkable=True)
-        layouts = view_menu.addMenu("Layout")
-        self.layout_actions = {}
-        for name, text, key in (("single", "1x1", "Alt+1"), ("1x2", "1x2 (side by side)", "Alt+2"),
-                                ("2x1", "2x1 (one above the other)", "Alt+3"), ("2x2", "2x2", "Alt+4"),
-                                ("mpr", "1x3 MPR (axial, coronal, sagittal)", "Alt+5")):
-            self.layout_actions[name] = self._action(
-                layouts, text, lambda checked=False, n=name: self.set_layout(n), key, checkable=True)
-        self._action(view_menu, "Compare with prior", self.compare_with_prior, "Ctrl+Shift+P")
-        self.sync_action = self._action(view_menu, "Synchronised scrolling", self._on_toggle_sync, "Ctrl+Shift+Y",
-                                        checkable=True)
-        self.sync_action.setChecked(True)
-        self._action(view_menu, "Synchronise from the slices shown", self._on_resynchronise, "Ctrl+Y")
-        view_menu.addSeparator()
-        self._action(view_menu, "Next slice", lambda: self.active_viewport.scroll(1), "Down")
-        self._action(view_menu, "Previous slice", lambda: self.active_viewport.scroll(-1), "Up")
-        self._action(view_menu, "Ten slices on", lambda: self.active_viewport.scroll(10), "PgDown")
-        self._action(view_menu, "Ten slices back", lambda: self.active_viewport.scroll(-10), "PgUp")
-        self._action(view_menu, "First slice", lambda: self.active_viewport.set_slice(0), "Home")
-        self._action(view_menu, "Last slice", lambda: self.active_viewport.set_slice(10 ** 6), "End")
-        self._action(view_menu, "Mark or unmark key image", self.toggle_key_image, "K")
-        self.key_only_action = self._action(view_menu, "Key images only", self._on_key_images_only, "Shift+K",
-                                            checkable=True)
-        self._action(view_menu, "Next time point", lambda: self._step_time(1), "Right")
-        self._action(view_menu, "Previous time point", lambda: self._step_time(-1), "Left")
-        self.cine_action = self._action(view_menu, "Cine", self._on_toggle_cine, "C", checkable=True)
-        view_menu.addSeparator()
-        self._action(view_menu, "Invert", self._on_invert, "I")
-        self._action(view_menu, "Reset view", self._on_reset, "Ctrl+R")
-        self._action(view_menu, "Fit to window", lambda: self._each_view(lambda v: v.reset_view()), "Ctrl+F")
-        self._action(view_menu, "Actual size (1:1)", self.active_viewport_actual_size, "Ctrl+1")
-        self._action(view_menu, "Rotate left", lambda: self.active_viewport.rotate(-90), "[")
-        self._action(view_menu, "Rotate right", lambda: self.active_viewport.rotate(90), "]")
-        self._action(view_menu, "Flip horizontally", self._flip_h, "H")
-        self._action(view_menu, "Flip vertically", self._flip_v, "V")
-        view_menu.addSeparator()
+    def _build_actions(self) -> None:
+        """The menus, from the table of actions (:data:`viewer.qt.qt_actions.ACTIONS`)."""
+        bar = self.menuBar()
+        menus: dict[str, Any] = {}
+        for top in ("File", "View", "Window", "Tools"):
+            menus[top] = bar.addMenu(f"&{top}")
+        self.plugins_menu = bar.addMenu("&Plugins")
+        menus["Help"] = bar.addMenu("&Help")
+        groups: dict[str, QActionGroup] = {}
+        self.menu_actions: dict[str, QAction] = {}
+        for spec in ACTIONS:
+            if spec.menu not in menus:
+                parent, _, name = spec.menu.rpartition("/")
+                menus[spec.menu] = menus[parent].addMenu(name)
+            menu = menus[spec.menu]
+            if spec.separator:
+                menu.addSeparator()
+            shortcut = QKeySequence.StandardKey.Quit if spec.shortcut == "Quit" else spec.shortcut
+            action = self._action(menu, spec.text, self._slot_of(spec), shortcut, checkable=spec.checkable)
+            action.setChecked(spec.checked)
+            if spec.group:
+                groups.setdefault(spec.group, QActionGroup(self)).addAction(action)
+            self.menu_actions[spec.ident] = action
+            if spec.ident == "open_file":  # the recent studies follow the two ways of opening
+                self.recent_menu = menu.addMenu("Recent studies")
+                self._refresh_recent_menu()
+            if spec.ident == "file_window":
+                self.file_windows_menu = menu.addMenu("File windows and VOI LUT")
+        self.mpr_action, self.crosshair_action = self.menu_actions["mpr"], self.menu_actions["crosshair"]
+        self.sync_action, self.key_only_action = self.menu_actions["sync"], self.menu_actions["key_only"]
+        self.cine_action = self.menu_actions["cine"]
+        self.layout_actions = {name: self.menu_actions[f"layout_{name}"] for name, _text, _key in LAYOUT_TABLE}
+        self.tool_actions = {tool: self.menu_actions[f"tool_{tool}"] for tool, _key, _text in TOOLS_TABLE}
         network = self.docks["Network"].toggleViewAction()
         network.setText("Network: study store, PACS, receiver")
         network.setShortcut(QKeySequence("Ctrl+Shift+N"))
-        view_menu.addAction(network)
-
-        window_menu = bar.addMenu("&Window")
-        self._action(window_menu, "File's own window", self._on_file_window, "0")
-        self.file_windows_menu = window_menu.addMenu("File windows and VOI LUT")
-        for key, (name, _) in zip(_PRESET_KEYS, presets_for("CT").items(), strict=False):
-            self._action(window_menu, f"CT {name}", lambda checked=False, n=name: self.apply_preset(n), key)
-
-        tools_menu = bar.addMenu("&Tools")
-        group = QActionGroup(self)
-        self.tool_actions = {}
-        for tool, key, text in (("window", "W", "Window/level"), ("pan", "P", "Pan"), ("zoom", "Z", "Zoom"),
-                                ("length", "L", "Length"), ("angle", "A", "Angle"),
-                                ("ellipse", "E", "Ellipse ROI"), ("rectangle", "R", "Rectangle ROI"),
-                                ("freehand", "F", "Freehand ROI")):
-            action = self._action(tools_menu, text, lambda checked=False, t=tool: self.set_tool(t), key,
-                                  checkable=True)
-            group.addAction(action)
-            self.tool_actions[tool] = action
-        self.tool_actions["window"].setChecked(True)
-        tools_menu.addSeparator()
-        self._action(tools_menu, "Delete selected measurement", self._on_delete_measurement, "Delete")
-        self._action(tools_menu, "Stop drawing", self._on_escape, "Esc")
-
-        self.plugins_menu = bar.addMenu("&Plugins")
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
-        self._action(help_menu, "Audit log…", self.show_audit_log)
+        menus["View"].addSeparator()
+        menus["View"].addAction(network)
 
         toolbar = QToolBar("Tools")
         toolbar.setObjectName("tools")

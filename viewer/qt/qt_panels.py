@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core.display import apply_window, default_window
+from viewer.qt.qt_actions import shortcut_help
 from viewer.qt.qt_viewport import SERIES_MIME
 
 SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -229,29 +230,7 @@ class QtTagBrowser(QDialog):
             item.setHidden(not shown)
 
 
-SHORTCUTS = [
-    ("Ctrl+O", "Open a folder"), ("Ctrl+Shift+O", "Open a file, .zip or DICOMDIR"),
-    ("Ctrl+E", "Export the view as PNG"), ("Ctrl+T", "DICOM tag browser"),
-    ("Ctrl+I", "Import a DICOM SEG or RT Structure Set onto the series"),
-    ("Ctrl+Shift+S", "Save the measurements and AI findings as a DICOM SR"),
-    ("Ctrl+K", "Save the key images as a Key Object Selection (KOS)"),
-    ("Ctrl+Shift+N", "Network: study store, PACS query/retrieve, receiver"),
-    ("Up / Down, wheel", "Previous / next slice"), ("Page Up / Page Down", "Ten slices back / on"),
-    ("Home / End", "First / last slice"), ("Left / Right", "Previous / next time point"),
-    ("Ctrl+wheel, right drag", "Zoom"), ("Middle drag", "Pan"), ("Left drag", "Active tool"),
-    ("W", "Window/level tool"), ("P", "Pan tool"), ("Z", "Zoom tool"),
-    ("L", "Length"), ("A", "Angle"), ("E", "Ellipse ROI"), ("R", "Rectangle ROI"), ("F", "Freehand ROI"),
-    ("1 … 8", "CT window presets (brain, subdural, stroke, lung, mediastinum, abdomen, liver, bone)"),
-    ("0", "The file's own window"), ("I", "Invert"), ("Ctrl+R", "Reset the view"),
-    ("Ctrl+F", "Fit to window"), ("Ctrl+1", "Actual size (1:1)"), ("[ / ]", "Rotate left / right"),
-    ("H / V", "Flip horizontally / vertically"), ("M", "Single view / MPR layout"),
-    ("Alt+1 … Alt+5", "Layout 1x1, 1x2, 2x1, 2x2, 1x3 MPR"), ("Ctrl+Shift+P", "Compare with the prior study"),
-    ("Ctrl+Shift+Y", "Synchronised scrolling on / off"), ("Ctrl+Y", "Synchronise from the slices shown"),
-    ("X", "Crosshair and reference lines (Shift+click moves it)"), ("C", "Cine play / pause"),
-    ("K", "Mark / unmark the image on screen as a key image"), ("Shift+K", "Show only the key images"),
-    ("Delete", "Delete the selected measurement"), ("Esc", "Stop drawing, back to window/level"),
-    ("F1", "This help"),
-]
+SHORTCUTS = shortcut_help()
 
 
 class QtShortcutsDialog(QDialog):
