@@ -25,4 +25,15 @@ if [ -n "$offline" ]; then
 fi
 "$root/.venv/bin/python" -m pip install "${pip_args[@]}" -q "torch==2.13.0"
 "$root/.venv/bin/python" -m pip install "${pip_args[@]}" -q -e "$root$extras"
+if [ -n "$extras" ]; then
+  # nnU-Net is the tests' oracle for nnU-Net packs (tests/ai/test_nnunet.py), never a product dependency.
+  # --no-deps: its requirements pull torchvision/timm, which do not import against the CPU torch and
+  # break MONAI; these are what nnUNetPredictor and the experiment planner import.
+  "$root/.venv/bin/python" -m pip install "${pip_args[@]}" -q --no-deps \
+    nnunetv2==2.8.1 dynamic-network-architectures==0.4.4 acvl-utils==0.2.6 batchgenerators==0.25.5 \
+    batchgeneratorsv2==0.3.6 connected-components-3d==4.1.1 scipy==1.17.1 scikit-image==0.26.0 \
+    scikit-learn==1.9.1 joblib==1.6.0 threadpoolctl==3.8.0 lazy-loader==0.6 networkx==3.6.1 imageio==2.38.2 \
+    tifffile==2026.3.3 pandas==3.1.1 python-dateutil==4.0.0 tzdata==2026.6 blosc2==4.15.0 msgpack==1.2.4 \
+    ndindex==1.10.1 httpx==0.29.0 seaborn==0.13.2 narwhals==2.29.0 cloudpickle==3.1.3
+fi
 echo "Outpost installed in $root/.venv  (run: $root/.venv/bin/outpost --help)"

@@ -21,6 +21,7 @@ FORMATS = {
     "brainchop": ("ai.importers.brainchop", "import_brainchop"),
     "torchvision": ("ai.importers.torchvision", "import_torchvision"),
     "monai": ("ai.importers.monai", "import_monai"),
+    "nnunet": ("ai.importers.nnunet", "import_nnunet"),
 }
 
 
@@ -31,8 +32,8 @@ def import_pack(format: str, source: str | os.PathLike, out_dir: str | os.PathLi
     Parameters
     ----------
     format
-        ``brainchop`` (TF.js MeshNet folder), ``torchvision`` (classification state dict) or
-        ``monai`` (bundle folder).
+        ``brainchop`` (TF.js MeshNet folder), ``torchvision`` (classification state dict),
+        ``monai`` (bundle folder) or ``nnunet`` (nnU-Net v2 trained-model folder).
     source
         The file or folder as published.
     out_dir
