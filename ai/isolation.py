@@ -286,9 +286,11 @@ def _serve(conn: Connection, temp_dir: str | None = None, memory_limit_bytes: in
             volume = Volume(array=array, **arguments.pop("volume"))
             pack = pack_for(*arguments.pop("pack"))
             if kind == "run":
-                from ai.inference import run
+                from ai.workflow import run_pack
 
-                value = run(volume, pack, progress=progress, cancel=token, **arguments)
+                pre = arguments.pop("pre_pack", None)
+                value = run_pack(volume, pack, pack_for(*pre) if pre else None, progress=progress, cancel=token,
+                                 **arguments)
             else:
                 from ai.explain import explain
 
@@ -560,17 +562,30 @@ class IsolatedEngine:
 
     # ------------------------------------------------------------------ requests
     def run(self, volume: Volume, pack, device: str = "auto", progress: ProgressCallback | None = None,
-            cancel: CancelToken | None = None):
-        """:func:`ai.inference.run` in the child; same arguments, same result.
+            cancel: CancelToken | None = None, pre_pack=None, store=None):
+        """:func:`ai.workflow.run_pack` in the child: :func:`ai.inference.run`, after the pack's pre-model.
+
+        Parameters
+        ----------
+        pre_pack
+            The pack ``pack`` runs after (``outpost.runs_after``); by default found by name in
+            ``store`` (:func:`ai.workflow.pre_model_of`, default the user's and bundled packs).
 
         Raises
         ------
         AIError
-            As :func:`ai.inference.run`; :class:`~ai.errors.WorkerCrashedError` when the child died.
+            As :func:`ai.inference.run`; the pre-model pack is not installed;
+            :class:`~ai.errors.WorkerCrashedError` when the child died.
         Cancelled
             ``cancel`` was set (or the engine was closed meanwhile).
         """
-        return self._request("run", volume, pack, {"device": device}, progress, cancel)
+        from ai.workflow import pre_model_of, runs_after
+
+        arguments: dict[str, Any] = {"device": device}
+        if runs_after(pack) is not None:
+            pre = pre_pack if pre_pack is not None else pre_model_of(pack, store)
+            arguments["pre_pack"] = (str(pre.root), pre.checksum, bool(pre.trusted))
+        return self._request("run", volume, pack, arguments, progress, cancel)
 
     def check_packs(self, folders: list[tuple], cancel: CancelToken | None = None):
         """:func:`ai.packs.store.examine` with the network check, in the child, for each folder.

@@ -39,8 +39,8 @@ case "$dist" in *.tar.gz) ;; *) echo "smoke.sh: $dist is not a .tar.gz" >&2; exi
 dist="$(cd "$(dirname "$dist")" && pwd)/$(basename "$dist")"
 shared="${OUTPOST_SHARED_DATA:-$root/../shared/data}"
 # the packs installer/catalogue.py builds and build.sh bundles when the shared data is there
-catalogue_packs=(brain-extraction-mindgrab brain-gwm-meshnet brain-subcortical-meshnet
-  brain-aparc-aseg-meshnet cxr-pneumonia-squeezenet)
+catalogue_packs=(brain-gwm-light-meshnet brain-extraction-mindgrab brain-gwm-meshnet brain-subcortical-meshnet
+  brain-aparc-aseg-meshnet brain-dkt-atlas-meshnet cxr-pneumonia-squeezenet)
 [ -d "$shared/weights_brain_mri_meshnet_brainchop_app" ] || catalogue=0
 [ $catalogue = 0 ] || expected_packs+=("${catalogue_packs[@]}")
 
@@ -214,17 +214,26 @@ else
 fi
 
 if [ $catalogue = 1 ]; then
-  # The bundled catalogue on real DICOM. No T1-weighted MR DICOM volume is in the shared data (the
-  # Enhanced MR emri_small.dcm says T1 but has no per-frame geometry and reads as a time series): the
-  # brain pack runs on a real head MR volume, the Siemens EPI mosaic of dcm_qa_ts (64x64x35).
-  brain_input="$shared/mr_transfer_syntaxes_dcm_qa_ts/In/1.dcm"
-  run ai run --pack brain-extraction-mindgrab --input "$brain_input" --out "$tmp/work/brain" \
-    || fail "outpost ai run --pack brain-extraction-mindgrab on $brain_input"
+  # The bundled catalogue on real DICOM. No T1-weighted MR DICOM series is in the shared data: the
+  # build side's python writes one, a sagittal series of brainchop's real T1 (t1_crop.nii.gz), with
+  # pydicom (tests/ai/brain_series.py); the bundled program conforms it, runs the DKT atlas after the
+  # pre-model it names (brain-gwm-light-meshnet, found in the bundled store), puts the labels back on
+  # the sagittal grid and prints the volumetry table, left and right side by side.
+  brain_pack=brain-dkt-atlas-meshnet
+  (cd "$root" && nice "$factory_python" -c 'import sys; from pathlib import Path
+from tests.ai.brain_series import PERMUTED, load_t1, reorder, write_series
+axes, flips, position = PERMUTED["sagittal"]
+write_series(Path(sys.argv[2]), *reorder(*load_t1(Path(sys.argv[1])), axes, flips), position)' \
+    "$shared" "$tmp/t1") >"$log" 2>&1 || fail "writing a DICOM T1 series from t1_crop.nii.gz (tests/ai/brain_series.py)"
+  run ai run --pack "$brain_pack" --input "$tmp/t1" --out "$tmp/work/brain" \
+    || fail "outpost ai run --pack $brain_pack on a sagittal DICOM T1"
   [ -s "$tmp/work/brain/result.json" ] || fail "the brain pack wrote no result.json"
-  grep -qE '"brain mask": [1-9][0-9]*(\.[0-9]+)?,?$' "$tmp/work/brain/result.json" \
-    || fail "the brain pack's result.json has no positive brain volume"
-  ok "bundled brain-extraction-mindgrab on a DICOM head MR (dcm_qa_ts EPI mosaic): result.json," \
-    "$(grep -E '^brain mask ' "$log" | tr -s ' ')"
+  grep -q '"icv_source": "brain mask of brain-gwm-light-meshnet' "$tmp/work/brain/result.json" \
+    || fail "the brain pack's result.json has no volumetry measured from the pre-model's brain mask"
+  grep -qE '^Hippocampus +[1-9][0-9]*\.[0-9] +[1-9][0-9]*\.[0-9] ' "$log" \
+    || fail "the volumetry table has no left and right hippocampus"
+  ok "bundled $brain_pack after brain-gwm-light-meshnet on a sagittal DICOM T1: result.json, volumetry" \
+    "$(grep -E '^Hippocampus ' "$log" | tr -s ' ')"
   cxr_input="$shared/cxr_chest_xray/torchxrayvision_tests/1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"
   run ai run --pack cxr-pneumonia-squeezenet --input "$cxr_input" --out "$tmp/work/pneumonia" \
     || fail "outpost ai run --pack cxr-pneumonia-squeezenet on a chest X-ray DICOM"

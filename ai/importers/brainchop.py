@@ -51,17 +51,57 @@ QUANTILES = {"_target_": "ScaleIntensityRangePercentilesd", "keys": "image", "lo
              "b_min": 0, "b_max": 1, "clip": True}
 
 
-def meshnet_stages(quantile_norm: bool) -> dict[str, Any]:
-    """``preprocessing``, ``inferer`` and ``postprocessing`` of a brainchop MeshNet pack."""
+#: FreeSurfer's conformed grid, which every brainchop MeshNet was trained on.
+CONFORM = {"_target_": "ai.packs.transforms.ConformLIAd", "keys": "image", "size": 256, "spacing": 1.0}
+#: The brain-MRI body parts a series may name (DICOM BodyPartExamined) for these packs.
+BODY_PARTS = ["HEAD", "BRAIN"]
+
+
+def meshnet_stages(quantile_norm: bool, crop: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``preprocessing``, ``inferer`` and ``postprocessing`` of a brainchop MeshNet pack.
+
+    Parameters
+    ----------
+    quantile_norm
+        Scale between the 2nd and 98th percentiles (else between the minimum and maximum).
+    crop
+        ``{"padding": int, "threshold": float}`` where brainchop crops the brain before the
+        network (``enableCrop``, ``cropPadding``, ``autoThreshold``); ``None``: no crop.
+    """
+    transforms = [{"_target_": "LoadImaged", "keys": "image"},
+                  {"_target_": "EnsureChannelFirstd", "keys": "image"},
+                  dict(CONFORM), dict(QUANTILES if quantile_norm else MIN_MAX)]
+    after = [{"_target_": "AsDiscreted", "keys": "pred", "argmax": True}]
+    if crop is not None:
+        transforms.append({"_target_": "ai.packs.transforms.BrainCropd", "keys": "image",
+                           "padding": int(crop["padding"]), "threshold": float(crop["threshold"])})
+        after.append({"_target_": "ai.packs.transforms.BrainUncropd", "keys": "pred", "source": "image"})
     return {
-        "preprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "LoadImaged", "keys": "image"},
-            {"_target_": "EnsureChannelFirstd", "keys": "image"},
-            dict(QUANTILES if quantile_norm else MIN_MAX)]},
+        "preprocessing": {"_target_": "Compose", "transforms": transforms},
         "inferer": {"_target_": "SimpleInferer"},
-        "postprocessing": {"_target_": "Compose", "transforms": [
-            {"_target_": "AsDiscreted", "keys": "pred", "argmax": True}]},
+        "postprocessing": {"_target_": "Compose", "transforms": after},
     }
+
+
+def _crop(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """brainchop's crop settings of a registry entry (``None`` when it does not crop)."""
+    if not entry.get("enableCrop"):
+        return None
+    padding, threshold = entry.get("cropPadding") or 0, entry.get("autoThreshold") or 0
+    if type(padding) is not int or not 0 <= padding <= 64:
+        raise PackRefusedError(f"{PARAMETERS_FILE}: cropPadding {padding!r} is not a whole number from 0 to 64")
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool) or not 0 <= threshold <= 1:
+        raise PackRefusedError(f"{PARAMETERS_FILE}: autoThreshold {threshold!r} is not a number from 0 to 1")
+    return {"padding": padding, "threshold": float(threshold)}
+
+
+def _crop_mask(crop: dict[str, Any], pre_model_pack: str | None) -> str:
+    """What brainchop crops to, in words (the order of :class:`ai.packs.transforms.BrainCropd`)."""
+    if pre_model_pack:
+        return f"the brain mask of {pre_model_pack}"
+    if crop["threshold"] > 0:
+        return f"the voxels above {crop['threshold']:g} of the maximum"
+    return "the non-zero voxels"
 
 
 # --------------------------------------------------------------------------- model.json
@@ -332,7 +372,7 @@ def _labels(folder: Path, app: Path | None, entry: dict[str, Any], n_classes: in
 # --------------------------------------------------------------------------- the importer
 def import_brainchop(source: str | os.PathLike, out_dir: str | os.PathLike, name: str | None = None,
                      entry: int | None = None, parameters: str | os.PathLike | None = None,
-                     training_inputs: TrainingInputs = None) -> Path:
+                     training_inputs: TrainingInputs = None, pre_model_pack: str | None = None) -> Path:
     """Import a brainchop TF.js MeshNet folder as a pack with safetensors weights.
 
     Parameters
@@ -352,6 +392,10 @@ def import_brainchop(source: str | os.PathLike, out_dir: str | os.PathLike, name
     training_inputs
         Statistics of the training images (:data:`ai.packs.pack.TRAINING_INPUT_KEYS`), or a JSON
         file holding them (default :data:`MESHNET_TRAINING_INPUTS`).
+    pre_model_pack
+        The name of the pack that holds the registry's pre-model (``preModelId``), which
+        :mod:`ai.workflow` runs first (default ``brainchop-<its folder>``, the name this importer
+        gives it). Ignored when the registry names no pre-model.
 
     Returns
     -------
@@ -380,27 +424,42 @@ def import_brainchop(source: str | os.PathLike, out_dir: str | os.PathLike, name
     network_def = {"_target_": "ai.networks.MeshNet",
                    **{k: v for k, v in arguments.items() if k != "convolutions"}}
     pre = chosen.get("preModel") or {}
+    pre_folder = pre.get("path", "").strip("./").split("/")[-2:-1] if isinstance(pre.get("path"), str) else []
+    runs_after = None
+    if chosen.get("preModelId") and pre_folder:
+        runs_after = pre_model_pack or f"brainchop-{pre_folder[0]}"
+    crop = _crop(chosen)
+    applied = ("conformed to 256x256x256 voxels of 1 mm, LIA (as mri_convert --conform, without its 8-bit "
+               "rescaling); " + ("quantile" if chosen.get("enableQuantileNorm") else "min-max") + " normalisation"
+               + (f"; the brain cropped to the box of {_crop_mask(crop, runs_after)}, padded by "
+                  f"{crop['padding']} voxels" if crop else "")
+               + (f"; {runs_after} runs first (ai.workflow)" if runs_after else "")
+               + "; not applied: brainchop's 3-D connected-components clean-up")
+    outpost: dict[str, Any] = {
+        "task": "segmentation", "dimensions": 3, "modalities": ["MR"], "body_parts": list(BODY_PARTS),
+        "labels": labels, "volumetry": True,
+        "brainchop": {
+            "id": chosen.get("id"), "display_name": chosen.get("modelName", folder.name),
+            "type": chosen.get("type"), "crop_brain": crop is not None,
+            "crop_padding": chosen.get("cropPadding"), "auto_threshold": chosen.get("autoThreshold"),
+            "quantile_norm": bool(chosen.get("enableQuantileNorm")),
+            "pre_model_id": chosen.get("preModelId"), "pre_model": pre.get("path"),
+            "pre_model_name": pre.get("modelName"), "pre_model_pack": runs_after, "applied": applied}}
+    if runs_after:
+        outpost["runs_after"] = runs_after
     metadata = {
         "name": name or f"brainchop-{folder.name}", "version": "1.0", "task": "segmentation",
         "description": str(chosen.get("description") or f"brainchop MeshNet {folder.name}"),
-        "intended_use": "Research only, not for diagnostic use. Expects a T1-weighted MRI conformed to "
-                        "256x256x256 at 1 mm (FreeSurfer LIA orientation).",
+        "intended_use": "Research only, not for diagnostic use. Takes a T1-weighted brain MRI in any "
+                        "orientation; it is conformed to 256x256x256 at 1 mm (FreeSurfer LIA) as the model "
+                        "expects and the labels are put back on the series' grid.",
         "network_data_format": {"outputs": {"pred": {"channel_def": {
             "0": "background", **{k: v["name"] for k, v in labels.items()}}}}},
-        "outpost": {"task": "segmentation", "dimensions": 3, "modalities": ["MR"], "labels": labels,
-                    "brainchop": {
-                        "id": chosen.get("id"), "display_name": chosen.get("modelName", folder.name),
-                        "type": chosen.get("type"), "crop_brain": bool(chosen.get("enableCrop")),
-                        "crop_padding": chosen.get("cropPadding"),
-                        "quantile_norm": bool(chosen.get("enableQuantileNorm")),
-                        "pre_model_id": chosen.get("preModelId"), "pre_model": pre.get("path"),
-                        "pre_model_name": pre.get("modelName"),
-                        "applied": "normalisation only: the engine does not crop the brain nor run the "
-                                   "pre-model first"}},
+        "outpost": outpost,
     }
     record_training_inputs(metadata, MESHNET_TRAINING_INPUTS if training_inputs is None else training_inputs)
     describe(metadata, source_record("brainchop", base, read, AUTHORS, licence_text, REFERENCES))
-    inference = {"network_def": network_def, **meshnet_stages(bool(chosen.get("enableQuantileNorm")))}
+    inference = {"network_def": network_def, **meshnet_stages(bool(chosen.get("enableQuantileNorm")), crop)}
     with staged_pack(out_dir) as root:
         write_pack(root, metadata, inference, weights, checksums=False, licence_text=licence_text)
     return Path(out_dir)

@@ -63,7 +63,7 @@ def import_torchvision(source: str | os.PathLike, out_dir: str | os.PathLike, na
                        config: str | os.PathLike | None = None,
                        licences: list[str | os.PathLike] | None = None, authors: str = "",
                        references: list[str] | None = None, modalities: list[str] | None = None,
-                       training_inputs: TrainingInputs = None) -> Path:
+                       training_inputs: TrainingInputs = None, body_parts: list[str] | None = None) -> Path:
     """Import a torchvision classification state dict as a pack with safetensors weights.
 
     Parameters
@@ -82,7 +82,8 @@ def import_torchvision(source: str | os.PathLike, out_dir: str | os.PathLike, na
         The square input size (default 224).
     config
         A JSON file whose keys (``classes``, ``mean``, ``std``, ``size``, ``authors``,
-        ``references``, ``modalities``, ``training_inputs``, ``licences``: paths relative to it)
+        ``references``, ``modalities``, ``training_inputs``, ``body_parts``, ``licences``: paths
+        relative to it)
         fill those not given.
     licences
         Licence files whose full text is recorded.
@@ -91,6 +92,9 @@ def import_torchvision(source: str | os.PathLike, out_dir: str | os.PathLike, na
     training_inputs
         Statistics of the training images (:data:`ai.packs.pack.TRAINING_INPUT_KEYS`), or a JSON
         file holding them; none by default: the pack's input is then not checked against them.
+    body_parts
+        DICOM BodyPartExamined values the model is made for (``["CHEST"]``); a series naming
+        another is refused (:func:`ai.suitability.unsuitable_reason`). None by default.
 
     Returns
     -------
@@ -131,6 +135,9 @@ def import_torchvision(source: str | os.PathLike, out_dir: str | os.PathLike, na
                     "modalities": list(modalities or settings.get("modalities") or ["CR", "DX", "OT"]),
                     "explain": {"layer": spec["explain"]}},
     }
+    parts = body_parts or settings.get("body_parts")
+    if parts:  # the series' BodyPartExamined must then be one of them (ai.suitability)
+        metadata["outpost"]["body_parts"] = [str(p).upper() for p in parts]
     record_training_inputs(metadata, training_inputs or settings.get("training_inputs"))
     base = Path(os.path.commonpath([p.parent for p in read]))
     describe(metadata, source_record("torchvision", base, read, authors or settings.get("authors", ""),

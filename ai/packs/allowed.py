@@ -40,7 +40,7 @@ from typing import Any
 
 #: Modules whose public names are searched for a ``_target_`` spelling.
 SEARCHED_MODULES = ("monai.networks.nets", "monai.transforms", "monai.inferers", "ai.networks",
-                    "ai.packs.transforms")
+                    "ai.packs.transforms", "ai.nnunet")
 #: The pattern of a data key (``"image"``, ``"pred"``, ``"label_2"``).
 KEY_PATTERN = r"[A-Za-z_][A-Za-z0-9_\-]{0,63}"
 
@@ -322,6 +322,17 @@ def _entries() -> list[Entry]:
             "norm": Choice(("batch", "instance"), fold_case=True), "dropout": Real(0.0, 1.0),
             "bias": FLAG, "adn_ordering": Text(r"[NDA]{0,3}", "letters N, D and A")},
             required=("spatial_dims", "in_channels", "out_channels", "channels", "strides")),
+        # SegResNet: the Model Zoo's wholeBody CT, BraTS and other bundles (activation and norm by name only)
+        Entry(nets.SegResNet, "network", {
+            "spatial_dims": Whole(2, 3), "init_filters": Whole(1, 256), "in_channels": Whole(1, 16),
+            "out_channels": Whole(1, 1024), "dropout_prob": Real(0.0, 1.0) | NOTHING,
+            "act": Choice(("relu", "prelu", "leakyrelu", "elu", "gelu", "swish", "mish"), fold_case=True),
+            "norm": Choice(("batch", "instance", "group"), fold_case=True),
+            "norm_name": Text(r"[A-Za-z]{0,16}", "a norm name"),
+            "num_groups": Whole(1, 256), "use_conv_final": FLAG,
+            "blocks_down": Several(Whole(1, 16), 1, 8), "blocks_up": Several(Whole(1, 16), 1, 8),
+            "upsample_mode": Choice(("nontrainable", "deconv", "pixelshuffle"))},
+            required=("spatial_dims", "in_channels", "out_channels")),
         Entry(outpost_nets.SqueezeNet11, "network", {"n_classes": Whole(1, 1024)}),
         Entry(outpost_nets.ResidualUNet, "network", {
             "in_channels": Whole(1, 16), "n_classes": Whole(1, 256), "base": Whole(1, 64)}),
@@ -405,6 +416,46 @@ def _entries() -> list[Entry]:
         Entry(mt.AsDiscrete, "transform", _as_discrete({}), action="replace",
               builds=outpost_transforms.AsDiscrete),
         Entry(outpost_transforms.AsDiscrete, "transform", _as_discrete({})),
+        # brain: FreeSurfer's conform and brainchop's brain crop (ai.packs.transforms, ai.workflow)
+        Entry(outpost_transforms.ConformLIAd, "transform", dict(
+            keyed, size=Whole(16, 512), spacing=Real(0.25, 4.0)), required=("keys",)),
+        Entry(outpost_transforms.BrainCropd, "transform", dict(
+            keyed, padding=Whole(0, 64), threshold=Real(0.0, 1.0)), required=("keys",)),
+        Entry(outpost_transforms.BrainUncropd, "transform", dict(
+            keyed, source=Text(KEY_PATTERN, "a data key")), required=("keys",)),
+        # nnU-Net: see _nnunet_entries below
+        *_nnunet_entries(keyed),
+    ]
+
+
+# nnU-Net: the network, preprocessing, sliding windows and way back of ai.nnunet (nnU-Net v2 packs)
+def _nnunet_entries(keyed: dict[str, ValueType]) -> list[Entry]:
+    import ai.nnunet as nnunet
+    from ai.nnunet import network, pipeline
+
+    separate = FLAG | NOTHING
+    return [
+        Entry(nnunet.NnUNetEnsemble, "network", {
+            "architecture": Choice(network.ARCHITECTURES), "dims": Choice((3,)), "in_channels": Whole(1, 1),
+            "n_classes": Whole(2, 256), "features": Several(Whole(1, 1024), 2, 10),
+            "kernel_sizes": Several(Several(Whole(1, 7), 3, 3), 2, 10),
+            "strides": Several(Several(Whole(1, 4), 3, 3), 2, 10), "n_blocks": Several(Whole(1, 16), 2, 10),
+            "n_conv_decoder": Several(Whole(1, 16), 1, 9), "bias": FLAG, "folds": Whole(1, 10)},
+            required=("architecture", "dims", "in_channels", "n_classes", "features", "kernel_sizes", "strides",
+                      "n_blocks", "n_conv_decoder")),
+        Entry(nnunet.NnUNetPreprocessd, "transform", dict(
+            keyed, orientation=Choice(pipeline.ORIENTATIONS), transpose_forward=Several(Whole(0, 2), 3, 3),
+            spacing=Several(Real(0.01, 100.0), 3, 3), normalization=Choice(pipeline.NORMALISATIONS),
+            intensity=Several(Real(-1e6, 1e6), 4, 4) | NOTHING, use_mask_for_norm=FLAG, force_separate_z=separate,
+            order=Choice((1, 3)), order_z=Choice((0,))),
+            required=("keys", "orientation", "transpose_forward", "spacing", "normalization")),
+        Entry(nnunet.NnUNetSlidingWindowInferer, "inferer", {
+            "patch_size": Several(Whole(1, 512), 3, 3), "n_classes": Whole(2, 256), "folds": Whole(1, 10),
+            "mirror_axes": Several(Whole(0, 2), 1, 3) | NOTHING, "tile_step_size": Real(0.1, 1.0),
+            "accumulate": Choice(("float16", "float32"))}, required=("patch_size", "n_classes")),
+        Entry(nnunet.NnUNetRestored, "transform", dict(
+            keyed, image_key=Text(KEY_PATTERN, "a data key"), force_separate_z=separate, order=Choice((1, 3)),
+            order_z=Choice((0,)), accumulate=Choice(("float16", "float32"))), required=("keys",)),
     ]
 
 

@@ -12,6 +12,7 @@ CARD_FIELDS = (
     ("Intended use", ("intended_use",)),
     ("Training data", ("data_source", "training_data")),
     ("Published metrics", ("metrics", "performance")),
+    ("Checked here", ("checked_here",)),
     ("References", ("references",)),
     ("Licence", ("license", "licence")),
 )

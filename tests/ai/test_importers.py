@@ -66,7 +66,12 @@ def test_brainchop_metadata_records_the_registry_and_the_source(shared_data, tmp
     assert metadata["license"].startswith("MIT License") and "joss.05098" in " ".join(metadata["references"])
     tissue = _import_app_model(shared_data, "model20chan3cls", tmp_path / "tissue")
     stages = json.loads((tissue / "configs" / "inference.json").read_text())["preprocessing"]["transforms"]
-    assert stages[-1]["_target_"] == "ScaleIntensityRangePercentilesd"  # enableQuantileNorm: true
+    targets = [stage["_target_"] for stage in stages]
+    # conformed, then quantile normalisation (enableQuantileNorm: true), then the brain crop (enableCrop,
+    # autoThreshold 0.2, cropPadding 0)
+    assert targets[2:] == ["ai.packs.transforms.ConformLIAd", "ScaleIntensityRangePercentilesd",
+                           "ai.packs.transforms.BrainCropd"]
+    assert stages[-1]["threshold"] == 0.2 and stages[-1]["padding"] == 0
 
 
 @pytest.mark.parametrize(("model", "reference_pack"), [("model5_gw_ae", meshnet_tissue_pack),

@@ -266,6 +266,8 @@ DANGEROUS_KEYWORDS = ["reader", "writer", "func", "other", "post_func", "pretrai
 BASELINE = {
     "UNet": {"spatial_dims": 3, "in_channels": 1, "out_channels": 2, "channels": [4, 8], "strides": [2]},
     "SqueezeNet11": {"n_classes": 3}, "ResidualUNet": {"n_classes": 2, "base": 1},
+    "SegResNet": {"spatial_dims": 3, "in_channels": 1, "out_channels": 2, "init_filters": 8,
+                  "blocks_down": [1, 1], "blocks_up": [1]},
     "MeshNet": {"n_classes": 2, "channels": 2}, "SimpleInferer": {},
     "SlidingWindowInferer": {"roi_size": [16, 16, 16]}, "Compose": {"transforms": []},
     "LoadImaged": {"keys": "image"}, "LoadVolumed": {"keys": "image"},
@@ -279,6 +281,16 @@ BASELINE = {
     "RepeatChanneld": {"keys": "image", "repeats": 3}, "NormalizeIntensityd": {"keys": "image"},
     "EnsureTyped": {"keys": "image"}, "Activationsd": {"keys": "pred"},
     "Invertd": {"keys": "pred", "transform": "@pre"}, "AsDiscreted": {"keys": "pred"}, "AsDiscrete": {},
+    # brain (ai.packs.transforms: conform and brainchop's crop)
+    "ConformLIAd": {"keys": "image"}, "BrainCropd": {"keys": "image", "padding": 2},
+    "BrainUncropd": {"keys": "pred"},
+    # nnU-Net (ai.nnunet)
+    "NnUNetEnsemble": {"architecture": "PlainConvUNet", "dims": 3, "in_channels": 1, "n_classes": 2,
+                       "features": [2, 4], "kernel_sizes": [[3, 3, 3], [3, 3, 3]],
+                       "strides": [[1, 1, 1], [2, 2, 2]], "n_blocks": [1, 1], "n_conv_decoder": [1]},
+    "NnUNetPreprocessd": {"keys": "image", "orientation": "dcm2niix", "transpose_forward": [0, 1, 2],
+                          "spacing": [1.0, 1.0, 1.0], "normalization": "ZScoreNormalization"},
+    "NnUNetSlidingWindowInferer": {"patch_size": [8, 8, 8], "n_classes": 2}, "NnUNetRestored": {"keys": "pred"},
 }
 
 
