@@ -91,10 +91,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=command_demo)
 
     models = commands.add_parser("models", help="list, install, verify or remove model packs")
-    models.add_argument("action", choices=["list", "install", "verify", "remove", "import"])
+    models.add_argument("action", choices=["list", "install", "verify", "remove", "import", "check-precision"])
     models.add_argument("target", nargs="?", metavar="PACK|FORMAT",
                         help="a pack name, a .zip/folder to install, or the format to import "
-                             "(brainchop, torchvision, monai)")
+                             "(brainchop, torchvision, monai, nnunet)")
     models.add_argument("source", nargs="?", metavar="SOURCE", help="import: the published file or folder")
     models.add_argument("--out", metavar="DIR", help="import: the pack folder to write (new or empty)")
     models.add_argument("--name", help="import: the pack's name")
@@ -107,12 +107,30 @@ def register(commands: argparse._SubParsersAction) -> None:
     models.add_argument("--licence", action="append", metavar="FILE", help="import torchvision: a licence file")
     models.add_argument("--weights", metavar="FILE.pt", help="import monai: the state dict published apart")
     models.add_argument("--entry", type=int, metavar="ID", help="import brainchop: the registry entry to use")
+    models.add_argument("--orientation", choices=["dcm2niix", "totalsegmentator"],
+                        help="import nnunet: the voxel order the model was trained on (default dcm2niix; "
+                             "totalsegmentator: closest canonical RAS)")
+    models.add_argument("--folds", metavar="0,1,...", help="import nnunet: the folds to average (default all)")
+    models.add_argument("--configuration", metavar="NAME",
+                        help="import nnunet: the plans' configuration (default: the checkpoints')")
+    models.add_argument("--mirroring", action="store_true",
+                        help="import nnunet: also predict mirror images and average them in (slower)")
+    models.add_argument("--body-part", action="append", metavar="PART",
+                        help="import nnunet: a body part the model is for (repeatable)")
+    models.add_argument("--modality", action="append", metavar="MOD",
+                        help="import nnunet: a modality the model is for (repeatable; default CT for CT models)")
     models.add_argument("--training-inputs", metavar="FILE.json",
                         help="import: statistics of the training images (modalities, photometric, bits_stored, "
                              "intensity_range, pixel_spacing_mm, slice_spacing_mm; docs/ai-engine.md)")
     models.add_argument("--yes", action="store_true",
                         help="trust the pack after reading its provenance: needed to install one without "
                              "checksums.sha256 or one whose model is TorchScript (code)")
+    models.add_argument("--dtype", choices=["bfloat16", "float16", "float32"], default="bfloat16",
+                        help="check-precision PACK SERIES: the autocast dtype to compare with float32 "
+                             "(float32: the control)")
+    models.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"],
+                        help="check-precision: where to run both (default cpu)")
+    models.add_argument("--json", action="store_true", help="check-precision: print one JSON object")
     models.set_defaults(handler=command_models)
 
     ai = commands.add_parser("ai", help="run AI models")
@@ -127,6 +145,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help="also write heatmap.nii.gz, the attribution of the result")
     run.add_argument("--target", metavar="LABEL|CLASS",
                      help="the label or class to explain (default: the top class, or the first label found)")
+    run.add_argument("--json", action="store_true",
+                     help="print result.json's content (with the volumetry of a brain pack) as one JSON object")
     run.set_defaults(handler=command_ai_run)
 
 
@@ -153,19 +173,11 @@ def command_models(args: argparse.Namespace) -> int:
     """List, install, verify or remove model packs (checked in the sandboxed AI worker)."""
     if args.action == "import":
         return command_models_import(args)
+    if args.action == "check-precision":
+        return command_models_check_precision(args)
     store = _store()
     if args.action == "list":
-        entries = store.entries(check_network=False)
-        if not entries:
-            print(f"no packs installed (user store {store.user_dir}, bundled {store.bundled_dir})")
-            return 0
-        with _engine() as engine:
-            engine.check_entries(entries)
-        for entry in entries:
-            version = entry.pack.version if entry.pack else ""
-            reason = f"  ({one_line(entry.reason)})" if entry.reason else ""
-            print(f"{printable(entry.name):32} {printable(version):10} {entry.location:8} {entry.status}{reason}")
-        return 0
+        return _list_models(store)
     if not args.target:
         raise SystemExit(f"outpost models {args.action}: name the pack")
     if args.action == "install":
@@ -201,6 +213,40 @@ def command_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _list_models(store) -> int:
+    """``outpost models list``: the catalogue by modality, then body part, each pack with its licence and size.
+
+    The stores' packs are checked in the sandboxed AI worker; each keeps its line (name, version,
+    ``bundled``/``user``, status, reason), followed by an indented line with its licence and size.
+    The packs offered as files (:func:`ai.packs.catalogue.offered_packs_dirs`) are listed too,
+    located ``file``, read without installing them.
+    """
+    from ai.packs.catalogue import FILE, build_catalogue, group_catalogue, offered_packs_dirs
+
+    entries = store.entries(check_network=False)
+    offered = offered_packs_dirs()
+    if not entries:
+        print(f"no packs installed (user store {store.user_dir}, bundled {store.bundled_dir})")
+        if not offered:
+            return 0
+    else:
+        with _engine() as engine:
+            engine.check_entries(entries)
+    for group in group_catalogue(build_catalogue(entries=entries, offered=offered)):
+        for part in group.parts:
+            print(f"[{printable(group.title)} > {printable(part.title)}]")
+            for item in part.items:
+                entry = item.entry
+                location = entry.location if entry is not None else FILE
+                status = entry.status if entry is not None else item.status
+                reason = entry.reason if entry is not None else item.reason
+                reason = f"  ({one_line(reason)})" if reason else ""
+                print(f"{printable(item.name):32} {printable(item.version):10} {location:8} {status}{reason}")
+                where = f"; {printable(str(item.path))}" if location == FILE else ""
+                print(f"    licence {printable(item.licence)}; {item.size_text}{where}")
+    return 0
+
+
 def command_models_import(args: argparse.Namespace) -> int:
     """``outpost models import FORMAT SOURCE --out DIR``: a published model as a pack (no code run)."""
     from ai.importers import import_pack
@@ -215,13 +261,72 @@ def command_models_import(args: argparse.Namespace) -> int:
                "torchvision": {"config": args.config, "size": args.size, "licences": args.licence,
                                "classes": args.classes.split(",") if args.classes else None,
                                "mean": numbers(args.mean), "std": numbers(args.std)},
-               "monai": {"weights": args.weights}}.get(args.target, {})
+               "monai": {"weights": args.weights},
+               "nnunet": {"orientation": args.orientation, "configuration_name": args.configuration,
+                          "folds": [int(f) for f in args.folds.split(",")] if args.folds else None,
+                          "mirroring": args.mirroring or None, "body_parts": args.body_part,
+                          "modalities": args.modality, "licence": args.licence[0] if args.licence else None},
+               }.get(args.target, {})
     options["training_inputs"] = args.training_inputs
     pack = import_pack(args.target, args.source, args.out, name=args.name,
                        **{k: v for k, v in options.items() if v is not None})
     print(f"imported {printable(args.source)} as {printable(str(pack))}; install it with "
           f"outpost models install {printable(str(pack))}")
     return 0
+
+
+def command_models_check_precision(args: argparse.Namespace) -> int:
+    """``outpost models check-precision PACK SERIES``: how far autocast agrees with float32.
+
+    Runs the pack twice on the series, in float32 and under ``torch.autocast(--dtype)``, in this
+    process (so a pack holding TorchScript, which is code, is refused), and prints the fraction of
+    voxels (or the top class) that agree, for a maintainer deciding to set ``outpost.mixed_precision``.
+    SERIES is a DICOM file or folder (with one series), a picture, or a NIfTI volume.
+    """
+    import json
+
+    from ai.precision import describe, label_agreement
+
+    if not (args.target and args.source):
+        raise SystemExit("outpost models check-precision PACK SERIES [--dtype bfloat16|float16|float32] "
+                         "[--device cpu|cuda|auto]")
+    pack = _store().find(args.target)
+    if pack.executable:
+        from ai.errors import PackRefusedError
+
+        raise PackRefusedError(f"{pack.name} holds TorchScript (code): check-precision runs in this process, "
+                               "not in the sandboxed worker, so only packs without code")
+    modalities = pack.outpost.get("modalities") or []
+    volume = _load_input(args.source, modalities[0] if len(modalities) == 1 else "")
+    agreement = label_agreement(pack, volume, dtype=args.dtype, device=args.device)
+    if args.json:
+        print(json.dumps(agreement.summary(), indent=1))
+    else:
+        print(printable(describe(agreement)))
+        print(f"inference: float32 {agreement.seconds.get('float32', 0):.2f} s, {agreement.dtype} "
+              f"{agreement.seconds.get(agreement.dtype, 0):.2f} s; network output under autocast: "
+              f"{agreement.network_output_dtype}")
+    return 0
+
+
+def _load_input(path: str, nifti_modality: str = ""):
+    """A volume from a DICOM file or folder holding one series, a picture, or a NIfTI file.
+
+    A NIfTI file names no modality: it is taken as ``nifti_modality`` (the one the pack declares).
+    """
+    from viewer.core.dicom import load_series, scan
+    from viewer.core.pictures import is_picture, load_picture
+
+    if path.lower().endswith((".nii", ".nii.gz")):
+        from viewer.core.nifti import load_nifti
+
+        return load_nifti(path, modality=nifti_modality)
+    if is_picture(path):
+        return load_picture(path)
+    found = scan([path])
+    if len(found.series) != 1:
+        raise OutpostError(f"{len(found.series)} image series found in {path}; name a folder with one")
+    return load_series(found.series[0])
 
 
 # --------------------------------------------------------------------------- ai run
@@ -252,11 +357,13 @@ def command_ai_run(args: argparse.Namespace) -> int:
 
 def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
     from ai.results import save_result
+    from ai.workflow import pre_model_of
 
+    pre_pack = pre_model_of(pack, _store())  # a pack that runs after another (brain extraction first)
     with _engine() as engine:
         progress = _TerminalProgress("inference")
         try:
-            result = engine.run(volume, pack, device=args.device, progress=progress)
+            result = engine.run(volume, pack, device=args.device, progress=progress, pre_pack=pre_pack)
         finally:
             progress.close()
         heatmap = None
@@ -270,14 +377,26 @@ def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
     summary = save_result(out, volume, series, pack, result, heatmap)
     if "seg_error" in summary["files"]:
         print(f"warning: no DICOM SEG: {one_line(summary['files']['seg_error'])}", file=sys.stderr)
-    if result.probabilities:
-        for name, probability in result.probabilities.items():  # the pack's class names
+    as_json = bool(getattr(args, "json", False))
+    if as_json:  # stdout holds the JSON object alone; the other lines go to stderr
+        import json
+
+        print(json.dumps(summary, indent=1, default=str))
+    else:
+        for name, probability in (result.probabilities or {}).items():  # the pack's class names
             print(f"{printable(name):30} {probability:.3f}")
-    for name, ml in result.volumes_ml.items():
-        print(f"{printable(name):30} {ml:10.1f} mL")
-    print(f"wrote {out / 'result.json'} ({result.device}, {result.timings.get('total', 0):.1f} s)")
+        if result.volumetry:
+            from ai.volumetry import format_table
+
+            for line in format_table(result.volumetry):
+                print(printable(line))
+        else:
+            for name, ml in result.volumes_ml.items():
+                print(f"{printable(name):30} {ml:10.1f} mL")
+    print(f"wrote {out / 'result.json'} ({result.device}, {result.timings.get('total', 0):.1f} s)",
+          file=sys.stderr if as_json else sys.stdout)
     print(f"{'warning' if verdict.needs_attention else 'input'}: {one_line(verdict.text)}",
-          file=sys.stderr if verdict.needs_attention else sys.stdout)
+          file=sys.stderr if verdict.needs_attention or as_json else sys.stdout)
     for note in result.notes:
         print(f"note: {one_line(note)}", file=sys.stderr)
     return 0

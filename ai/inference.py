@@ -52,6 +52,9 @@ class Result:
         Fallbacks taken (e.g. out of GPU memory), in plain words.
     provenance
         Pack name, version and checksum, input series UID, date.
+    volumetry
+        Brain volumetry (:func:`ai.volumetry.volumetry`): ``{"icv_ml", "icv_source", "rows":
+        [{"structure", "left_ml", "right_ml", "total_ml", "percent_icv"}]}``, or ``None``.
     """
 
     task: str
@@ -63,6 +66,7 @@ class Result:
     device: str = "cpu"
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    volumetry: dict | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON-serialisable part (everything but the label array)."""
@@ -110,10 +114,12 @@ class _CountingNetwork:
     def __init__(self, network, total: int, progress, cancel) -> None:
         self.network, self.total, self.progress, self.cancel = network, max(1, total), progress, cancel
         self.done = 0
+        self.output_dtype = None  # what the network itself returned (bfloat16 under autocast, say)
 
     def __call__(self, x):
         check_cancel(self.cancel)
         out = self.network(x)
+        self.output_dtype = getattr(out, "dtype", None)
         self.done += 1
         report(self.progress, min(self.done, self.total), self.total, "windows")
         return out
@@ -198,18 +204,32 @@ def _run(volume: Volume, pack: Pack, device: str, progress, cancel) -> Result:
             result = _run_once(volume, pack, target, batch, progress, cancel)
             result.notes = notes + result.notes
             return result
-        except torch.cuda.OutOfMemoryError as e:
-            last_error = e
-            torch.cuda.empty_cache()
-            notes.append(f"out of GPU memory on {describe_device(target)}"
-                         + (" with one window per batch" if batch else "") + "; retried")
         except (MemoryError, RuntimeError) as e:  # MONAI wraps a failed allocation in RuntimeErrors
+            if target.type == "cuda" and _cuda_out_of_memory(e):
+                last_error = e
+                torch.cuda.empty_cache()
+                notes.append(f"out of GPU memory on {describe_device(target)}"
+                             + (" with one window per batch" if batch else "") + "; retried")
+                continue
             detail = _host_memory_failure(e)
             if detail is None:
                 raise
             raise AIError(f"out of memory on the CPU running {pack.name}: {detail}; "
                           "close other programs or use a smaller series") from e
     raise AIError(f"out of memory: {last_error}")
+
+
+def _cuda_out_of_memory(error: BaseException | None) -> bool:
+    """Whether ``error``, or an error it wraps (MONAI wraps them in ``RuntimeError``), is CUDA out of memory."""
+    import torch
+
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, torch.cuda.OutOfMemoryError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _host_memory_failure(error: BaseException) -> str | None:
@@ -234,9 +254,21 @@ def _host_memory_failure(error: BaseException) -> str | None:
     return None
 
 
-def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress, cancel) -> Result:
+def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress, cancel,
+              precision: str | None = None) -> Result:
+    """One run of ``pack`` on ``device``.
+
+    ``precision`` ``None`` runs under ``torch.autocast`` only when the pack declares
+    ``outpost.mixed_precision`` and ``device`` is CUDA (:func:`ai.precision.autocast_dtype`);
+    ``"float32"`` never autocasts; ``"float16"`` or ``"bfloat16"`` autocasts on any device
+    (:func:`ai.precision.label_agreement` compares the two).
+    """
     import torch
 
+    from ai.precision import autocast_dtype, precision_context
+
+    dtype = autocast_dtype(pack, device) if precision is None else \
+        (None if precision == "float32" else getattr(torch, precision))
     timings: dict[str, float] = {}
     start = time.perf_counter()
     parts = pack.build(device)
@@ -255,13 +287,19 @@ def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress
     total = _window_batches(inferer, tuple(image.shape[1:])) if inferer is not None else 1
     network = _CountingNetwork(parts["network"], total, progress, cancel)
     stage = time.perf_counter()
-    with torch.inference_mode():
+    with torch.inference_mode(), precision_context(device, dtype):
         batch = image[None].to(device)
         output = inferer(batch, network) if inferer is not None else network(batch)
+    computed_in = str(network.output_dtype or output.dtype).removeprefix("torch.")
+    if output.dtype in (torch.float16, torch.bfloat16):
+        output = output.float()  # postprocessing (inversion, argmax, softmax) in full precision
     timings["inference"] = time.perf_counter() - stage
     check_cancel(cancel)
 
     result = Result(task=pack.task, device=describe_device(device), label_names=pack.channel_names())
+    if dtype is not None:
+        result.notes.append(f"mixed precision: {str(dtype).removeprefix('torch.')} autocast on {result.device}"
+                            + (", as the pack allows" if precision is None else ""))
     stage = time.perf_counter()
     if pack.task == "classification":
         _classify(result, output, pack)
@@ -286,6 +324,9 @@ def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress
         "verified": pack.verified, "series_uid": volume.provenance.series_uid,
         "study_uid": volume.provenance.study_uid,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "device": result.device,
+        "precision": "float32" if dtype is None else f"{str(dtype).removeprefix('torch.')} autocast",
+        "network_output_dtype": computed_in,
     }
     return result
 

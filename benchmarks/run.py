@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slices", type=int, default=400, help="slices of the synthetic series")
     parser.add_argument("--sizes", default=None, metavar="N,N,...",
                         help="for capacity: slice counts to load (default 1000,2000,4000,8000)")
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="for the ai benchmark")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"],
+                        help="for the ai benchmark (auto: cuda when a GPU is here, else cpu)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median)")
     parser.add_argument("--executable", default=None, metavar="PATH",
                         help="for startup: also time this program (e.g. the PyInstaller bundle) against the venv")

@@ -390,14 +390,54 @@ def check_training_inputs(block: Any) -> dict[str, Any]:
     if not isinstance(block, dict) or not block:
         raise PackRefusedError(f"{where} must be a JSON object with at least one of "
                                f"{', '.join(TRAINING_INPUT_KEYS)}")
+    return _check_keys(where, block, TRAINING_INPUT_KEYS, _valid_training_input)
+
+
+def _check_keys(where: str, block: dict[str, Any], keys: dict[str, str], valid) -> dict[str, Any]:
+    """``block`` when every key is one of ``keys`` and ``valid(key, value)``; else one line naming it."""
     for key, value in block.items():
-        if key not in TRAINING_INPUT_KEYS:
+        if key not in keys:
             raise PackRefusedError(f"{where}.{json.dumps(key)[1:-1][:40]} is not a known key (one of "
-                                   f"{', '.join(TRAINING_INPUT_KEYS)})")
-        if not _valid_training_input(key, value):
-            raise PackRefusedError(f"{where}.{key} must be {TRAINING_INPUT_KEYS[key]}; it is "
-                                   f"{json.dumps(value)[:60]}")
+                                   f"{', '.join(keys)})")
+        if not valid(key, value):
+            raise PackRefusedError(f"{where}.{key} must be {keys[key]}; it is {json.dumps(value)[:60]}")
     return block
+
+
+# --------------------------------------------------------------------------- mixed precision
+#: The dtypes ``outpost.mixed_precision.dtype`` may name (``torch.autocast`` on CUDA).
+MIXED_PRECISION_DTYPES = ("float16", "bfloat16")
+#: ``outpost.mixed_precision``: key -> what its value must be (``dtype`` and ``agreement`` required).
+MIXED_PRECISION_KEYS = {
+    "dtype": f"one of {', '.join(MIXED_PRECISION_DTYPES)}",
+    "agreement": "the fraction (0 to 1) of voxels, or of test inputs' top classes, that agreed with float32 "
+                 "(outpost models check-precision)",
+    "checked_on": "a line of text saying on what input and device the agreement was measured",
+}
+
+
+def _valid_mixed_precision(key: str, value: Any) -> bool:
+    if key == "dtype":
+        return value in MIXED_PRECISION_DTYPES
+    if key == "agreement":
+        return _is_number(value) and 0 <= value <= 1
+    return isinstance(value, str) and 0 < len(value) <= 500
+
+
+def check_mixed_precision(block: Any) -> dict[str, Any]:
+    """Check an ``outpost.mixed_precision`` block (:data:`MIXED_PRECISION_KEYS`); return it unchanged.
+
+    Raises
+    ------
+    PackRefusedError
+        One line naming the key and what its value must be: not an object, ``dtype`` or
+        ``agreement`` missing, an unknown key, or a value of the wrong kind.
+    """
+    where = "configs/metadata.json: outpost.mixed_precision"
+    if not isinstance(block, dict) or not {"dtype", "agreement"} <= set(block):
+        raise PackRefusedError(f"{where} must be a JSON object with dtype and agreement "
+                               "(and optionally checked_on)")
+    return _check_keys(where, block, MIXED_PRECISION_KEYS, _valid_mixed_precision)
 
 
 # --------------------------------------------------------------------------- reading
@@ -458,6 +498,8 @@ def read_pack(root: str | os.PathLike) -> Pack:
     block = documents["configs/metadata.json"].get("outpost")
     if isinstance(block, dict) and "training_inputs" in block:
         check_training_inputs(block["training_inputs"])
+    if isinstance(block, dict) and "mixed_precision" in block:
+        check_mixed_precision(block["mixed_precision"])
     config = BundleConfig(documents["configs/inference.json"], "configs/inference.json").resolve_all()
     present = [m for m in MODEL_FILES if (root / m).is_file()]
     if not present:
