@@ -227,7 +227,10 @@ def test_the_ai_commands_show_a_packs_hostile_metadata_escaped(tmp_path):
     assert len(lines) == 8 and lines[7].startswith(f"installed {printable('tiny' + PACK_TEXT)} into ")
 
     listed = lines_of(outpost(data, "models", "list").stdout)
-    assert len(listed) == 1 and listed[0].startswith(printable("tiny" + PACK_TEXT))
+    # The catalogue's group heading, the pack's own line, its licence and size: three lines, no more.
+    assert len(listed) == 3 and listed[0] == "[any modality > any]"
+    assert listed[1].startswith(printable("tiny" + PACK_TEXT))
+    assert listed[2].startswith("    licence ") and all(c.isprintable() for c in listed[2])
 
     study = tmp_path / "study"
     write_series(make_phantom(shape=(16, 64, 64), spacing=(4.0, 4.0, 6.0)).volume, study,

@@ -204,7 +204,7 @@ def test_catalogue_builds_only_redistributable_packs(add_packs, shared_data, tmp
     arguments = [str(shared_data), str(tmp_path / "bundle"), "--extra-packs", str(tmp_path / "extra")]
     assert catalogue.main(arguments) == 0
     stored = add_packs.add_packs(tmp_path / "bundle", tmp_path / "store")
-    assert sorted(pack.name for pack in stored) == sorted(catalogue.BUNDLED) and len(stored) == 5
+    assert sorted(pack.name for pack in stored) == sorted(catalogue.BUNDLED) and len(stored) == 7
     for pack in stored:
         assert (pack.root / "LICENSE").is_file() and pack.verified
         source = json.loads((pack.root / "configs" / "metadata.json").read_text())["outpost"]["source"]
