@@ -114,6 +114,7 @@ def run(args) -> dict:
     anatomical = _anatomical_reformat(composite)
     slab = _mip_slab(big, big_state, composite)
     oblique = _oblique_reformat(big)
+    layout = _synchronised_2x2(ct)
     del app
     return {
         "benchmark": "render",
@@ -124,9 +125,9 @@ def run(args) -> dict:
         "sagittal_reformat_400_slices_ms": round(reformat_ms, 2),
         "naive_reformat_ms": round(naive_reformat_ms, 2),
         "ratio_reformat_vs_naive": round(reformat_ms / naive_reformat_ms, 3),
-        **anatomical, **slab, **oblique,
+        **anatomical, **slab, **oblique, **layout,
         "targets_ms": {"frame": 5.0, "reformat": 15.0, "anatomical_reformat": 15.0, "mip_slab_10mm": 30.0,
-                       "oblique_reformat": 40.0},
+                       "oblique_reformat": 40.0, "scroll_2x2_synchronised": 20.0},
     }
 
 
@@ -214,6 +215,51 @@ def _oblique_reformat(big) -> dict:
             "oblique_reformat_numpy_engine_ms": round(numpy_engine, 2),
             "naive_oblique_reformat_ms": round(theirs, 2),
             "ratio_oblique_reformat_vs_naive": round(ours / theirs, 3)}
+
+
+def _synchronised_2x2(ct) -> dict:
+    """One scroll step in a 2x2 layout of four series kept in step: moving one moves the other
+    three (viewer.qt.qt_comparison) and all four pictures are composited again; against four plain
+    numpy slices windowed in float64."""
+    from viewer.core.display import Window
+    from viewer.core.volume import Volume
+    from viewer.model.state import ViewerState
+    from viewer.qt.qt_comparison import QtComparison
+
+    main = ViewerState()
+    comparison = QtComparison(main)
+    comparison.set_layout("2x2")
+    series = []
+    for number, cell in enumerate(comparison.cells):
+        # four 512x512 CTs of 80 slices, each 25 mm further along, as four studies would be
+        array = np.concatenate([ct.array] * 4, axis=0)
+        volume = Volume(array=array, spacing=ct.spacing, direction=ct.direction,
+                        origin=ct.origin + np.array([0.0, 0.0, 25.0 * number]), modality="CT")
+        cell.state.set_volume(volume)
+        cell.state.set_window(Window(40, 400))
+        series.append(volume)
+    comparison.resynchronise()
+    first = comparison.cells[0]
+    steps = iter(range(10 ** 9))
+
+    def outpost():
+        cursor = first.state.cursor.copy()
+        cursor[2] = 20 + next(steps) % 40
+        first.state.set_cursor(cursor)  # the other three follow
+        return [viewport.render_rgb() for viewport in comparison.viewports]
+
+    def naive():
+        index = 20 + next(steps) % 40
+        pictures = []
+        for volume in series:
+            grey = np.clip((volume.array[index].astype(np.float64) - (40 - 200)) / 400, 0, 1) * 255.0
+            pictures.append(np.stack([grey] * 3, axis=-1).astype(np.uint8))
+        return pictures
+
+    ours, theirs = _median_ms(outpost, 20), _median_ms(naive, 20)
+    moved = [int(round(cell.state.cursor[2])) for cell in comparison.cells]
+    return {"scroll_2x2_synchronised_ms": round(ours, 2), "naive_four_slices_ms": round(theirs, 2),
+            "ratio_scroll_2x2_vs_naive": round(ours / theirs, 3), "scroll_2x2_slices_after_last_step": moved}
 
 
 def _mip_slab(big, state, composite) -> dict:
