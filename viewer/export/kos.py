@@ -13,10 +13,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from viewer import __version__
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
 from viewer.export.sources import read_source_images
+from viewer.export.sr import observer_contexts
 
 #: SOP Class UID of Key Object Selection Document Storage.
 KOS_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.88.59"
@@ -82,15 +82,7 @@ def write_kos(key_files: list[str | os.PathLike], path: str | os.PathLike, *, de
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            device = hd.sr.ObserverContext(
-                observer_type=codes.DCM.Device,
-                observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
-                    uid=hd.UID(), name="Outpost", manufacturer_name="Outpost", model_name=__version__))
-            person = None
-            if observer:
-                person = hd.sr.ObserverContext(
-                    observer_type=codes.DCM.Person,
-                    observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=observer))
+            person, device = observer_contexts(observer)
             content = hd.ko.KeyObjectSelection(
                 document_title=codes.DCM.OfInterest, referenced_objects=sources,
                 observer_person_context=person, observer_device_context=device,

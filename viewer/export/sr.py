@@ -262,6 +262,29 @@ def _procedure(modality: str):
 
 
 @audit.audited("export", audit.export_details("sr", False, 2, "path"), audit.count_written)
+def observer_contexts(observer: str = ""):
+    """The observers an Outpost document records: the reader (when named) and Outpost as the device.
+
+    Returns
+    -------
+    tuple
+        ``(person, device)`` highdicom ``ObserverContext`` objects; ``person`` is ``None`` without a name.
+    """
+    import highdicom as hd
+    from pydicom.sr.codedict import codes
+
+    device = hd.sr.ObserverContext(
+        observer_type=codes.DCM.Device,
+        observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
+            uid=hd.UID(), name="Outpost", manufacturer_name="Outpost", model_name=__version__))
+    person = None
+    if observer:
+        person = hd.sr.ObserverContext(
+            observer_type=codes.DCM.Person,
+            observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=observer))
+    return person, device
+
+
 def write_sr(report: MeasurementReport, source_files: list[str | os.PathLike], path: str | os.PathLike, *,
              series_description: str = "Outpost measurements") -> Path:
     """Write a TID 1500 Measurement Report as a Comprehensive 3D SR, atomically.
@@ -291,7 +314,6 @@ def write_sr(report: MeasurementReport, source_files: list[str | os.PathLike], p
     """
     import highdicom as hd
     from highdicom.coding_schemes import CodingSchemeIdentificationItem
-    from pydicom.sr.codedict import codes
 
     if not source_files:
         raise ExportError("a report needs the source images it refers to")
@@ -299,16 +321,7 @@ def write_sr(report: MeasurementReport, source_files: list[str | os.PathLike], p
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            device = hd.sr.ObserverContext(
-                observer_type=codes.DCM.Device,
-                observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
-                    uid=hd.UID(), name="Outpost", manufacturer_name="Outpost", model_name=__version__))
-            person = None
-            if report.observer:
-                person = hd.sr.ObserverContext(
-                    observer_type=codes.DCM.Person,
-                    observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
-                        name=report.observer))
+            person, device = observer_contexts(report.observer)
             content = hd.sr.MeasurementReport(
                 observation_context=hd.sr.ObservationContext(observer_person_context=person,
                                                              observer_device_context=device),
