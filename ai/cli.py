@@ -79,6 +79,17 @@ def _show_demo(folder: Path, screenshot: str | None, out: Path) -> int:
     return status
 
 
+def _fold_numbers(text: str) -> list[int]:
+    """``--folds``: whole numbers separated by commas (argparse says which value is wrong)."""
+    try:
+        folds = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not fold numbers separated by commas (e.g. 0,1)") from None
+    if any(not 0 <= fold <= 99 for fold in folds):
+        raise argparse.ArgumentTypeError(f"{text!r}: fold numbers are 0 to 99")
+    return folds
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the AI plugin's commands to the ``outpost`` parser."""
     demo = commands.add_parser("demo", help="the built-in default: a synthetic CT study, segmented and explained "
@@ -110,7 +121,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     models.add_argument("--orientation", choices=["dcm2niix", "totalsegmentator"],
                         help="import nnunet: the voxel order the model was trained on (default dcm2niix; "
                              "totalsegmentator: closest canonical RAS)")
-    models.add_argument("--folds", metavar="0,1,...", help="import nnunet: the folds to average (default all)")
+    models.add_argument("--folds", metavar="0,1,...", type=_fold_numbers,
+                        help="import nnunet: the folds to average (default all)")
     models.add_argument("--configuration", metavar="NAME",
                         help="import nnunet: the plans' configuration (default: the checkpoints')")
     models.add_argument("--mirroring", action="store_true",
@@ -263,7 +275,7 @@ def command_models_import(args: argparse.Namespace) -> int:
                                "mean": numbers(args.mean), "std": numbers(args.std)},
                "monai": {"weights": args.weights},
                "nnunet": {"orientation": args.orientation, "configuration_name": args.configuration,
-                          "folds": [int(f) for f in args.folds.split(",")] if args.folds else None,
+                          "folds": args.folds or None,
                           "mirroring": args.mirroring or None, "body_parts": args.body_part,
                           "modalities": args.modality, "licence": args.licence[0] if args.licence else None},
                }.get(args.target, {})
