@@ -67,3 +67,16 @@ def test_a_session_without_a_window(ct):
     assert slab_plane(ct, "axial", 2, state.slab_mm, state.slab_mode).array.max() >= plane.array.max()
     state.set_volume(None)
     assert state.volume is None and state.measurements == []
+
+
+def test_measurements_are_not_kept_for_uids_dicom_does_not_allow():
+    from viewer.core.volume import Provenance
+    from viewer.model.report import autosave_path, load_measurements
+
+    volume = Volume(array=np.zeros((2, 4, 4), np.int16))
+    for study in ("1." + "2" * 5000, "../1.2", "1.2/3", ""):
+        volume.provenance = Provenance(study_uid=study, series_uid="1.2", frame_of_reference_uid="",
+                                       sop_instance_uids=[], slice_positions=None)
+        assert autosave_path(volume) is None and load_measurements(volume) == []
+    volume.provenance.study_uid = "1.2.840.10008"
+    assert autosave_path(volume).name == "1.2.dcm"

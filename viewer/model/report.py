@@ -36,6 +36,8 @@ from viewer.model.state import Measurement
 #: Where the automatically saved measurement reports live, under the user data folder.
 AUTOSAVE_FOLDER = "measurements"
 _UID = re.compile(r"[0-9]+(\.[0-9]+)*")
+#: The longest UID DICOM allows (PS3.5 9.1).
+MAX_UID_LENGTH = 64
 #: Algorithm name to ``(version, probabilities, volumes in mL)``.
 Findings = dict[str, tuple[str, dict[str, float], dict[str, float]]]
 
@@ -106,8 +108,8 @@ def measurements_of(volume: Volume, report: MeasurementReport) -> list[Measureme
 def autosave_path(volume: Volume) -> Path | None:
     """The file the series' measurements are kept in, or ``None`` when it has no usable UIDs."""
     study, series = volume.provenance.study_uid, volume.provenance.series_uid
-    if not (_UID.fullmatch(study or "") and _UID.fullmatch(series or "")):
-        return None
+    if not all(_UID.fullmatch(uid or "") and len(uid) <= MAX_UID_LENGTH for uid in (study, series)):
+        return None  # a UID DICOM does not allow (a file could hold one far too long for a file name)
     return user_data_dir() / AUTOSAVE_FOLDER / study / f"{series}.dcm"
 
 
