@@ -285,6 +285,7 @@ class AIPanel(QWidget):
         self.label_overlay: LabelOverlay | None = None
         self.heat_overlay: HeatmapOverlay | None = None
         self.job = None
+        self._running = None  # the job whose ``finished`` signal has not been handled yet
         self.queue: list[tuple[str, Callable[[], Any]]] = []
         self.last_error = ""
         self._job_started = 0.0
@@ -733,18 +734,20 @@ class AIPanel(QWidget):
     def _start(self, kind: str, function, *args, name: str, on_result, **kwargs) -> None:
         """Start a job now, or queue it behind the running one."""
         def launch():
-            self.job = self.context.run_job(function, *args, name=name, on_result=on_result,
-                                            on_error=self._on_error, **kwargs)
+            job = self.job = self._running = self.context.run_job(
+                function, *args, name=name, on_result=on_result, on_error=self._on_error, **kwargs)
             self._job_started = time.monotonic()
-            self.job.signals.progress.connect(self._on_progress)
-            self.job.signals.cancelled.connect(lambda: self.status.setText("Cancelled; nothing was changed"))
-            self.job.signals.finished.connect(self._on_finished)
+            job.signals.progress.connect(self._on_progress)
+            job.signals.cancelled.connect(lambda: self.status.setText("Cancelled; nothing was changed"))
+            job.signals.finished.connect(lambda: self._on_finished(job))
             self.progress.setVisible(True)
             self.progress.setRange(0, 0)  # busy until the first progress report
             self.status.setText(f"{name}…")
             self._update_buttons()
 
-        if self.job is not None and not self.job.done:
+        # Busy until the running job's ``finished`` has been handled here, not merely until its thread set
+        # ``done``: otherwise that late signal would launch the next queued job beside this one.
+        if self._running is not None:
             self.queue.append((name, launch))
             self.status.setText(f"{len(self.queue)} waiting: " + ", ".join(n for n, _ in self.queue))
         else:
@@ -757,7 +760,10 @@ class AIPanel(QWidget):
         left = f", about {elapsed / done * (total - done):.0f} s left" if 0 < done < total else ""
         self.progress.setFormat(f"{text} %v/%m{left}")
 
-    def _on_finished(self) -> None:
+    def _on_finished(self, job) -> None:
+        if job is not self._running:
+            return
+        self._running = None
         self.progress.setVisible(False)
         self._update_buttons()
         if self.queue:

@@ -193,7 +193,37 @@ def test_jobs_queue_one_at_a_time(qtbot, make_window, tmp_path, phantom_study):
     panel._start("a", slow, "first", name="first", on_result=order.append)
     panel._start("b", slow, "second", name="second", on_result=order.append)
     assert "1 waiting: second" in panel.status.text()
-    qtbot.waitUntil(lambda: order == ["first", "second"], timeout=5000)
+    qtbot.waitUntil(lambda: order == ["first", "second"], timeout=LOADED)
+
+
+def test_a_job_finished_on_its_thread_but_not_yet_heard_of_still_heads_the_queue(
+        qtbot, make_window, tmp_path, phantom_study):
+    """The race CI found: a job's thread sets ``done`` before its queued ``finished`` reaches the panel.
+    A job started in between must wait, not run beside the next queued one (which that late signal
+    launched), and the results arrive in the order the jobs were asked for."""
+    folder, _ = phantom_study
+    store = PackStore(user_dir=tmp_path / "none", bundled_dir=tmp_path / "none2")
+    window, panel = _open_with_panel(qtbot, make_window, folder, store)
+    qtbot.waitUntil(lambda: panel.job is None or panel.job.done, timeout=LOADED)
+    qtbot.wait(50)  # the listing's own signals are handled
+    order, running = [], []
+
+    def slow(tag, cancel=None):
+        running.append(tag)
+        assert len(running) == 1, f"{running} ran at once"
+        time.sleep(0.2 if tag != "second" else 0.0)
+        running.remove(tag)
+        return tag
+
+    panel._start("z", slow, "quick", name="quick", on_result=order.append)
+    deadline = time.monotonic() + LOADED / 1000
+    while not panel.job.done and time.monotonic() < deadline:  # no events processed meanwhile
+        time.sleep(0.01)
+    panel._start("a", slow, "first", name="first", on_result=order.append)
+    panel._start("b", slow, "second", name="second", on_result=order.append)
+    assert "2 waiting: first, second" in panel.status.text()
+    qtbot.waitUntil(lambda: len(order) == 3 and panel._running is None, timeout=LOADED)
+    assert order == ["quick", "first", "second"]
 
 
 
