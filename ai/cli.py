@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from viewer.cli import _TerminalProgress
+from viewer.cli.terminal import TerminalProgress, choose_series
 from viewer.core.errors import OutpostError
 from viewer.core.text import one_line, printable
 
@@ -90,6 +90,26 @@ def _fold_numbers(text: str) -> list[int]:
     return folds
 
 
+#: The attention maps ``--explain`` offers: :data:`ai.explain.METHODS` (a test checks; not imported: slow).
+EXPLAIN_METHODS = ("gradcam", "ig", "occlusion", "saliency")
+
+
+def view_options(group: argparse._ArgumentGroup):
+    """Add the AI plugin's options to ``outpost view`` (entry point ``outpost.view_options``).
+
+    Returns the check of their combination, called with the options the user gave.
+    """
+    group.add_argument("--pack", metavar="NAME|PATH",
+                       help="run this model pack on the series once it has loaded (AI plugin)")
+    group.add_argument("--explain", choices=EXPLAIN_METHODS, help="then show this attention map (AI plugin)")
+
+    def check(options: dict) -> None:
+        if options.get("explain") and not options.get("pack"):
+            raise OutpostError("--explain needs --pack")
+
+    return check
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the AI plugin's commands to the ``outpost`` parser."""
     demo = commands.add_parser("demo", help="the built-in default: a synthetic CT study, segmented and explained "
@@ -153,7 +173,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--series", metavar="KEY")
     run.add_argument("--out", required=True, metavar="DIR")
     run.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    run.add_argument("--explain", choices=["gradcam", "ig", "occlusion", "saliency"],
+    run.add_argument("--explain", choices=EXPLAIN_METHODS,
                      help="also write heatmap.nii.gz, the attribution of the result")
     run.add_argument("--target", metavar="LABEL|CLASS",
                      help="the label or class to explain (default: the top class, or the first label found)")
@@ -347,23 +367,14 @@ def command_ai_run(args: argparse.Namespace) -> int:
 
     The pack is read here (no code) and run in the sandboxed AI worker.
     """
-    from viewer.core.dicom import load_series, scan
+    from viewer.core.dicom import load_series
 
     pack = _store().find(args.pack)
     from viewer.core.pictures import is_picture, load_picture
 
     if is_picture(args.input):
         return _write_run(pack, load_picture(args.input), None, args)
-    result_scan = scan([args.input])
-    if not result_scan.series:
-        raise OutpostError(f"no image series found in {args.input}")
-    if args.series:
-        series = result_scan.find_series(args.series)
-    elif len(result_scan.series) == 1:
-        series = result_scan.series[0]
-    else:
-        keys = ", ".join(s.key for s in result_scan.series)
-        raise OutpostError(f"{len(result_scan.series)} series found; choose one with --series ({keys})")
+    series = choose_series(args.input, args.series)
     return _write_run(pack, load_series(series), series, args)
 
 
@@ -373,7 +384,7 @@ def _write_run(pack, volume, series, args: argparse.Namespace) -> int:
 
     pre_pack = pre_model_of(pack, _store())  # a pack that runs after another (brain extraction first)
     with _engine() as engine:
-        progress = _TerminalProgress("inference")
+        progress = TerminalProgress("inference")
         try:
             result = engine.run(volume, pack, device=args.device, progress=progress, pre_pack=pre_pack)
         finally:

@@ -102,3 +102,43 @@ def test_export_anonymized_through_the_outpost_command(study, tmp_path):
     listing = json.loads(run_outpost("scan", str(tmp_path / "a"), "--json").stdout)
     (series,) = listing["series"]
     assert series["patient_id"] == "C7" and series["instances"] == 3
+
+
+def test_plugins_add_their_view_options_through_the_plugin_api():
+    """``--pack`` and ``--explain`` come from the AI plugin's ``outpost.view_options`` entry point."""
+    from ai.explain import METHODS
+    from viewer.cli import build_parser
+
+    view = build_parser()._subparsers._group_actions[0].choices["view"]
+    args = view.parse_args(["--pack", "demo", "--explain", "gradcam"])
+    assert args.plugin_option_dests == ("pack", "explain") and args.pack == "demo"
+    explain = next(a for a in view._actions if a.dest == "explain")
+    assert tuple(explain.choices) == METHODS  # the options offered are the methods the engine has
+    refused = run_outpost("view", "--explain", "gradcam", "--screenshot", "x.png")
+    assert refused.returncode == 1 and refused.stderr.strip() == "outpost: error: --explain needs --pack"
+
+
+def test_a_broken_view_options_plugin_leaves_the_viewer_its_own_options(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    import viewer.cli.program as cli_main
+
+    broken = EntryPoint("broken", "no.such.module:add", cli_main.VIEW_OPTIONS_GROUP)
+    monkeypatch.setattr(cli_main, "entry_points", lambda group: [broken] if group == cli_main.VIEW_OPTIONS_GROUP
+                        else [])
+    view = cli_main.build_parser()._subparsers._group_actions[0].choices["view"]
+    args = view.parse_args(["--layout", "mpr"])
+    assert args.layout == "mpr" and args.plugin_option_dests == () and args.plugin_option_checks == ()
+
+
+def test_no_command_module_imports_another_ones_private_names():
+    """The command line's modules share only public helpers (viewer.cli.terminal), never ``_names``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in [*sorted((root / "viewer" / "cli").glob("*.py")), root / "ai" / "cli.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(("viewer", "ai")):
+                private = [a.name for a in node.names if a.name.startswith("_") and not a.name.endswith("__")]
+                assert not private, f"{path.name} imports {private} from {node.module}"

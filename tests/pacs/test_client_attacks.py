@@ -46,9 +46,9 @@ from pynetdicom.sop_class import (
 )
 
 from tests.pacs.servers import free_port
+from viewer.cli.pacs import PASSWORD_ENV, register
 from viewer.core.errors import OutpostError
 from viewer.pacs import dicomweb, dimse
-from viewer.pacs.cli import PASSWORD_ENV, register
 from viewer.pacs.errors import AnswerLimitError, DicomWebError, OperationTimeoutError, PacsError
 from viewer.pacs.nodes import LocalSettings, Node, PacsSettings, Timeouts
 from viewer.pacs.query import FindQuery

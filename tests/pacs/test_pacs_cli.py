@@ -1,4 +1,4 @@
-"""``outpost pacs``, ``outpost receive`` and ``outpost store``, through viewer.pacs.cli.register."""
+"""``outpost pacs``, ``outpost receive`` and ``outpost store``, through viewer.cli.pacs.register."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from tests.pacs.servers import ORTHANC_USER
+from viewer.cli.pacs import PASSWORD_ENV, register
 from viewer.core.errors import OutpostError
-from viewer.pacs.cli import PASSWORD_ENV, register
 from viewer.pacs.errors import NodeConfigError, PacsError
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A stand-in for ``outpost`` until viewer/cli.py registers these commands.
 RUNNER = ("import argparse, sys\n"
           f"sys.path.insert(0, {str(ROOT)!r})\n"
-          "from viewer.pacs.cli import register\n"
+          "from viewer.cli.pacs import register\n"
           "parser = argparse.ArgumentParser(prog='outpost')\n"
           "register(parser.add_subparsers(dest='command'))\n"
           "args = parser.parse_args(sys.argv[1:])\n"

@@ -8,5 +8,5 @@ tests call the same functions.
 - :mod:`viewer.pacs.dimse`: C-ECHO, C-FIND, C-MOVE, C-GET and C-STORE.
 - :mod:`viewer.pacs.receiver`: the storage SCP.
 - :mod:`viewer.pacs.dicomweb`: QIDO-RS, WADO-RS and STOW-RS.
-- :mod:`viewer.pacs.cli`: ``outpost pacs``, ``outpost receive`` and ``outpost store``.
+- :mod:`viewer.cli.pacs`: ``outpost pacs``, ``outpost receive`` and ``outpost store``.
 """

@@ -26,6 +26,7 @@ import sys
 import threading
 from typing import Any
 
+from viewer.cli.terminal import TerminalProgress
 from viewer.core.errors import OutpostError
 from viewer.core.files import format_size
 
@@ -33,12 +34,6 @@ from viewer.core.files import format_size
 STORE_JSON_VERSION = 1
 #: Environment variable read for a DICOMweb password (``outpost pacs node add --user``).
 PASSWORD_ENV = "OUTPOST_DICOMWEB_PASSWORD"
-
-
-def _progress(label: str):
-    from viewer.cli import _TerminalProgress  # imported late: viewer.cli imports this module
-
-    return _TerminalProgress(label)
 
 
 def _settings():
@@ -150,7 +145,7 @@ def command_retrieve(args: argparse.Namespace) -> int:
     node = settings.resolve(args.node)
     local = _local(settings, args)
     method = args.method or ("wado" if _protocol(node, False) == "dicomweb" else "get")
-    progress = _progress("retrieving")
+    progress = TerminalProgress("retrieving")
     with _store(args) as store:
         try:
             if method == "wado":
@@ -187,7 +182,7 @@ def command_send(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not os.path.exists(path):
             raise OutpostError(f"no such file or folder: {path}")
-    progress = _progress("sending")
+    progress = TerminalProgress("sending")
     try:
         if _protocol(node, args.web) == "dicomweb":
             from viewer.pacs.dicomweb import store_files
@@ -333,7 +328,7 @@ def command_store(args: argparse.Namespace) -> int:
             for path in args.targets:
                 if not os.path.exists(path):
                     raise OutpostError(f"no such file or folder: {path}")
-            progress = _progress("importing")
+            progress = TerminalProgress("importing")
             try:
                 result = store.import_paths(args.targets, progress=progress)
             finally:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from viewer.cli.terminal import choose_series, with_progress
 from viewer.core.errors import OutpostError
 
 DEFAULT_PATIENT_NAME = "Anonymous"
@@ -53,20 +54,8 @@ def _confirmed(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _with_progress(label: str, work):
-    """``work(progress)`` with a one-line progress indicator on a terminal."""
-    from viewer.cli import _TerminalProgress
-
-    progress = _TerminalProgress(label)
-    try:
-        return work(progress)
-    finally:
-        progress.close()
-
-
 def command_export(args: argparse.Namespace) -> int:
     """Copy one series, as it is or anonymised, into a new or empty folder."""
-    from viewer.cli import _scan
     from viewer.export.copy import check_output_folder, copy_files
 
     anonymizing_options = [name for name, given in (
@@ -77,10 +66,10 @@ def command_export(args: argparse.Namespace) -> int:
     if args.anonymize and not args.yes and not sys.stdin.isatty():
         raise OutpostError("not writing an anonymised copy unconfirmed: add --yes (no terminal to ask on)")
     check_output_folder(args.out)
-    series = _scan([args.path]).choose_series(args.series)
+    series = choose_series(args.path, args.series)
     sources = [instance.source for instance in series.instances]
     if not args.anonymize:
-        written = _with_progress("copying", lambda progress: copy_files(sources, args.out, progress=progress))
+        written = with_progress("copying", lambda progress: copy_files(sources, args.out, progress=progress))
         print(f"copied {len(written)} file(s) of series {series.key} to {args.out}")
         return 0
 
@@ -95,6 +84,6 @@ def command_export(args: argparse.Namespace) -> int:
     if not args.yes and not _confirmed(f"write the anonymised copy to {args.out}? [y/N] "):
         print("nothing written")
         return 1
-    written = _with_progress("anonymising", lambda progress: write_anonymized(plan, args.out, progress=progress))
+    written = with_progress("anonymising", lambda progress: write_anonymized(plan, args.out, progress=progress))
     print(f"wrote {len(written)} anonymised file(s) of series {series.key} to {args.out}")
     return 0

@@ -2,7 +2,10 @@
 
 Plugins add sub-commands through the entry-point group ``outpost.commands``:
 each entry point names a function ``register(subparsers)`` that adds its parsers
-and sets ``handler`` on them (see :func:`main`).
+and sets ``handler`` on them (see :func:`main`); and options of ``outpost view``
+through ``outpost.view_options`` (see :func:`_plugin_view_options`). The commands of
+the exports and the network are in :mod:`viewer.cli.export` and :mod:`viewer.cli.pacs`;
+all share the helpers of :mod:`viewer.cli.terminal`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from viewer import __version__
+from viewer.cli.terminal import choose_series, load_with_progress, scan_paths
 from viewer.core import audit
 from viewer.core.errors import Cancelled, OutpostError
 from viewer.core.text import one_line, printable
@@ -26,25 +30,8 @@ log = logging.getLogger("outpost")
 SCAN_JSON_VERSION = 1
 #: Version of the ``outpost audit --json`` document.
 AUDIT_JSON_VERSION = 1
-
-
-class _TerminalProgress:
-    """A one-line progress indicator on stderr, shown only on a terminal."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int, text: str) -> None:
-        if self.enabled and total:
-            # The text may come from the AI worker, which runs a pack's code: shown escaped.
-            sys.stderr.write(f"\r{self.label}: {one_line(str(text))} {done}/{total} ({100 * done // total}%)")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+#: Entry-point groups through which plugins add sub-commands, and options of ``outpost view``.
+COMMANDS_GROUP, VIEW_OPTIONS_GROUP = "outpost.commands", "outpost.view_options"
 
 
 # --------------------------------------------------------------------------- scan
@@ -76,19 +63,9 @@ def _series_facts(series) -> dict[str, Any]:
     return facts
 
 
-def _scan(paths: list[str]):
-    from viewer.core.dicom import scan
-
-    progress = _TerminalProgress("scanning")
-    try:
-        return scan(paths, progress=progress)
-    finally:
-        progress.close()
-
-
 def command_scan(args: argparse.Namespace) -> int:
     """List the series found under the given paths."""
-    result = _scan(args.paths)
+    result = scan_paths(args.paths)
     series = [_series_facts(s) for s in result.series]
     if args.json:
         document = {
@@ -118,26 +95,11 @@ def command_scan(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- convert
 def command_convert(args: argparse.Namespace) -> int:
     """Convert one series to NIfTI."""
-    from viewer.core.dicom import load_series
     from viewer.export.nifti import write_nifti
 
     if not (args.out.endswith(".nii") or args.out.endswith(".nii.gz")):
         raise OutpostError(f"--out must end in .nii or .nii.gz, not {args.out!r}")
-    result = _scan([args.path])
-    if not result.series:
-        raise OutpostError(f"no image series found in {args.path}")
-    if args.series:
-        series = result.find_series(args.series)
-    elif len(result.series) == 1:
-        series = result.series[0]
-    else:
-        keys = ", ".join(s.key for s in result.series)
-        raise OutpostError(f"{len(result.series)} series found; choose one with --series ({keys})")
-    progress = _TerminalProgress("loading")
-    try:
-        volume = load_series(series, progress=progress)
-    finally:
-        progress.close()
+    volume = load_with_progress(choose_series(args.path, args.series))
     write_nifti(volume, args.out)
     shape = "x".join(str(v) for v in reversed(volume.array.shape))
     print(f"wrote {args.out} ({shape}, {'x'.join(f'{v:g}' for v in volume.spacing)} mm)")
@@ -156,9 +118,10 @@ def command_view(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not os.path.exists(path):
             raise OutpostError(f"no such file or folder: {path}")
-    options = {key: value for key, value in (("pack", args.pack), ("explain", args.explain)) if value}
-    if args.explain and not args.pack:
-        raise OutpostError("--explain needs --pack")
+    options = {dest: getattr(args, dest) for dest in args.plugin_option_dests
+               if getattr(args, dest, None) not in (None, False)}
+    for check in args.plugin_option_checks:
+        check(options)  # a plugin refuses a combination of its options with one line (OutpostError)
     return run_viewer(args.paths, series_key=args.series, layout=args.layout, window=args.window,
                       screenshot=args.screenshot, plugin_options=options)
 
@@ -229,11 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     view_parser.add_argument("--window", metavar="C,W", help="window centre and width, e.g. 40,400")
     view_parser.add_argument("--screenshot", metavar="FILE.png",
                              help="render offscreen, save the picture and exit")
-    view_parser.add_argument("--pack", metavar="NAME|PATH",
-                             help="run this model pack on the series once it has loaded (AI plugin)")
-    view_parser.add_argument("--explain", choices=["gradcam", "ig", "occlusion", "saliency"],
-                             help="then show this attention map (AI plugin)")
-    view_parser.set_defaults(handler=command_view)
+    view_parser.set_defaults(handler=command_view, **_plugin_view_options(view_parser))
 
     audit_parser = commands.add_parser("audit", help="show the audit log (studies opened, AI runs, "
                                                       "exports, sends, receives)")
@@ -242,17 +201,40 @@ def build_parser() -> argparse.ArgumentParser:
     audit_parser.add_argument("--json", action="store_true", help="print a JSON document")
     audit_parser.set_defaults(handler=command_audit)
 
-    from viewer.export import cli as export_cli
-    from viewer.pacs import cli as pacs_cli
+    from viewer.cli import export, pacs
 
-    export_cli.register(commands)
-    pacs_cli.register(commands)
-    for entry_point in entry_points(group="outpost.commands"):
-        try:
-            entry_point.load()(commands)
-        except Exception as e:  # noqa: BLE001 - a broken plugin must not break the CLI
-            log.warning("plugin command %s failed to load: %s", entry_point.name, e)
+    export.register(commands)
+    pacs.register(commands)
+    _from_plugins(COMMANDS_GROUP, commands)
     return parser
+
+
+def _from_plugins(group: str, argument: Any) -> list[Any]:
+    """Call every function registered under the entry-point group ``group`` with ``argument``.
+
+    Returns what they returned; a plugin that fails is logged and skipped (it must not break the CLI).
+    """
+    returned = []
+    for entry_point in entry_points(group=group):
+        try:
+            returned.append(entry_point.load()(argument))
+        except Exception as e:  # noqa: BLE001 - a broken plugin must not break the CLI
+            log.warning("plugin entry point %s (%s) failed to load: %s", entry_point.name, group, e)
+    return returned
+
+
+def _plugin_view_options(view_parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """Let plugins add their ``outpost view`` options (``outpost.view_options``).
+
+    Each entry point names a function ``add(group)`` that adds arguments to an argument group
+    and may return ``check(options)``, called with the plugin options the user gave. Returns
+    the defaults the view command needs: which destinations are plugin options, and the checks.
+    """
+    group = view_parser.add_argument_group("options of plugins")
+    before = {action.dest for action in view_parser._actions}
+    checks = [check for check in _from_plugins(VIEW_OPTIONS_GROUP, group) if callable(check)]
+    dests = tuple(action.dest for action in view_parser._actions if action.dest not in before)
+    return {"plugin_option_dests": dests, "plugin_option_checks": tuple(checks)}
 
 
 def main(argv: list[str] | None = None) -> int:
