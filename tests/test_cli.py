@@ -142,3 +142,17 @@ def test_no_command_module_imports_another_ones_private_names():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(("viewer", "ai")):
                 private = [a.name for a in node.names if a.name.startswith("_") and not a.name.endswith("__")]
                 assert not private, f"{path.name} imports {private} from {node.module}"
+
+
+def test_qt_platform_messages_stay_off_the_terminal(study, tmp_path):
+    """Qt's notes ("This plugin does not support propagateSizeHints()") go to the log, not to stderr."""
+    import os
+
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", OUTPOST_DATA_DIR=str(tmp_path / "data"))
+    result = subprocess.run([sys.executable, "-m", "viewer", "view", str(study[0]), "--screenshot",
+                             str(tmp_path / "shot.png")], capture_output=True, text=True, timeout=180,
+                            env=environment)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "plugin does not support" not in result.stderr and "Qt:" not in result.stderr, result.stderr
+    logged = "".join(path.read_text() for path in (tmp_path / "data").rglob("*.log"))
+    assert "Qt: This plugin does not support propagateSizeHints()" in logged

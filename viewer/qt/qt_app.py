@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -25,14 +26,28 @@ QToolButton:checked { background-color: #3d5a80; }
 """
 
 
+def _qt_message(kind, context, message: str) -> None:
+    """Qt's own messages go to the application log, not to the reader's terminal.
+
+    The platform plugins' notes ("This plugin does not support propagateSizeHints()") are
+    kept at INFO; Qt's critical and fatal messages are logged as warnings, which the log
+    also shows on stderr.
+    """
+    from PySide6.QtCore import QtMsgType
+
+    serious = kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+    logging.getLogger("qt").log(logging.WARNING if serious else logging.INFO, "Qt: %s", message)
+
+
 def create_application(argv: list[str] | None = None):
-    """The QApplication, with HiDPI scaling and the dark theme."""
-    from PySide6.QtCore import Qt
+    """The QApplication, with HiDPI scaling and the dark theme; Qt's messages go to the log."""
+    from PySide6.QtCore import Qt, qInstallMessageHandler
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
     if app is None:
+        qInstallMessageHandler(_qt_message)
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv or [sys.argv[0]])
