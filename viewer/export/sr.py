@@ -19,12 +19,18 @@ Coding Scheme Identification Sequence. Values are stored
 both as decimal strings and as exact binary doubles, so :func:`read_sr` gives
 back exactly what was written. Every source image is referenced in the
 evidence and in the report's image library.
+
+:func:`read_sr` also reads other systems' TID 1500 reports (dcmqi's, highdicom's): planar
+and volumetric ROIs with any of these statistics, and any measurement inferred from a
+two-point line as a length; groups it cannot read are counted, not raised.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,12 +152,16 @@ class MeasurementReport:
         The AI's results; :func:`read_sr` gives one per algorithm.
     observer
         The reader's name, recorded as the person observer (empty: none recorded).
+    skipped
+        Read only: the measurement groups :func:`read_sr` could not turn into a length, an ROI
+        or a finding (no region on an image, a 3-D region, a shape no measurement has).
     """
 
     lengths: list[LengthMeasurement] = field(default_factory=list)
     rois: list[RoiMeasurement] = field(default_factory=list)
     findings: list[AIFinding] = field(default_factory=list)
     observer: str = ""
+    skipped: int = field(default=0, compare=False)
 
 
 # --------------------------------------------------------------------------- writing
@@ -171,29 +181,48 @@ def _name(prefix: str, index: int, meaning: str):
     return CodedConcept(value=f"{prefix}{index}", scheme_designator=CODING_SCHEME, meaning=meaning)
 
 
-def _scoord(points: list[tuple[float, float]]) -> np.ndarray:
-    """``(row, col)`` pixel centres to SCOORD ``(column, row)``, whose origin is the image's corner."""
-    return np.asarray([(col + 0.5, row + 0.5) for row, col in points], dtype=np.float64)
+def graphic_data_of(points: list[tuple[float, float]]) -> np.ndarray:
+    """``(row, col)`` pixel centres to ``(column, row)`` graphic data whose origin is the image's corner.
+
+    SR's SCOORD and a presentation state's PIXEL annotations both put ``0, 0`` at the top left
+    corner of the top left pixel, so the centre of pixel ``(0, 0)`` is ``0.5, 0.5``.
+    """
+    return np.asarray([(col + 0.5, row + 0.5) for row, col in points], dtype=np.float64).reshape(-1, 2)
 
 
-def _outline(roi: RoiMeasurement) -> tuple[str, np.ndarray]:
-    """The SCOORD graphic type and data of an ROI's outline."""
-    if roi.kind not in ROI_KINDS:
-        raise ExportError(f"unknown ROI kind {roi.kind!r}; expected one of {ROI_KINDS}")
-    if roi.kind == "freehand":
-        if len(roi.points) < 3:
-            raise ExportError(f"the freehand ROI {roi.label!r} needs at least 3 points")
-        return "POLYLINE", _scoord([*roi.points, roi.points[0]])
-    (r0, c0), (r1, c1) = roi.points[0], roi.points[-1]
+def outline(kind: str, points: list[tuple[float, float]],
+            label: str = "") -> tuple[str, list[tuple[float, float]]]:
+    """The graphic type and ``(row, col)`` points that draw an ROI of :mod:`viewer.core.measure`.
+
+    A freehand outline or a rectangle is a closed ``POLYLINE``; an ellipse is an ``ELLIPSE``
+    given by the end points of its major axis, then of its minor axis.
+
+    Raises
+    ------
+    ExportError
+        An unknown kind, or a freehand outline of fewer than 3 points.
+    """
+    if kind not in ROI_KINDS:
+        raise ExportError(f"unknown ROI kind {kind!r}; expected one of {ROI_KINDS}")
+    if kind == "freehand":
+        if len(points) < 3:
+            raise ExportError(f"the freehand ROI {label!r} needs at least 3 points")
+        return "POLYLINE", [*points, points[0]]
+    (r0, c0), (r1, c1) = points[0], points[-1]
     top, bottom, left, right = min(r0, r1), max(r0, r1), min(c0, c1), max(c0, c1)
-    if roi.kind == "rectangle":
-        corners = [(top, left), (top, right), (bottom, right), (bottom, left), (top, left)]
-        return "POLYLINE", _scoord(corners)
+    if kind == "rectangle":
+        return "POLYLINE", [(top, left), (top, right), (bottom, right), (bottom, left), (top, left)]
     middle_row, middle_col = (top + bottom) / 2, (left + right) / 2
     across = [(middle_row, left), (middle_row, right)]
     down = [(top, middle_col), (bottom, middle_col)]
     # ELLIPSE: the major axis's end points first, then the minor axis's.
-    return "ELLIPSE", _scoord(across + down if right - left >= bottom - top else down + across)
+    return "ELLIPSE", across + down if right - left >= bottom - top else down + across
+
+
+def _outline(roi: RoiMeasurement) -> tuple[str, np.ndarray]:
+    """The SCOORD graphic type and data of an ROI's outline."""
+    graphic_type, points = outline(roi.kind, roi.points, roi.label)
+    return graphic_type, graphic_data_of(points)
 
 
 def _source(sources: list, index: int, what: str):
@@ -212,7 +241,7 @@ def _groups(report: MeasurementReport, sources: list) -> list:
         if len(length.points) != 2:
             raise ExportError(f"the length {length.label!r} needs exactly 2 points")
         coordinates = hd.sr.CoordinatesForMeasurement(
-            graphic_type="POLYLINE", graphic_data=_scoord(length.points),
+            graphic_type="POLYLINE", graphic_data=graphic_data_of(length.points),
             source_image=hd.sr.SourceImageForRegion.from_source_image(image))
         measurement = hd.sr.Measurement(name=codes.SCT.Length, value=float(length.length_mm),
                                         unit=codes.UCUM.Millimeter, referenced_coordinates=[coordinates])
@@ -261,7 +290,6 @@ def _procedure(modality: str):
             "MR": codes.LN.MRIUnspecifiedBodyRegion}.get(modality, codes.SCT.ImagingProcedure)
 
 
-@audit.audited("export", audit.export_details("sr", False, 2, "path"), audit.count_written)
 def observer_contexts(observer: str = ""):
     """The observers an Outpost document records: the reader (when named) and Outpost as the device.
 
@@ -285,6 +313,7 @@ def observer_contexts(observer: str = ""):
     return person, device
 
 
+@audit.audited("export", audit.export_details("sr", False, 2, "path"), audit.count_written)
 def write_sr(report: MeasurementReport, source_files: list[str | os.PathLike], path: str | os.PathLike, *,
              series_description: str = "Outpost measurements") -> Path:
     """Write a TID 1500 Measurement Report as a Comprehensive 3D SR, atomically.
@@ -368,25 +397,69 @@ def _value(item) -> float:
     return float(measured.FloatingPointValue if "FloatingPointValue" in measured else measured.NumericValue)
 
 
-def _rows_cols(graphic_data) -> list[tuple[float, float]]:
-    data = np.asarray(graphic_data, dtype=np.float64).reshape(-1, 2)
-    return [(float(row - 0.5), float(col - 0.5)) for col, row in data]
+def pixel_points(data) -> list[tuple[float, float]]:
+    """Graphic data (``column, row`` pairs from the image's corner) to ``(row, col)`` pixel centres.
+
+    The inverse of :func:`graphic_data_of`.
+
+    Raises
+    ------
+    ValueError
+        An odd number of values, or one that is not a finite number.
+    """
+    values = np.asarray(data, dtype=np.float64).reshape(-1, 2)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("a point that is not a number")
+    return [(float(row - 0.5), float(col - 0.5)) for col, row in values]
 
 
-def _image_index(item, index_of: dict[str, int]) -> int:
+#: Finds the index of a referenced image: ``locate(sop_instance_uid, frame_number or None)``, -1 when unknown.
+Locator = Callable[[str, "int | None"], int]
+
+
+def image_reference(item) -> tuple[str, int | None]:
+    """``(SOP Instance UID, first referenced frame number or None)`` of an image reference item."""
+    from pydicom.multival import MultiValue
+
+    frames = item.get("ReferencedFrameNumber")
+    if frames is None or frames == "":
+        frame = None
+    else:
+        frame = int(frames[0] if isinstance(frames, list | tuple | MultiValue) else frames)
+    return str(item.ReferencedSOPInstanceUID), frame
+
+
+def _image_index(item, locate: Locator) -> int:
     """The source image index of the IMAGE item under a SCOORD item."""
     image = next(i for i in item.ContentSequence if i.ValueType == "IMAGE")
-    uid = image.ReferencedSOPSequence[0].ReferencedSOPInstanceUID
-    return index_of.get(str(uid), -1)
+    return locate(*image_reference(image.ReferencedSOPSequence[0]))
 
 
-def _roi_shape(graphic_type: str, points: list[tuple[float, float]]) -> tuple[str, list[tuple[float, float]]]:
-    """The :mod:`viewer.core.measure` kind and points of an outline."""
+def outline_kind(graphic_type: str, points: list[tuple[float, float]]) -> tuple[str, list[tuple[float, float]]]:
+    """The :mod:`viewer.core.measure` kind and points of an outline (the inverse of :func:`outline`).
+
+    ``ELLIPSE`` (axis end points) and ``CIRCLE`` (centre, then a point on the circle) give an
+    ellipse by its bounding box; an axis-aligned four-corner polygon gives a rectangle; any
+    other polygon a freehand outline.
+
+    Raises
+    ------
+    ValueError
+        A shape that is no outline (a point, or fewer than 3 corners).
+    """
     rows = [p[0] for p in points]
     cols = [p[1] for p in points]
-    if graphic_type == "ELLIPSE":
+    if graphic_type == "ELLIPSE" and len(points) == 4:
         return "ellipse", [(min(rows), min(cols)), (max(rows), max(cols))]
+    if graphic_type == "CIRCLE" and len(points) == 2:
+        (row, col), (r1, c1) = points
+        radius = float(np.hypot(r1 - row, c1 - col))
+        return "ellipse", [(row - radius, col - radius), (row + radius, col + radius)]
+    if graphic_type not in ("POLYLINE", "POLYGON", "INTERPOLATED"):
+        raise ValueError(f"a {graphic_type} is no outline")
     closed = points[:-1] if len(points) > 1 and points[0] == points[-1] else points
+    if len(closed) < 3:
+        raise ValueError("an outline needs at least 3 corners")
     is_box = (len(closed) == 4 and len({r for r, _ in closed}) == 2 and len({c for _, c in closed}) == 2
               and all(a[0] == b[0] or a[1] == b[1] for a, b in zip(closed, closed[1:] + closed[:1], strict=True)))
     if is_box:
@@ -394,53 +467,76 @@ def _roi_shape(graphic_type: str, points: list[tuple[float, float]]) -> tuple[st
     return "freehand", closed
 
 
-def read_sr(path: str | os.PathLike) -> MeasurementReport:
-    """Read back a measurement report written by :func:`write_sr`.
+def read_sr(path: str | os.PathLike, locate: Locator | None = None) -> MeasurementReport:
+    """Read a TID 1500 measurement report: one :func:`write_sr` wrote, or another system's.
 
     Parameters
     ----------
     path
         A TID 1500 Measurement Report.
+    locate
+        Finds the index of a referenced image from its SOP Instance UID and frame number
+        (``None`` when the reference names no frame); -1 for an image it does not know. By
+        default, the position of the image in the report's evidence (the source files in the
+        order :func:`write_sr` was given them).
 
     Returns
     -------
     MeasurementReport
-        Lengths, ROIs and findings in the report's order; an image index is the
-        position of the referenced image in the report's evidence (the source
-        files in the order :func:`write_sr` was given them), -1 for an image
-        not listed there. Outlines come back as their :mod:`viewer.core.measure`
-        kind (an axis-aligned four-corner polygon reads as a rectangle).
+        Lengths, ROIs and findings in the report's order, image index -1 for an image
+        ``locate`` does not know. Outlines come back as their :mod:`viewer.core.measure` kind
+        (:func:`outline_kind`); any measurement with a two-point line on an image is a length;
+        statistics a group lacks are NaN. Groups that hold nothing of this are counted in
+        :attr:`MeasurementReport.skipped`, never raised.
 
     Raises
     ------
     ExportError
-        The file is not a measurement report, or not one laid out as :func:`write_sr` lays it out.
+        The file cannot be read, or is not a measurement report.
     """
     import pydicom
     from pydicom.errors import InvalidDicomError
     from pydicom.sr.codedict import codes
 
+    name = os.path.basename(os.fspath(path))
     try:
-        ds = pydicom.dcmread(path)
-    except (InvalidDicomError, OSError, ValueError) as e:
-        raise ExportError(f"cannot read {os.path.basename(os.fspath(path))}: {e}") from e
-    root = ds.get("ConceptNameCodeSequence")
-    if not root or root[0].CodeValue != codes.DCM.ImagingMeasurementReport.value:
-        raise ExportError(f"{os.path.basename(os.fspath(path))} is not a measurement report")
-    index_of = {}
-    for study in ds.get("CurrentRequestedProcedureEvidenceSequence") or []:
-        for series in study.ReferencedSeriesSequence:
-            for image in series.ReferencedSOPSequence:
-                index_of.setdefault(str(image.ReferencedSOPInstanceUID), len(index_of))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(path)
+            root = ds.get("ConceptNameCodeSequence")
+            report_code = codes.DCM.ImagingMeasurementReport.value
+            is_report = bool(root) and str(root[0].get("CodeValue", "")) == report_code
+    except (InvalidDicomError, *READ_ERRORS) as e:
+        raise ExportError(f"cannot read {name}: {e}") from e
+    if not is_report:
+        raise ExportError(f"{name} is not a measurement report")
+    if locate is None:
+        index_of: dict[str, int] = {}
+        try:
+            for study in ds.get("CurrentRequestedProcedureEvidenceSequence") or []:
+                for series in study.get("ReferencedSeriesSequence") or []:
+                    for image in series.get("ReferencedSOPSequence") or []:
+                        index_of.setdefault(str(image.ReferencedSOPInstanceUID), len(index_of))
+        except READ_ERRORS as e:
+            raise ExportError(f"{name} is a measurement report whose evidence Outpost does not read") from e
+
+        def locate(uid: str, frame: int | None) -> int:
+            return index_of.get(uid, -1)
+
     try:
-        return _report_of(ds, index_of)
-    except (KeyError, StopIteration, AttributeError, IndexError, ValueError, TypeError) as e:
-        raise ExportError(f"{os.path.basename(os.fspath(path))} is a measurement report whose content "
-                          f"Outpost does not read ({type(e).__name__})") from e
+        return _report_of(ds, locate)
+    except READ_ERRORS as e:
+        raise ExportError(f"{name} is a measurement report whose content Outpost does not read "
+                          f"({type(e).__name__})") from e
 
 
-def _report_of(ds, index_of: dict[str, int]) -> MeasurementReport:
-    """The content of a measurement report data set."""
+#: What reading a damaged or hostile DICOM file may raise, beyond pydicom's InvalidDicomError (a ValueError).
+READ_ERRORS = (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, StopIteration, EOFError,
+               struct.error, OverflowError)
+
+
+def _report_of(ds, locate: Locator) -> MeasurementReport:
+    """The content of a measurement report data set; a group that cannot be read is counted, not raised."""
     from pydicom.sr.codedict import codes
 
     report = MeasurementReport()
@@ -449,37 +545,58 @@ def _report_of(ds, index_of: dict[str, int]) -> MeasurementReport:
     findings: dict[Algorithm, AIFinding] = {}
     container = next(_items(ds, codes.DCM.ImagingMeasurements), None)
     for group in _items(container) if container is not None else []:
-        label = _text(group, codes.DCM.TrackingIdentifier)
-        name = _text(group, codes.DCM.AlgorithmName)
-        region = next(_items(group, codes.DCM.ImageRegion), None)
-        measured = {_concept(i): i for i in group.ContentSequence if i.ValueType == "NUM"}
-        if name:
-            algorithm = Algorithm(name, _text(group, codes.DCM.AlgorithmVersion))
-            finding = findings.setdefault(algorithm, AIFinding(algorithm))
-            segment = next(_items(group, codes.DCM.Finding), None)
-            if segment is not None:
-                finding.volumes_ml[segment.ConceptCodeSequence[0].CodeMeaning] = _value(
-                    measured[("SCT", codes.SCT.Volume.value)])
-            for (scheme, _), item in measured.items():
-                if scheme == CODING_SCHEME:
-                    finding.probabilities[item.ConceptNameCodeSequence[0].CodeMeaning] = _value(item)
-        elif region is not None:
-            kind, points = _roi_shape(region.GraphicType, _rows_cols(region.GraphicData))
-
-            def value(code, measured=measured):
-                return _value(measured[("SCT", code.value)])
-
-            report.rois.append(RoiMeasurement(
-                label=label, mean=value(codes.SCT.Mean), sd=value(codes.SCT.StandardDeviation),
-                minimum=value(codes.SCT.Minimum), maximum=value(codes.SCT.Maximum), area_mm2=value(codes.SCT.Area),
-                image_index=_image_index(region, index_of), kind=kind, points=points,
-                unit=str(measured[("SCT", codes.SCT.Mean.value)].MeasuredValueSequence[0]
-                         .MeasurementUnitsCodeSequence[0].CodeValue)))
-        elif ("SCT", codes.SCT.Length.value) in measured:
-            item = measured[("SCT", codes.SCT.Length.value)]
-            line = next(i for i in item.ContentSequence if i.ValueType == "SCOORD")
-            report.lengths.append(LengthMeasurement(label=label, length_mm=_value(item),
-                                                    image_index=_image_index(line, index_of),
-                                                    points=_rows_cols(line.GraphicData)))
+        try:
+            if not _read_group(group, locate, report, findings):
+                report.skipped += 1
+        except READ_ERRORS:
+            report.skipped += 1
     report.findings = list(findings.values())
     return report
+
+
+def _read_group(group, locate: Locator, report: MeasurementReport, findings: dict[Algorithm, AIFinding]) -> bool:
+    """Add one measurement group's lengths, ROIs or finding to ``report``; ``False`` when it has none."""
+    from pydicom.sr.codedict import codes
+
+    label = _text(group, codes.DCM.TrackingIdentifier)
+    name = _text(group, codes.DCM.AlgorithmName)
+    measured = {_concept(i): i for i in group.get("ContentSequence") or [] if i.get("ValueType") == "NUM"}
+    if name:
+        algorithm = Algorithm(name, _text(group, codes.DCM.AlgorithmVersion))
+        finding = findings.setdefault(algorithm, AIFinding(algorithm))
+        segment = next(_items(group, codes.DCM.Finding), None)
+        if segment is not None:
+            finding.volumes_ml[segment.ConceptCodeSequence[0].CodeMeaning] = _value(
+                measured[("SCT", codes.SCT.Volume.value)])
+        for (scheme, _), item in measured.items():
+            if scheme == CODING_SCHEME:
+                finding.probabilities[item.ConceptNameCodeSequence[0].CodeMeaning] = _value(item)
+        return True
+    # A planar ROI (TID 1410) has one region; a volumetric one (TID 1411) one per image.
+    regions = [i for i in _items(group, codes.DCM.ImageRegion) if i.get("ValueType") == "SCOORD"]
+    if regions:
+        def value(code) -> float:
+            item = measured.get(("SCT", code.value))
+            return _value(item) if item is not None else float("nan")
+
+        mean = measured.get(("SCT", codes.SCT.Mean.value))
+        unit = (str(mean.MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0].CodeValue)
+                if mean is not None else "1")
+        rois = []
+        for region in regions:
+            kind, points = outline_kind(str(region.GraphicType), pixel_points(region.GraphicData))
+            rois.append(RoiMeasurement(
+                label=label, mean=value(codes.SCT.Mean), sd=value(codes.SCT.StandardDeviation),
+                minimum=value(codes.SCT.Minimum), maximum=value(codes.SCT.Maximum), area_mm2=value(codes.SCT.Area),
+                image_index=_image_index(region, locate), kind=kind, points=points, unit=unit))
+        report.rois.extend(rois)
+        return True
+    # A length (TID 300 inferred from a two-point line), whatever its concept (length, diameter, long axis...).
+    for item in measured.values():
+        line = next((i for i in item.get("ContentSequence") or [] if i.get("ValueType") == "SCOORD"), None)
+        if line is not None and str(line.GraphicType) == "POLYLINE" and len(line.GraphicData) == 4:
+            report.lengths.append(LengthMeasurement(label=label, length_mm=_value(item),
+                                                    image_index=_image_index(line, locate),
+                                                    points=pixel_points(line.GraphicData)))
+            return True
+    return False
