@@ -601,6 +601,22 @@ def find(node: Node, query: FindQuery, local: LocalSettings | None = None, *,
     return matches
 
 
+def find_identifiers(node: Node, identifier: Dataset, local: LocalSettings | None = None, *,
+                     progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> list[Dataset]:
+    """C-FIND (Study Root) with an identifier the caller built; the matches' identifiers as the PACS sent them.
+
+    For return keys :class:`~viewer.pacs.query.FindQuery` does not ask for (the
+    comparison with priors asks for BodyPartExamined). Bounded like :func:`find`;
+    the values are the peer's: read them as untrusted.
+
+    Raises
+    ------
+    AssociationError, TransferError, AnswerLimitError, OperationTimeoutError, Cancelled
+    """
+    return _find_identifiers(node, identifier, "C-FIND", local or LocalSettings(), progress=progress,
+                             cancel=cancel)
+
+
 # --------------------------------------------------------------------------- retrieve
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
