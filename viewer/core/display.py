@@ -97,9 +97,10 @@ def apply_window(plane: np.ndarray, window: Window, invert: bool = False,
         Show high values dark (MONOCHROME1, or the reader's invert).
     lut
         A table from :func:`window_lut` for this window and dtype; integer
-        slices then cost one table look-up per pixel.
+        slices then cost one table look-up per pixel; a float slice (a true reformat, an
+        average slab) goes through the window itself.
     """
-    if lut is not None:
+    if lut is not None and plane.dtype.kind in "iu":
         table, offset = lut
         if offset == 0:
             return table[plane]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -66,6 +67,9 @@ class SlicePlane:
         ``base + r * row_step + c * col_step``.
     pixel_spacing
         Millimetres per pixel as ``(column, row)``: the aspect ratio to draw.
+    resampled
+        ``False``: every pixel is one voxel. A true reformat
+        (:class:`viewer.core.reformat.ReformatPlane`) is ``True``.
     """
 
     view: str
@@ -75,11 +79,23 @@ class SlicePlane:
     row_step: np.ndarray
     col_step: np.ndarray
     pixel_spacing: tuple[float, float]
+    resampled: ClassVar[bool] = False
 
     @property
     def axis(self) -> int:
         """The index axis ``(x, y, z) = (0, 1, 2)`` this plane cuts across."""
         return int(np.flatnonzero((self.row_step == 0) & (self.col_step == 0))[0])
+
+    @property
+    def normal_step(self) -> np.ndarray:
+        """The voxel index step ``(x, y, z)`` towards the next plane (increasing :attr:`index`)."""
+        step = np.zeros(3)
+        step[self.axis] = 1.0
+        return step
+
+    def overlay(self, volume: Volume, values: np.ndarray) -> np.ndarray:
+        """The pixels of ``values`` (``[z, y, x]`` on ``volume``'s grid) under this plane."""
+        return _cut(values, _screen_axes(volume, self.view), self.index)
 
     def voxel_at(self, row: float, col: float) -> np.ndarray:
         """The continuous voxel index ``(x, y, z)`` under pixel ``(row, col)``."""
@@ -219,8 +235,11 @@ def extract_plane(volume: Volume, view: str, index: int, timepoint: int = 0) -> 
 
 
 def overlay_plane(volume: Volume, values: np.ndarray, plane: SlicePlane) -> np.ndarray:
-    """The pixels of ``values`` (``[z, y, x]`` on ``volume``'s grid) under ``plane``."""
-    return _cut(values, _screen_axes(volume, plane.view), plane.index)
+    """The pixels of ``values`` (``[z, y, x]`` on ``volume``'s grid) under ``plane``.
+
+    A true reformat samples label maps at the nearest voxel and other values linearly.
+    """
+    return plane.overlay(volume, values)
 
 
 def slab_plane(volume: Volume, view: str, index: int, thickness_mm: float, mode: str,
@@ -275,6 +294,10 @@ def slab_plane(volume: Volume, view: str, index: int, thickness_mm: float, mode:
 def plane_geometry(volume: Volume, plane: SlicePlane) -> dict[str, np.ndarray]:
     """A plane's place in the patient: unit vectors in LPS, for scripts and tests.
 
+    The one function for every view: an acquired plane cut without resampling, a true reformat
+    of the patient's planes, or an oblique one of a turned crosshair
+    (:class:`viewer.core.reformat.ReformatPlane`).
+
     Returns
     -------
     dict
@@ -283,7 +306,7 @@ def plane_geometry(volume: Volume, plane: SlicePlane) -> dict[str, np.ndarray]:
         patient position (mm) of pixel ``(0, 0)``.
     """
     direction = np.asarray(volume.direction, dtype=np.float64)
-    normal = direction[:, plane.axis]
+    normal = direction @ (plane.normal_step * volume.spacing)
     right = direction @ (plane.col_step * volume.spacing)
     down = direction @ (plane.row_step * volume.spacing)
     return {"normal": normal / np.linalg.norm(normal), "row": right / np.linalg.norm(right),

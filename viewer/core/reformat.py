@@ -7,7 +7,10 @@ coronal or sagittal plane through a point (the radiological convention, as
 directions (a double-oblique MPR turns those). Values are interpolated trilinearly between
 the eight voxels around each pixel's centre; pixels outside the volume get ``fill``. Label
 maps are sampled at the nearest voxel instead (:func:`oblique_labels`), so a label never
-becomes a value between two labels.
+becomes a value between two labels. :func:`covering_plane` sizes a plane of any orientation to
+the volume's extent, and :class:`ReformatPlane` is such a plane as a view shows it: a
+:class:`~viewer.core.mpr.SlicePlane` whose pixels map to continuous voxel positions, so the
+crosshair, clicks and overlays go through the same patient (LPS) geometry as on acquired planes.
 
 Two engines give the same values: SimpleITK's multi-threaded resampler, on a copy of the
 volume made once and kept for the next planes of the same volume (when the memory budget
@@ -19,10 +22,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from viewer.core.memory import memory_budget
+from viewer.core.mpr import SlicePlane
 from viewer.core.volume import Volume
 
 #: Per patient plane: the LPS directions of one pixel right and one pixel down (radiological convention).
@@ -234,13 +239,33 @@ def oblique_labels(volume: Volume, labels: np.ndarray, plane: ObliquePlane) -> n
     return out
 
 
-def _extent(volume: Volume) -> tuple[np.ndarray, np.ndarray]:
-    """The LPS bounding box (min, max) of the volume's voxel centres."""
+def corner_positions(volume: Volume) -> np.ndarray:
+    """The LPS positions ``[8, 3]`` of the volume's corner voxel centres."""
     nz, ny, nx = volume.shape_zyx
     corners = np.array([[i, j, k] for i in (0, nx - 1) for j in (0, ny - 1) for k in (0, nz - 1)],
                        dtype=np.float64)
-    points = np.array([volume.index_to_physical(c) for c in corners])
-    return points.min(axis=0), points.max(axis=0)
+    return volume.index_to_physical(corners)
+
+
+def covering_plane(volume: Volume, right, down, center_lps, pixel_mm: float | None = None,
+                   timepoint: int = 0, fill: float | None = None, engine: str = "auto") -> ObliquePlane:
+    """The plane spanned by ``right`` and ``down`` through ``center_lps``, covering the volume, resampled.
+
+    The plane passes through ``center_lps`` and is centred on the volume within itself: it covers
+    the extent of the volume's voxel centres projected on it, with square pixels of the volume's
+    finest spacing (or ``pixel_mm``). Other arguments as :func:`oblique_plane`.
+    """
+    right = _unit(right)
+    down = _unit(np.asarray(down, dtype=np.float64) - right * float(np.dot(down, right)))
+    corners = corner_positions(volume)
+    pixel = float(pixel_mm or min(float(s) for s in volume.spacing))
+    center = np.asarray(center_lps, dtype=np.float64).copy()
+    shape = []
+    for axis in (down, right):  # centred on the volume within the plane, through the point across it
+        along = corners @ axis
+        shape.append(int(np.ceil((along.max() - along.min()) / pixel - 1e-9)) + 1)
+        center = center + axis * float((along.max() + along.min()) / 2 - center @ axis)
+    return oblique_plane(volume, center, right, down, (shape[0], shape[1]), pixel, timepoint, fill, engine)
 
 
 def patient_plane(volume: Volume, view: str, center_lps, pixel_mm: float | None = None,
@@ -258,13 +283,63 @@ def patient_plane(volume: Volume, view: str, center_lps, pixel_mm: float | None 
     """
     if view not in PATIENT_PLANES:
         raise ValueError(f"unknown view {view!r}; expected one of {tuple(PATIENT_PLANES)}")
-    right, down = (np.asarray(v) for v in PATIENT_PLANES[view])
-    low, high = _extent(volume)
-    size = high - low
-    pixel = float(pixel_mm or min(float(s) for s in volume.spacing))
-    shape = (int(np.ceil(abs(size @ down) / pixel)) + 1, int(np.ceil(abs(size @ right) / pixel)) + 1)
-    center = np.asarray(center_lps, dtype=np.float64).copy()
-    middle = (low + high) / 2
-    for axis in (right, down):  # centred on the volume within the plane, through the point across it
-        center = center + axis * float((middle - center) @ axis)
-    return oblique_plane(volume, center, right, down, shape, pixel, timepoint, fill, engine)
+    right, down = PATIENT_PLANES[view]
+    return covering_plane(volume, right, down, center_lps, pixel_mm, timepoint, fill, engine)
+
+
+@dataclass
+class ReformatPlane(SlicePlane):
+    """A true reformat as a view shows it: a :class:`~viewer.core.mpr.SlicePlane` that was resampled.
+
+    Pixel ``(r, c)`` lies at the continuous voxel ``base + r * row_step + c * col_step`` (steps
+    that need not follow an index axis); :meth:`pixel_of` projects a voxel onto the plane along
+    its normal. Its pixels are square (``pixel_spacing`` is ``(pixel_mm, pixel_mm)``) and the
+    plane is flat, so distances in pixels times ``pixel_mm`` are millimetres in the patient.
+
+    Attributes
+    ----------
+    sampled
+        The resampled plane (values, LPS origin and directions).
+    across
+        Unit LPS direction towards the next plane (increasing ``index``).
+    to_lps
+        The volume's ``direction @ diag(spacing)``: a voxel step to millimetres.
+    """
+
+    sampled: ObliquePlane
+    across: np.ndarray
+    to_lps: np.ndarray
+    resampled: ClassVar[bool] = True
+
+    @classmethod
+    def of(cls, volume: Volume, view: str, index: int, sampled: ObliquePlane, across) -> ReformatPlane:
+        """Wrap a resampled plane of ``volume`` as plane ``index`` of ``view``."""
+        to_lps = np.asarray(volume.direction, dtype=np.float64) @ np.diag(np.asarray(volume.spacing, float))
+        to_index = np.linalg.inv(to_lps)
+        return cls(view, int(index), sampled.array, volume.physical_to_index(sampled.origin),
+                   to_index @ (sampled.down * sampled.pixel_mm), to_index @ (sampled.right * sampled.pixel_mm),
+                   (sampled.pixel_mm, sampled.pixel_mm), sampled, _unit(across), to_lps)
+
+    @property
+    def axis(self) -> int:
+        """The index axis the plane's normal runs closest to (the plane cuts across none exactly)."""
+        return int(np.argmax(np.abs(self.normal_step * np.linalg.norm(self.to_lps, axis=0))))
+
+    @property
+    def normal_step(self) -> np.ndarray:
+        """The voxel index step of one millimetre towards the next plane."""
+        return np.linalg.solve(self.to_lps, self.across)
+
+    def pixel_of(self, voxel_xyz: np.ndarray) -> tuple[float, float]:
+        """The pixel ``(row, col)`` where voxel ``(x, y, z)`` projects on this plane (along its normal)."""
+        offset = self.to_lps @ (np.asarray(voxel_xyz, dtype=np.float64) - self.base)
+        pixel = self.sampled.pixel_mm
+        return float(offset @ self.sampled.down) / pixel, float(offset @ self.sampled.right) / pixel
+
+    def overlay(self, volume: Volume, values: np.ndarray) -> np.ndarray:
+        """``values`` under the plane: labels (integers) at the nearest voxel, others linearly (0 outside)."""
+        if np.issubdtype(values.dtype, np.integer) or values.dtype == bool:
+            return oblique_labels(volume, values, self.sampled)
+        x, y, z = _index_coordinates(volume, self.sampled.origin, self.sampled.right, self.sampled.down,
+                                     self.array.shape, self.sampled.pixel_mm)
+        return _sample_linear(np.ascontiguousarray(values), x, y, z, 0.0)

@@ -13,6 +13,7 @@ from viewer.core.mpr import SlicePlane
 from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
 from viewer.core.volume import Volume
 from viewer.model.events import Event
+from viewer.model.oblique import ObliqueMPR
 
 _ids = itertools.count(1)
 
@@ -65,6 +66,9 @@ class ViewerState:
         The acquired images (slice indices ``z``) the reader marked as key.
     key_images_only
         Whether scrolling the acquired plane steps from key image to key image.
+    oblique
+        True reformats and the turned crosshair (:class:`~viewer.model.oblique.ObliqueMPR`);
+        its ``changed`` event tells when they change.
     """
 
     def __init__(self) -> None:
@@ -92,6 +96,10 @@ class ViewerState:
         self.key_images_only = False
         self._lut_key = None
         self._lut = None
+        # True reformats and the turned crosshair; what it resampled is dropped when pixels change.
+        self.oblique = ObliqueMPR()
+        self.volume_changed.connect(self.oblique.volume_changed)
+        self.pixels_changed.connect(self.oblique.forget)
 
     def set_slab(self, mode: str, thickness_mm: float | None = None) -> None:
         """Show thick slabs (``mip``, ``minip``, ``average``) of ``thickness_mm``, or one plane (``""``)."""
