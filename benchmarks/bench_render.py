@@ -230,22 +230,22 @@ def _synchronised_2x2(ct) -> dict:
     comparison = QtComparison(main)
     comparison.set_layout("2x2")
     series = []
-    for number, cell in enumerate(comparison.cells):
+    for number, state in enumerate(comparison.model.states):
         # four 512x512 CTs of 80 slices, each 25 mm further along, as four studies would be
         array = np.concatenate([ct.array] * 4, axis=0)
         volume = Volume(array=array, spacing=ct.spacing, direction=ct.direction,
                         origin=ct.origin + np.array([0.0, 0.0, 25.0 * number]), modality="CT")
-        cell.state.set_volume(volume)
-        cell.state.set_window(Window(40, 400))
+        state.set_volume(volume)
+        state.set_window(Window(40, 400))
         series.append(volume)
     comparison.resynchronise()
-    first = comparison.cells[0]
+    first = comparison.model.main
     steps = iter(range(10 ** 9))
 
     def outpost():
-        cursor = first.state.cursor.copy()
+        cursor = first.cursor.copy()
         cursor[2] = 20 + next(steps) % 40
-        first.state.set_cursor(cursor)  # the other three follow
+        first.set_cursor(cursor)  # the other three follow
         return [viewport.render_rgb() for viewport in comparison.viewports]
 
     def naive():
@@ -257,7 +257,7 @@ def _synchronised_2x2(ct) -> dict:
         return pictures
 
     ours, theirs = _median_ms(outpost, 20), _median_ms(naive, 20)
-    moved = [int(round(cell.state.cursor[2])) for cell in comparison.cells]
+    moved = [int(round(state.cursor[2])) for state in comparison.model.states]
     return {"scroll_2x2_synchronised_ms": round(ours, 2), "naive_four_slices_ms": round(theirs, 2),
             "ratio_scroll_2x2_vs_naive": round(ours / theirs, 3), "scroll_2x2_slices_after_last_step": moved}
 

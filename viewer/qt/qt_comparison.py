@@ -1,168 +1,197 @@
-"""Series side by side: layouts 1x2, 2x1 and 2x2, each viewport with its own series, scrolled together.
+"""Series side by side: layouts 1x2, 2x1 and 2x2 of viewports bound to a :class:`~viewer.model.layout.LayoutModel`.
 
-Viewport 0 shows the main viewing state (the series the rest of the window works on: AI,
-overlays, measurements); the others each have a :class:`~viewer.model.state.ViewerState` of
-their own. Each shows its series in the plane it was acquired in. With synchronised scrolling,
-moving one moves the others by the same distance along their slice normals: from the position
-each had when it was shown (a prior from another frame of reference), or to the same position
-in the patient when both share a frame of reference (the same study).
+The model holds the states (viewport 0 shows the main viewing state, the series the rest of
+the window works on: AI, overlays, measurements), the active viewport and the synchronisation
+(scrolling, zoom and pan, window/level on request, reference lines); this widget only shows
+them: one :class:`~viewer.qt.qt_viewport.QtViewport` per state, each in the plane its series
+was acquired in, and the loads that fill the states (:func:`viewer.qt.qt_loading.series_load_job`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
-import numpy as np
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from viewer.core.errors import OutpostError
-from viewer.core.mpr import acquisition_plane, is_projection
-from viewer.core.volume import Volume
+from viewer.model.layout import GRIDS, LayoutModel, slice_position_mm
 from viewer.model.state import ViewerState
+from viewer.qt.qt_loading import refresh_automatic_window, series_load_job
 from viewer.qt.qt_viewport import QtViewport
 from viewer.qt.qt_workers import Job, start_job
 
 #: Layout name -> (rows, columns).
-LAYOUTS = {"1x2": (1, 2), "2x1": (2, 1), "2x2": (2, 2)}
+LAYOUTS = GRIDS
 
-
-@dataclass
-class Cell:
-    """One viewport of the comparison and the state it shows."""
-
-    state: ViewerState
-    viewport: QtViewport
-    load_job: Job | None = None
-    anchor_mm: float = 0.0  # the slice position along the normal when synchronisation began
-
-
-def slice_position_mm(volume: Volume, index: float) -> float:
-    """Where acquired slice ``index`` lies along the volume's slice normal, in mm (patient space)."""
-    normal = np.asarray(volume.direction, dtype=np.float64)[:, 2]
-    point = volume.index_to_physical(np.array([0.0, 0.0, float(index)]))
-    return float(point @ normal)
+__all__ = ["LAYOUTS", "QtComparison", "slice_position_mm"]
 
 
 class QtComparison(QWidget):
-    """Up to four viewports in a grid, one series each."""
+    """Up to four viewports in a grid, one series each, shown from a :class:`LayoutModel`.
 
-    def __init__(self, main_state: ViewerState, on_new_viewport=None, parent: QWidget | None = None) -> None:
+    Parameters
+    ----------
+    main_state
+        The main viewing state (viewport 0).
+    on_new_viewport
+        Called with each viewport made (the window wires its mouse and drop signals).
+    model
+        The layout model to show; one on ``main_state`` by default.
+    """
+
+    def __init__(self, main_state: ViewerState, on_new_viewport: Callable[[QtViewport], None] | None = None,
+                 parent: QWidget | None = None, model: LayoutModel | None = None) -> None:
         super().__init__(parent)
         self._on_new_viewport = on_new_viewport
+        self.model = model if model is not None else LayoutModel(main_state)
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(2)
-        self.cells = [self._make_cell(main_state)]
-        self.layout_name = "1x2"
-        self.synchronised = True
-        self._syncing = False
+        self.all_viewports: list[QtViewport] = []
+        #: The job filling each viewport's state, by viewport number (0: the window's own load).
+        self.load_jobs: dict[int, Job] = {}
+        #: Viewports showing the volume of another state (the same series): that state, and the forwarder.
+        self._shared: dict[int, tuple[ViewerState, Callable[..., None]]] = {}
+        self._applying_transform = False
+        for number in range(len(self.model.states)):
+            self._make_viewport(number)
+        self.model.viewport_added.connect(self._make_viewport)
+        self.model.layout_changed.connect(self._arrange)
+        self.model.transform_changed.connect(self._on_transform_changed)
+        self.model.reference_lines_changed.connect(self._refresh_reference_lines)
+        self._arrange()
 
-    def _make_cell(self, state: ViewerState) -> Cell:
-        viewport = QtViewport(state, "axial", self)
-        cell = Cell(state, viewport)
+    def _make_viewport(self, number: int) -> None:
+        state = self.model.states[number]
+        viewport = QtViewport(state, self.model.view_of(number), self)
+        viewport.setVisible(False)
+        self.all_viewports.append(viewport)
         if self._on_new_viewport is not None:
             self._on_new_viewport(viewport)
-        state.volume_changed.connect(lambda cell=cell: self._on_volume_changed(cell))
-        state.cursor_changed.connect(lambda cell=cell: self._on_cursor_changed(cell))
-        return cell
+        state.volume_changed.connect(lambda n=number: self._on_volume_changed(n))
+        viewport.activated.connect(lambda _viewport, n=number: self.model.set_active(n))
+        viewport.view_transformed.connect(lambda _viewport, n=number: self._on_viewport_transformed(n))
 
     # ------------------------------------------------------------------ layout
     @property
+    def layout_name(self) -> str:
+        """The model's layout."""
+        return self.model.layout_name
+
+    @property
     def viewports(self) -> list[QtViewport]:
         """The viewports of the current layout, row by row."""
-        rows, columns = LAYOUTS[self.layout_name]
-        return [cell.viewport for cell in self.cells[:rows * columns]]
+        return self.all_viewports[:self.model.count]
+
+    @property
+    def synchronised(self) -> bool:
+        """Whether scrolling is synchronised (the model's flag)."""
+        return self.model.sync_scroll
+
+    @synchronised.setter
+    def synchronised(self, on: bool) -> None:
+        self.model.set_sync_scroll(on)
 
     def set_layout(self, name: str) -> None:
-        """Arrange ``1x2``, ``2x1`` or ``2x2`` viewports (new ones start empty)."""
-        rows, columns = LAYOUTS[name]
-        self.layout_name = name
-        while len(self.cells) < rows * columns:
-            state = ViewerState()
-            state.slab_mode, state.slab_mm = self.cells[0].state.slab_mode, self.cells[0].state.slab_mm
-            self.cells.append(self._make_cell(state))
-        for cell in self.cells:
-            self.grid.removeWidget(cell.viewport)
-            cell.viewport.setVisible(False)
-        for number, cell in enumerate(self.cells[:rows * columns]):
-            self.grid.addWidget(cell.viewport, number // columns, number % columns)
-            cell.viewport.setVisible(True)
-            cell.viewport.view = self._view_of(cell.state.volume)
+        """Show layout ``name`` (``1x2``, ``2x1``, ``2x2``; ``single`` and ``mpr``: the grid is not shown)."""
+        self.model.set_layout(name)
 
-    @staticmethod
-    def _view_of(volume: Volume | None) -> str:
-        if volume is None:
-            return "axial"
-        return "axial" if is_projection(volume) else acquisition_plane(volume)
+    def resynchronise(self) -> None:
+        """Take the slices on screen now as where each series stands against the others."""
+        self.model.resynchronise()
+
+    def _arrange(self) -> None:
+        if self.model.layout_name not in GRIDS:
+            return
+        rows, columns = self.model.grid
+        for viewport in self.all_viewports:
+            self.grid.removeWidget(viewport)
+            viewport.setVisible(False)
+        for number, viewport in enumerate(self.viewports):
+            self.grid.addWidget(viewport, number // columns, number % columns)
+            viewport.setVisible(True)
+            viewport.view = self.model.view_of(number)
+        self._refresh_reference_lines()
 
     # ------------------------------------------------------------------ series
-    def load(self, number: int, series, on_error=None) -> Job | None:
+    def load(self, number: int, series, on_error: Callable[[Exception], None] | None = None) -> Job | None:
         """Show ``series`` in viewport ``number`` (1 or more: 0 is the main state's), loaded in the background."""
-        from viewer.core.dicom import SeriesLoader
-
-        cell = self.cells[number]
-        if cell.load_job is not None and not cell.load_job.done:
-            cell.load_job.cancel()
+        state = self.model.states[number]
+        self._stop_sharing(number)
+        source = next((other for other in self.model.states
+                       if other is not state and other.series is series and other.volume is not None), None)
+        if source is not None:  # the series is on screen already (e.g. lung and mediastinal windows): not twice
+            return self._share(number, source, series)
         try:
-            loader = SeriesLoader(series)
+            job = series_load_job(state, series, self.load_jobs.get(number))
         except OutpostError as e:
             if on_error is not None:
                 on_error(e)
             return None
-        cell.state.set_volume(loader.volume, series)
-        job = Job(loader.load, name="load", first_slice=int(round(cell.state.cursor[2])))
-        job.signals.progress.connect(lambda *_args, cell=cell: cell.state.pixels_changed.emit())
-        job.signals.result.connect(lambda _volume, cell=cell: self._on_loaded(cell))
+        job.signals.progress.connect(lambda *_args, s=state: s.pixels_changed.emit())
+        job.signals.result.connect(lambda _volume, s=state: self._on_loaded(s))
         if on_error is not None:
             job.signals.errored.connect(on_error)
-        cell.load_job = job
+        self.load_jobs[number] = job
         return start_job(job)
 
-    def _on_loaded(self, cell: Cell) -> None:
-        volume = cell.state.volume
-        if volume is not None and cell.state.automatic_window:
-            cell.state.refresh_automatic_window(volume.array[int(round(cell.state.cursor[2]))]
-                                                if not volume.is_4d else volume.array[0, 0])
-        cell.state.pixels_changed.emit()
+    def _share(self, number: int, source: ViewerState, series) -> None:
+        """Show in viewport ``number`` the volume ``source`` shows (read, never copied), repainted as it fills."""
+        job = self.load_jobs.pop(number, None)
+        if job is not None and not job.done:
+            job.cancel()
+        state = self.model.states[number]
+        state.set_volume(source.volume, series)
+        forward = state.pixels_changed.emit
+        source.pixels_changed.connect(forward)
+        self._shared[number] = (source, forward)
 
-    def _on_volume_changed(self, cell: Cell) -> None:
-        cell.viewport.view = self._view_of(cell.state.volume)
-        cell.viewport.reset_view()
-        self.resynchronise()
+    def _stop_sharing(self, number: int) -> None:
+        source, forward = self._shared.pop(number, (None, None))
+        if source is not None:
+            source.pixels_changed.disconnect(forward)
 
-    # ------------------------------------------------------------------ synchronised scrolling
-    def resynchronise(self) -> None:
-        """Take the slices on screen now as where each series stands against the others."""
-        for cell in self.cells:
-            volume = cell.state.volume
-            if volume is not None and not is_projection(volume):
-                cell.anchor_mm = slice_position_mm(volume, cell.state.cursor[2])
+    def clear(self, number: int) -> None:
+        """Empty viewport ``number`` (1 or more), cancelling its load."""
+        self._stop_sharing(number)
+        job = self.load_jobs.pop(number, None)
+        if job is not None and not job.done:
+            job.cancel()
+        if self.model.states[number].volume is not None:
+            self.model.states[number].set_volume(None)
 
-    def _on_cursor_changed(self, moved: Cell) -> None:
-        volume = moved.state.volume
-        if self._syncing or not self.synchronised or volume is None or is_projection(volume):
+    @staticmethod
+    def _on_loaded(state: ViewerState) -> None:
+        refresh_automatic_window(state)
+        state.pixels_changed.emit()
+
+    def _on_volume_changed(self, number: int) -> None:
+        viewport = self.all_viewports[number]
+        viewport.view = self.model.view_of(number)
+        viewport.reset_view()
+        self._refresh_reference_lines()
+
+    # ------------------------------------------------------------------ zoom, pan, reference lines
+    def _on_viewport_transformed(self, number: int) -> None:
+        if self._applying_transform or number >= self.model.count:
             return
-        normal = np.asarray(volume.direction, dtype=np.float64)[:, 2]
-        shift = slice_position_mm(volume, moved.state.cursor[2]) - moved.anchor_mm
-        self._syncing = True
+        viewport = self.all_viewports[number]
+        self.model.set_transform(number, viewport.zoom, (viewport.pan.x(), viewport.pan.y()))
+
+    def _on_transform_changed(self, numbers: list[int]) -> None:
+        self._applying_transform = True
         try:
-            for cell in self.cells[:len(self.viewports)]:
-                other = cell.state.volume
-                if cell is moved or other is None or is_projection(other):
-                    continue
-                other_normal = np.asarray(other.direction, dtype=np.float64)[:, 2]
-                alignment = float(normal @ other_normal)
-                if abs(alignment) < 0.7:
-                    continue  # not the same plane: nothing sensible to follow
-                frame = volume.provenance.frame_of_reference_uid
-                same_frame = bool(frame) and frame == other.provenance.frame_of_reference_uid
-                target = (slice_position_mm(volume, moved.state.cursor[2]) * np.sign(alignment) if same_frame
-                          else cell.anchor_mm + shift * np.sign(alignment))
-                start = slice_position_mm(other, 0)
-                step = slice_position_mm(other, 1) - start if other.shape_zyx[0] > 1 else 1.0
-                index = int(np.clip(round((target - start) / step), 0, other.shape_zyx[0] - 1))
-                cursor = cell.state.cursor.copy()
-                cursor[2] = index
-                cell.state.set_cursor(cursor)
+            for number in numbers:
+                viewport = self.all_viewports[number]
+                viewport.zoom, viewport.pan = self.model.zooms[number], QPointF(*self.model.pans[number])
+                viewport.update()
         finally:
-            self._syncing = False
+            self._applying_transform = False
+
+    def _refresh_reference_lines(self) -> None:
+        for number, viewport in enumerate(self.all_viewports):
+            lines = self.model.reference_lines(number) if number < self.model.count else []
+            if lines or viewport.reference_lines:
+                viewport.reference_lines = lines
+                viewport.update()
