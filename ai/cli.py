@@ -73,7 +73,7 @@ def _show_demo(folder: Path, screenshot: str | None, out: Path) -> int:
         raise OutpostError(f"--screenshot must end in .png, not {screenshot!r}")
     print(f"running {DEMO_PACK} and Grad-CAM in the viewer…")
     status = run_viewer([str(folder)], plugin_options={"pack": DEMO_PACK, "explain": "gradcam"},
-                        screenshot=screenshot)
+                        screenshot=screenshot, layout="single")  # one view of the CT: no hanging protocol
     if screenshot and status == 0:
         print(f"wrote {screenshot}")
     return status

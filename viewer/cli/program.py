@@ -23,6 +23,7 @@ from viewer.cli.terminal import choose_series, load_with_progress, scan_paths
 from viewer.core import audit
 from viewer.core.errors import Cancelled, OutpostError
 from viewer.core.text import one_line, printable
+from viewer.model.layout import GRIDS, SINGLE_LAYOUTS
 
 log = logging.getLogger("outpost")
 
@@ -188,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     view_parser = commands.add_parser("view", help="open the viewer (or save a screenshot)")
     view_parser.add_argument("paths", nargs="*", metavar="PATH")
     view_parser.add_argument("--series", metavar="KEY", help="series key from 'outpost scan'")
-    view_parser.add_argument("--layout", choices=["single", "mpr"], default="single")
+    view_parser.add_argument("--layout", choices=[*SINGLE_LAYOUTS, *GRIDS],
+                             help="the layout (default: as the study's hanging protocol says, else single)")
     view_parser.add_argument("--window", metavar="C,W", help="window centre and width, e.g. 40,400")
     view_parser.add_argument("--screenshot", metavar="FILE.png",
                              help="render offscreen, save the picture and exit")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from viewer.core.display import presets_for
+from viewer.qt.qt_hanging import apply_hanging_protocol, choose_layout, save_layout_dialog
+from viewer.qt.qt_oblique import TURN_STEP, reset_crosshair, set_true_reformats, turn_crosshair
 
 #: The keys of the CT window presets, in the order :func:`viewer.core.display.presets_for` lists them.
 PRESET_KEYS = "12345678"
@@ -79,6 +81,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
        help="Save the measurements and AI findings as a DICOM SR"),
     _a("save_key_images", "File", "Save &key images (KOS)…", "Ctrl+K", lambda w: w._on_save_key_images(),
        help="Save the key images as a Key Object Selection (KOS)"),
+    _a("save_presentation_state", "File", "Save &presentation state (GSPS)…", None,
+       lambda w: w.presentation.save_dialog()),
     _a("export_series", "File", "Export &series (anonymised or as it is)…", None,
        lambda w: w.show_export_dialog()),
     _a("export_png", "File", "&Export view as PNG…", "Ctrl+E", lambda w: w._on_export_png(),
@@ -91,13 +95,34 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("crosshair", "View", "Crosshair and reference lines", "X",
        lambda w, _checked: w._on_toggle_crosshair(), checkable=True,
        help="Crosshair and reference lines (Shift+click moves it)"),
-    *(_a(f"layout_{name}", "View/Layout", text, key, lambda w, _checked, n=name: w.set_layout(n), checkable=True,
-         help=f"Layout {text}") for name, text, key in LAYOUT_TABLE),
+    _a("true_reformats", "View", "True reformats (oblique acquisitions)", None,
+       lambda w, checked: set_true_reformats(w, checked), checkable=True),
+    _a("turn_crosshair_right", "View", "Turn the crosshair clockwise", "Ctrl+Alt+Right",
+       lambda w: turn_crosshair(w, TURN_STEP),
+       help=f"Oblique MPR: turn the crosshair {TURN_STEP:g}° clockwise (Ctrl+drag turns it too)"),
+    _a("turn_crosshair_left", "View", "Turn the crosshair anticlockwise", "Ctrl+Alt+Left",
+       lambda w: turn_crosshair(w, -TURN_STEP),
+       help=f"Oblique MPR: turn the crosshair {TURN_STEP:g}° anticlockwise"),
+    _a("reset_crosshair", "View", "Straighten the crosshair", "Ctrl+Alt+0", lambda w: reset_crosshair(w),
+       help="Oblique MPR: straighten the crosshair (the patient's planes again)"),
+    *(_a(f"layout_{name}", "View/Layout", text, key, lambda w, _checked, n=name: choose_layout(w, n),
+         checkable=True, help=f"Layout {text}") for name, text, key in LAYOUT_TABLE),
     _a("compare_prior", "View", "Compare with prior", "Ctrl+Shift+P", lambda w: w.compare_with_prior(),
        help="Compare with the prior study"),
+    _a("patient_studies", "View", "Patient's other studies…", None, lambda w: w.show_patient_studies()),
+    _a("presentation_states", "View", "Presentation states…", None, lambda w: w.presentation.choose()),
     _a("sync", "View", "Synchronised scrolling", "Ctrl+Shift+Y", lambda w, checked: w._on_toggle_sync(checked),
        checkable=True, checked=True, help="Synchronised scrolling on / off"),
-    _a("resync", "View", "Synchronise from the slices shown", "Ctrl+Y", lambda w: w._on_resynchronise()),
+    _a("resync", "View", "Resynchronise here", "Ctrl+Y", lambda w: w._on_resynchronise(),
+       help="Resynchronise here: the slices shown stand against each other from now on"),
+    _a("sync_zoom_pan", "View", "Linked zoom and pan", None,
+       lambda w, checked: w.comparison.model.set_sync_zoom_pan(checked), checkable=True, checked=True),
+    _a("sync_window", "View", "Linked window/level", None,
+       lambda w, checked: w.comparison.model.set_sync_window(checked), checkable=True),
+    _a("reference_lines", "View", "Reference lines between viewports", None,
+       lambda w, checked: w.comparison.model.set_show_reference_lines(checked), checkable=True, checked=True),
+    _a("apply_hanging", "View", "Apply hanging protocol", None, lambda w: apply_hanging_protocol(w)),
+    _a("save_hanging", "View", "Save layout as hanging protocol…", None, lambda w: save_layout_dialog(w)),
     _a("next_slice", "View", "Next slice", "Down", lambda w: w.active_viewport.scroll(1), separator=True),
     _a("previous_slice", "View", "Previous slice", "Up", lambda w: w.active_viewport.scroll(-1)),
     _a("ten_on", "View", "Ten slices on", "PgDown", lambda w: w.active_viewport.scroll(10)),

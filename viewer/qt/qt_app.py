@@ -71,13 +71,15 @@ def parse_window(text: str | None) -> Window | None:
     return Window(center, width)
 
 
-def run_viewer(paths: list[str], *, series_key: str | None = None, layout: str = "single",
+def run_viewer(paths: list[str], *, series_key: str | None = None, layout: str | None = None,
                window: str | None = None, screenshot: str | None = None, timeout_s: float = 300.0,
                plugin_options: dict | None = None) -> int:
     """Open the viewer on ``paths``; with ``screenshot``, render offscreen, save and exit.
 
     ``plugin_options`` reach plugins (e.g. the AI plugin's ``pack`` and
-    ``explain``); a screenshot waits for the jobs they start.
+    ``explain``); a screenshot waits for the jobs they start. A ``layout`` given
+    (``single``, ``1x2``, ``2x1``, ``2x2``, ``mpr``) is the reader's choice: no hanging
+    protocol replaces it; ``None`` lets the study's hanging protocol choose.
 
     Returns
     -------
@@ -91,14 +93,16 @@ def run_viewer(paths: list[str], *, series_key: str | None = None, layout: str =
     from viewer.qt.qt_main_window import QtMainWindow
 
     main_window = QtMainWindow(plugin_options=plugin_options)
+    if layout is not None:
+        main_window.comparison.model.layout_by_hand = True
     if os.environ.get("OUTPOST_EXIT_AFTER_FIRST_PAINT"):
         _exit_after_first_paint(app, main_window)
     main_window.show()
     if paths:
         main_window.open_paths(paths, series_key=series_key)
     if screenshot is None:
-        if layout == "mpr":
-            main_window.set_layout("mpr")
+        if layout is not None:
+            main_window.set_layout(layout)
         return app.exec()
     return _screenshot(app, main_window, Path(screenshot), layout, requested_window, timeout_s)
 
@@ -126,7 +130,7 @@ def _exit_after_first_paint(app, window) -> None:
     window.installEventFilter(window._first_paint_probe)
 
 
-def _screenshot(app, main_window, path: Path, layout: str, window: Window | None, timeout_s: float) -> int:
+def _screenshot(app, main_window, path: Path, layout: str | None, window: Window | None, timeout_s: float) -> int:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         app.processEvents()
@@ -140,8 +144,8 @@ def _screenshot(app, main_window, path: Path, layout: str, window: Window | None
     app.processEvents()
     if main_window.state.volume is None:
         raise OutpostError(main_window.last_error or "nothing could be shown")
-    if layout == "mpr":
-        main_window.set_layout("mpr")
+    if layout is not None and layout != main_window.layout_name:
+        main_window.set_layout(layout)
     if window is not None:
         main_window.state.set_window(window)
     on_screen = app.platformName() not in ("offscreen", "minimal")

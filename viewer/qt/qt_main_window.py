@@ -37,6 +37,8 @@ from viewer.model.state import ViewerState
 from viewer.plugins import PluginLoad, discover_plugins
 from viewer.qt.qt_actions import ACTIONS, LAYOUT_TABLE, TOOLS_TABLE, ActionSpec
 from viewer.qt.qt_comparison import LAYOUTS, QtComparison
+from viewer.qt.qt_hanging import hang_on_open
+from viewer.qt.qt_loading import refresh_automatic_window, series_load_job
 from viewer.qt.qt_overlay_panel import QtOverlayPanel
 from viewer.qt.qt_panels import (
     QtMeasurementPanel,
@@ -45,6 +47,7 @@ from viewer.qt.qt_panels import (
     QtStudyBrowser,
     QtTagBrowser,
 )
+from viewer.qt.qt_presentation import QtPresentationStates
 from viewer.qt.qt_viewport import TOOLS, QtViewport
 from viewer.qt.qt_workers import Job, start_job
 
@@ -102,6 +105,7 @@ class QtMainWindow(QMainWindow):
         self._cine_timer.timeout.connect(self._on_cine_timer_timeout)
         self.state.volume_changed.connect(self._on_state_volume_changed)
         self.state.cursor_changed.connect(self._sync_slider)
+        self.state.oblique.changed.connect(self._sync_slider)  # true reformats have their own planes
         self.state.measurements_changed.connect(self._on_state_measurements_changed)
         self.state.display_changed.connect(self._update_status_window)
         # The series' measurements are kept as an SR a moment after each change (see viewer.model.report).
@@ -109,6 +113,7 @@ class QtMainWindow(QMainWindow):
         self._keep_timer.timeout.connect(self._keep_measurements)
         self._keep_job: Job | None = None
         self._restoring = False
+        self.presentation = QtPresentationStates(self)  # reports and GSPS saved with the study
         self.layout_name = "single"
         self.set_layout("single")
         self._activate_plugins(plugin_loads if plugin_loads is not None else discover_plugins())
@@ -199,6 +204,7 @@ class QtMainWindow(QMainWindow):
         viewport.double_clicked.connect(self._on_viewport_double_clicked)
         viewport.tool_finished.connect(self._on_viewport_tool_finished)
         viewport.series_dropped.connect(self._on_series_dropped)
+        viewport.status_message.connect(self.show_status)
         if viewport.state is not self.state:
             viewport.state.cursor_changed.connect(self._sync_slider)
 
@@ -437,23 +443,19 @@ class QtMainWindow(QMainWindow):
 
     def open_series(self, series) -> Job | None:
         """Show a series at once and fill it progressively in the background."""
-        from viewer.core.dicom import SeriesLoader
+        def before_show() -> None:
+            self._cine_timer.stop()
+            # Kept until the load ends, to go back to it if memory runs out part-way.
+            self._shown_before = (self.state.volume, self.state.series)
 
-        if self.load_job is not None and not self.load_job.done:
-            self.load_job.cancel()
         try:
-            loader = SeriesLoader(series)
+            job = series_load_job(self.state, series, self.load_job, before_show)
         except OutpostError as e:
             self.notify_error(f"Cannot show this series: {e}")
             return None
-        self._cine_timer.stop()
-        # Kept until the load ends, to go back to it if memory runs out part-way.
-        self._shown_before = (self.state.volume, self.state.series)
-        self.state.set_volume(loader.volume, series)
         if self.layout_name == "single":  # a sagittal series opens sagittal, a radiograph as taken
             self.active_viewport = self.native_viewport()
             self.set_layout("single")
-        job = Job(loader.load, name="load", first_slice=int(round(self.state.cursor[2])))
         job.signals.progress.connect(self._on_load_progress)
         job.signals.result.connect(self._on_load_result)
         job.signals.errored.connect(self._on_load_error)
@@ -484,9 +486,13 @@ class QtMainWindow(QMainWindow):
                 series = result.find_series(self._pending_series_key)
             except OutpostError as e:
                 self.notify_error(str(e))
-        if series is None:
-            series = max(result.series, key=lambda s: len(s.frames))
-        self.open_series(series)
+        if series is None:  # the newest study's largest series: today's study, not its prior opened beside it
+            from viewer.model.priors import study_date
+
+            series = max(result.series, key=lambda s: (study_date(s.study.attributes.get("study_date"))
+                                                       if s.study is not None else "", len(s.frames)))
+        if self.open_series(series) is not None:
+            hang_on_open(self, series)
         from viewer.core.dicom.load import preview_planes
 
         thumbnails = Job(preview_planes, list(result.series), name="thumbnails")
@@ -520,10 +526,7 @@ class QtMainWindow(QMainWindow):
             self._repaint_timer.start()
 
     def _refresh_automatic_window(self) -> None:
-        volume, index = self.state.volume, int(round(self.state.cursor[2]))
-        if self.state.automatic_window and volume is not None and 0 <= index < volume.shape_zyx[0]:
-            plane = volume.array[self.state.timepoint] if volume.is_4d else volume.array
-            self.state.refresh_automatic_window(plane[index])
+        refresh_automatic_window(self.state)
 
     def _on_load_result(self, volume) -> None:
         self.state.volume = volume  # the same object, possibly widened during the load
@@ -545,6 +548,7 @@ class QtMainWindow(QMainWindow):
             if candidates:
                 self.load_annotations(candidates, quiet=True)
             self._mark_selected_key_images(volume)
+            self.presentation.series_loaded(volume, series)
 
     def load_annotations(self, paths: list[str], quiet: bool = False) -> Job | None:
         """Read SEGs and RT Structure Sets onto the series shown, in the background, and show them.
@@ -696,8 +700,8 @@ class QtMainWindow(QMainWindow):
         ``2x2``: series side by side (see :mod:`viewer.qt.qt_comparison`)."""
         self.layout_name = name
         comparing = name in LAYOUTS
+        self.comparison.set_layout(name)  # the layout model knows every layout (single and mpr: one state)
         if comparing:
-            self.comparison.set_layout(name)
             if self.active_viewport not in self.comparison.viewports:
                 self.active_viewport = self.comparison.viewports[0]
         elif self.active_viewport not in self.viewports.values() or (
@@ -728,8 +732,8 @@ class QtMainWindow(QMainWindow):
         number = self.viewport_number(self.active_viewport)
         if number:
             self.show_series_in(number, series)
-        else:
-            self.open_series(series)
+        elif self.open_series(series) is not None:
+            hang_on_open(self, series)
 
     def _on_series_dropped(self, viewport: QtViewport, key: str) -> None:
         if self.scan_result is None:
@@ -744,45 +748,30 @@ class QtMainWindow(QMainWindow):
         self.show_series_in(number or 0, series)
 
     def compare_with_prior(self) -> Job | None:
-        """Show beside the series the matching one of the patient's latest earlier study (opened or stored)."""
-        from viewer.model.priors import choose_prior, other_studies
-
+        """Show beside the series the matching one of the patient's latest earlier study: opened, stored, or
+        on the configured PACS node, retrieved first (see :mod:`viewer.qt.qt_priors`)."""
         series = self.state.series
         if series is None:
             self.notify_error("Open a series first: its prior is looked for by the patient's ID")
             return None
-        scanned = self.scan_result
+        from viewer.qt.qt_priors import prior_search
 
-        def find(progress=None, cancel=None):
-            from viewer.pacs.store import LocalStore
-
-            try:
-                with LocalStore() as store:
-                    return choose_prior(series, other_studies(series, scanned, store, progress, cancel))
-            except (OutpostError, OSError):  # no store, or it is busy: the opened folders alone
-                return choose_prior(series, other_studies(series, scanned))
-
-        return self.run_job(find, name="prior", on_result=self._show_prior)
+        return self.run_job(prior_search(self, series), name="prior", on_result=self._show_prior)
 
     def _show_prior(self, found) -> None:
-        if found is None:
-            self.notify_error("No earlier study of this patient with a matching series was found "
-                              "in the opened folders or the local study store")
-            return
-        study, series = found
-        if self.layout_name not in LAYOUTS:
-            self.set_layout("1x2")
-        self.comparison.synchronised = self.sync_action.isChecked()
-        self.show_series_in(1, series)
-        date = study.study_date
-        shown = f"{date[:4]}-{date[4:6]}-{date[6:]}" if len(date) == 8 else date
-        self.show_status(f"Prior {shown}: {series.description or series.modality} "
-                         f"({'local store' if study.where == 'store' else 'opened folders'})")
+        from viewer.qt.qt_priors import show_prior
+
+        show_prior(self, found)
+
+    def show_patient_studies(self):
+        """List the patient's other studies (opened, stored, on the PACS); the reader opens one beside."""
+        from viewer.qt.qt_priors import show_patient_studies
+
+        self._patient_studies = show_patient_studies(self)
+        return self._patient_studies
 
     def _on_toggle_sync(self, checked: bool) -> None:
-        self.comparison.synchronised = checked
-        if checked:
-            self.comparison.resynchronise()
+        self.comparison.synchronised = checked  # back on, the offset set before is kept
 
     def _on_resynchronise(self) -> None:
         self.comparison.resynchronise()
@@ -974,6 +963,7 @@ class QtMainWindow(QMainWindow):
                 self.notify_error(str(e))
 
     def _on_toggle_layout(self) -> None:
+        self.comparison.model.layout_by_hand = True  # the reader's choice: no hanging protocol on opening
         self.set_layout("mpr" if self.layout_name != "mpr" else "single")
 
     def _on_toggle_crosshair(self) -> None:
@@ -1048,7 +1038,7 @@ class QtMainWindow(QMainWindow):
             self._cine_timer.stop()
 
     def _on_slab_changed(self, *_args) -> None:
-        for state in [self.state, *(c.state for c in self.comparison.cells if c.state is not self.state)]:
+        for state in self.comparison.model.states:
             state.set_slab(self.slab_mode.currentData() or "", self.slab_thickness.value())
 
     def _on_fps_value_changed(self, fps: int) -> None:

@@ -41,6 +41,7 @@ from viewer.core.mpr import (
     view_axis,
 )
 from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
+from viewer.model.oblique import can_reformat
 from viewer.model.state import Measurement, ViewerState
 
 TOOLS = ("window", "pan", "zoom", "length", "angle", "ellipse", "rectangle", "freehand")
@@ -51,6 +52,7 @@ _CROSSHAIR = {"axial": QColor(80, 160, 255), "coronal": QColor(80, 220, 120), "s
 _TEXT = QColor(235, 235, 200)
 _NOTE = QColor(255, 200, 90)
 _MEASURE = QColor(255, 230, 0)
+_REFERENCE = QColor(120, 200, 255)
 
 
 def composite(state: ViewerState, plane: SlicePlane) -> np.ndarray:
@@ -101,6 +103,10 @@ class QtViewport(QWidget):
     tool_finished = Signal()
     #: A series was dropped here from the study browser: ``(viewport, series key)``.
     series_dropped = Signal(object, str)
+    #: A line for the status bar (e.g. why a tool does nothing here).
+    status_message = Signal(str)
+    #: The reader zoomed or panned this view (the comparison links zoom and pan): ``(viewport)``.
+    view_transformed = Signal(object)
 
     def __init__(self, state: ViewerState, view: str = "axial", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +116,9 @@ class QtViewport(QWidget):
         self.zoom, self.pan = 1.0, QPointF(0, 0)
         self.rotation, self.flip_h, self.flip_v = 0, False, False
         self.show_crosshair = False
+        #: Other viewports' slices on this plane: segments ``((row, col), (row, col))`` (see
+        #: :meth:`viewer.model.layout.LayoutModel.reference_lines`).
+        self.reference_lines: list[tuple[tuple[float, float], tuple[float, float]]] = []
         self._drag_button = None
         self._drag_start = QPointF()
         self._drag_window = None
@@ -131,6 +140,8 @@ class QtViewport(QWidget):
         state.cursor_changed.connect(self._on_state_cursor_changed)
         state.measurements_changed.connect(self.update)
         state.volume_changed.connect(self.reset_view)
+        state.oblique.changed.connect(self._invalidate)
+        self._turning: float | None = None  # while Ctrl+drag turns the crosshair: the last angle
 
     # ------------------------------------------------------------------ plane
     @property
@@ -138,17 +149,29 @@ class QtViewport(QWidget):
         """The index of the plane shown."""
         if self.state.volume is None:
             return 0
+        if self.resampled:
+            return self.state.oblique.slice_position(self.state.volume, self.view, self.state.cursor)[0]
         return int(round(self.state.cursor[view_axis(self.state.volume, self.view)]))
 
     @property
     def slice_total(self) -> int:
         """How many planes this view can show."""
+        if self.resampled:
+            return self.state.oblique.slice_position(self.state.volume, self.view, self.state.cursor)[1]
         return slice_count(self.state.volume, self.view) if self.state.volume is not None else 0
+
+    @property
+    def resampled(self) -> bool:
+        """Whether this view shows a true reformat (on request, or the crosshair turned), not acquired voxels."""
+        return self.view != PROJECTION and self.state.oblique.applies(self.state.volume)
 
     def plane(self) -> SlicePlane | None:
         """The plane on screen, or ``None`` with nothing loaded."""
         if self.state.volume is None:
             return None
+        if self.resampled:
+            return self.state.oblique.plane(self.state.volume, self.view, self.state.cursor, self.state.timepoint,
+                                            self.state.slab_mode, self.state.slab_mm)
         if self.state.slab_mode:
             return slab_plane(self.state.volume, self.view, self.slice_index, self.state.slab_mm,
                               self.state.slab_mode, self.state.timepoint)
@@ -157,6 +180,9 @@ class QtViewport(QWidget):
     def scroll(self, step: int) -> None:
         """Move ``step`` planes along this view's axis."""
         if self.state.volume is None:
+            return
+        if self.resampled:
+            self.set_slice(self.slice_index + step)
             return
         cursor = self.state.cursor.copy()
         axis = view_axis(self.state.volume, self.view)
@@ -168,7 +194,10 @@ class QtViewport(QWidget):
 
     def set_slice(self, index: int) -> None:
         """Show plane ``index`` (clipped to the volume; the key-images filter does not apply)."""
-        if self.state.volume is not None:
+        if self.resampled:
+            oblique = self.state.oblique
+            self.state.set_cursor(oblique.cursor_at(self.state.volume, self.view, self.state.cursor, index))
+        elif self.state.volume is not None:
             cursor = self.state.cursor.copy()
             cursor[view_axis(self.state.volume, self.view)] = np.clip(int(index), 0, self.slice_total - 1)
             self.state.set_cursor(cursor)
@@ -250,7 +279,8 @@ class QtViewport(QWidget):
                              "Open a study: File ▸ Open folder (Ctrl+O), or drop files here")
             painter.end()
             return
-        key = (self.slice_index, self.state.timepoint, id(self.state.volume))
+        key = (self.slice_index, self.state.timepoint, id(self.state.volume), plane.base.tobytes(),
+               plane.row_step.tobytes())
         if self._image_key != key or self._image is None:
             self._image = to_qimage(composite(self.state, plane))
             self._image_key = key
@@ -264,7 +294,9 @@ class QtViewport(QWidget):
         self._paint_contours(painter, plane)
         if self.show_crosshair:
             self._paint_crosshair(painter, plane)
-        self._paint_measurements(painter)
+        self._paint_reference_lines(painter)
+        if not plane.resampled:  # measurements are on acquired planes (see mousePressEvent)
+            self._paint_measurements(painter)
         self._paint_corners(painter, plane)
         self._paint_colour_bars(painter)
         self._paint_legends(painter)
@@ -273,7 +305,7 @@ class QtViewport(QWidget):
     def _paint_contours(self, painter: QPainter, plane: SlicePlane) -> None:
         """RTSTRUCT outlines that lie in this plane."""
         overlays = [o for o in self.state.overlays if isinstance(o, ContourOverlay)]
-        if not overlays:
+        if not overlays or plane.resampled:  # outlines lie in acquired planes
             return
         axis = int(np.flatnonzero((plane.row_step == 0) & (plane.col_step == 0))[0])
         for overlay in overlays:
@@ -324,6 +356,9 @@ class QtViewport(QWidget):
             self._shadow_text(painter, QPointF(min(left - 6, self.width() - width - 4), top - 6), caption)
 
     def _paint_crosshair(self, painter: QPainter, plane: SlicePlane) -> None:
+        if plane.resampled:
+            self._paint_turned_crosshair(painter, plane)
+            return
         row, col = plane.pixel_of(self.state.cursor)
         rows, cols = plane.array.shape[:2]
         for other in ("axial", "coronal", "sagittal"):
@@ -337,6 +372,27 @@ class QtViewport(QWidget):
                 painter.drawLine(self.to_widget(row, -0.5), self.to_widget(row, cols - 0.5))
             elif plane.col_step[axis] != 0:
                 painter.drawLine(self.to_widget(-0.5, col), self.to_widget(rows - 0.5, col))
+
+    def _paint_reference_lines(self, painter: QPainter) -> None:
+        """The other viewports' slices where their planes cut this one (:attr:`reference_lines`)."""
+        painter.setPen(QPen(_REFERENCE, 1, Qt.PenStyle.DashLine))
+        for (r0, c0), (r1, c1) in self.reference_lines:
+            painter.drawLine(self.to_widget(r0, c0), self.to_widget(r1, c1))
+
+    def _paint_turned_crosshair(self, painter: QPainter, plane: SlicePlane) -> None:
+        """Where the other views' (resampled, perhaps turned) planes cut this one."""
+        lines = self.state.oblique.crosshair(self.state.volume, self.view, plane, self.state.cursor)
+        for other, (start, end) in lines.items():
+            painter.setPen(QPen(_CROSSHAIR[other], 1, Qt.PenStyle.DashLine))
+            painter.drawLine(self.to_widget(*start), self.to_widget(*end))
+
+    def _turn_angle(self, position: QPointF) -> float:
+        """The direction (degrees, in millimetres on the plane) from the crosshair to a widget position."""
+        plane = self.plane()
+        row, col = self.to_image(position)
+        centre_row, centre_col = plane.pixel_of(self.state.cursor)
+        return float(np.degrees(np.arctan2((row - centre_row) * plane.pixel_spacing[1],
+                                           (col - centre_col) * plane.pixel_spacing[0])))
 
     def _paint_measurements(self, painter: QPainter) -> None:
         painter.setFont(QFont(self.font().family(), 9))
@@ -388,10 +444,14 @@ class QtViewport(QWidget):
             date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
         position = volume.index_to_physical(plane.voxel_at(0, 0))
         axis_mm = None if plane.view == PROJECTION else float(position[patient_axes(volume)[plane.axis]])
+        title = plane_title(volume, plane)
+        if plane.resampled:  # a true reformat: named as such, its position along its own normal
+            title = self.state.oblique.caption(self.view)
+            axis_mm = float(volume.index_to_physical(self.state.cursor) @ plane.across)
         thickness = meta.get("slice_thickness")
-        top_right = [meta.get("series_description", "") or "", f"{plane_title(volume, plane)}  "
+        top_right = [meta.get("series_description", "") or "", f"{title}  "
                      f"Im {plane.index + 1}/{self.slice_total}"]
-        if plane.axis == 2 and plane.index in self.state.key_images:
+        if not plane.resampled and plane.axis == 2 and plane.index in self.state.key_images:
             top_right.append("Key image" + (f" ({len(self.state.key_images)} marked, only these shown)"
                                             if self.state.key_images_only else ""))
         if volume.is_4d:
@@ -416,8 +476,13 @@ class QtViewport(QWidget):
         metrics = painter.fontMetrics()
         line_height = metrics.height()
         corners = self.corner_text()
+        # Each corner keeps to its half of the view, clear of the orientation letter in the middle: a
+        # narrow view (MPR, 2x2) shortens a long line rather than writing it over the other corner's.
+        most = max(40, int(self.width() / 2 - 16))
         for key, lines in corners.items():
+            elide = Qt.TextElideMode.ElideRight if key.endswith("left") else Qt.TextElideMode.ElideMiddle
             for i, line in enumerate(lines):
+                line = metrics.elidedText(line, elide, most)
                 width = metrics.horizontalAdvance(line)
                 x = 6 if key.endswith("left") else self.width() - width - 6
                 y = (6 + line_height * (i + 1) - 3) if key.startswith("top") else \
@@ -457,7 +522,13 @@ class QtViewport(QWidget):
             return
         self._drag_button, self._drag_start = event.button(), event.position()
         self._drag_window, self._drag_zoom, self._drag_pan = self.state.window, self.zoom, QPointF(self.pan)
-        if event.button() == Qt.MouseButton.LeftButton and self.tool in _MEASURE_TOOLS:
+        if event.button() == Qt.MouseButton.LeftButton and self.show_crosshair and self.view != PROJECTION \
+                and can_reformat(self.state.volume) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._turning = self._turn_angle(event.position())  # Ctrl+drag turns the crosshair
+        elif event.button() == Qt.MouseButton.LeftButton and self.tool in _MEASURE_TOOLS and self.resampled:
+            self.status_message.emit("Measurements are made on acquired planes: turn off true reformats "
+                                     "and reset the oblique crosshair (Ctrl+Alt+0) to measure")
+        elif event.button() == Qt.MouseButton.LeftButton and self.tool in _MEASURE_TOOLS:
             row, col = self.to_image(event.position())
             if self._drawing is None:
                 # An anchor, and the end that follows the mouse.
@@ -479,6 +550,11 @@ class QtViewport(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._drag_button is None:
             return
+        if self._turning is not None:
+            angle = self._turn_angle(event.position())
+            self.state.oblique.rotate(self.view, (angle - self._turning + 180.0) % 360.0 - 180.0)
+            self._turning = angle
+            return
         delta = event.position() - self._drag_start
         if self._drag_button == Qt.MouseButton.LeftButton and self._drawing is not None:
             point = self.to_image(event.position())
@@ -492,10 +568,12 @@ class QtViewport(QWidget):
                 (self._drag_button == Qt.MouseButton.LeftButton and self.tool == "pan"):
             self.pan = self._drag_pan + delta
             self.update()
+            self.view_transformed.emit(self)
         elif self._drag_button == Qt.MouseButton.RightButton or \
                 (self._drag_button == Qt.MouseButton.LeftButton and self.tool == "zoom"):
             self.zoom = float(np.clip(self._drag_zoom * 2 ** (-delta.y() / 150.0), 0.05, 40.0))
             self.update()
+            self.view_transformed.emit(self)
         elif self._drag_button == Qt.MouseButton.LeftButton and self.tool == "window":
             start = self._drag_window
             sensitivity = max(start.width, 1.0) / 250.0
@@ -514,7 +592,7 @@ class QtViewport(QWidget):
                 self._recompute(finished)
                 self.state.add_measurement(finished)
                 self.tool_finished.emit()
-        self._drag_button = None
+        self._drag_button, self._turning = None, None
         self.update()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
@@ -535,6 +613,7 @@ class QtViewport(QWidget):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.zoom = float(np.clip(self.zoom * 1.15 ** steps, 0.05, 40.0))
             self.update()
+            self.view_transformed.emit(self)
         elif steps:
             self.scroll(-int(np.sign(steps)) * max(1, int(abs(steps))))
 
