@@ -211,3 +211,21 @@ def test_opening_a_folder_with_the_prior_shows_the_newest_study(qtbot, make_wind
     _study(tmp_path / "prior", "20250301", "CT CHEST", 0.0, 1.0, 30, 2000)
     window = open_study(qtbot, make_window, tmp_path)
     assert window.state.series.study.uid == now
+
+
+def test_the_active_viewport_is_marked_when_several_show(qtbot, make_window, two_studies):
+    folder, now, _prior = two_studies
+    window = open_study(qtbot, make_window, folder)
+    assert not any(v.marked for v in window.viewports.values())  # one view: nothing to tell apart
+    window.set_layout("1x2")
+    first, second = window.comparison.viewports
+    assert first.marked and not second.marked
+    qtbot.mouseClick(second, Qt.MouseButton.LeftButton, pos=second.rect().center())
+    assert window.active_viewport is second and second.marked and not first.marked
+    picture = second.grab().toImage()
+    corner = picture.pixelColor(1, second.height() // 2)
+    assert (corner.red(), corner.green(), corner.blue()) == (61, 126, 166)  # the frame is drawn
+    window.set_layout("mpr")
+    assert sum(v.marked for v in window.viewports.values()) == 1 and not second.marked
+    window.set_layout("single")
+    assert not any(v.marked for v in [*window.viewports.values(), *window.comparison.all_viewports])

@@ -126,6 +126,22 @@ class QtMainWindow(QMainWindow):
         QTimer.singleShot(500, lambda: start_job(Job(_import_dicom_stack, name="warm-up")))
 
     # ------------------------------------------------------------------ building
+    @property
+    def active_viewport(self) -> QtViewport:
+        """The viewport the keyboard, the slider and the browser's series act on; marked when several show."""
+        return self._active_viewport
+
+    @active_viewport.setter
+    def active_viewport(self, viewport: QtViewport) -> None:
+        self._active_viewport = viewport
+        self._mark_active_viewport()
+
+    def _mark_active_viewport(self) -> None:
+        several = getattr(self, "layout_name", "single") != "single"
+        comparison = getattr(self, "comparison", None)
+        for viewport in [*self.viewports.values(), *(comparison.all_viewports if comparison is not None else [])]:
+            viewport.set_marked(several and viewport is self._active_viewport)
+
     def _build_viewports(self) -> None:
         self.viewports = {view: QtViewport(self.state, view) for view in ("axial", "coronal", "sagittal")}
         self.active_viewport = self.viewports["axial"]
@@ -714,6 +730,7 @@ class QtMainWindow(QMainWindow):
         self.mpr_action.setChecked(name == "mpr")
         for layout, action in getattr(self, "layout_actions", {}).items():
             action.setChecked(layout == name)
+        self._mark_active_viewport()
         self._sync_slider()
 
     def viewport_number(self, viewport: QtViewport) -> int | None:

@@ -53,6 +53,7 @@ _TEXT = QColor(235, 235, 200)
 _NOTE = QColor(255, 200, 90)
 _MEASURE = QColor(255, 230, 0)
 _REFERENCE = QColor(120, 200, 255)
+_ACTIVE = QColor(61, 126, 166)  # the frame of the active viewport among several (the theme's accent)
 
 
 def composite(state: ViewerState, plane: SlicePlane) -> np.ndarray:
@@ -115,6 +116,7 @@ class QtViewport(QWidget):
         self.tool = "window"
         self.zoom, self.pan = 1.0, QPointF(0, 0)
         self.rotation, self.flip_h, self.flip_v = 0, False, False
+        self.marked = False  # drawn with a frame: the active viewport of several
         self.show_crosshair = False
         #: Other viewports' slices on this plane: segments ``((row, col), (row, col))`` (see
         #: :meth:`viewer.model.layout.LayoutModel.reference_lines`).
@@ -277,6 +279,7 @@ class QtViewport(QWidget):
             painter.setPen(QColor(140, 140, 140))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                              "Open a study: File ▸ Open folder (Ctrl+O), or drop files here")
+            self._paint_mark(painter)
             painter.end()
             return
         key = (self.slice_index, self.state.timepoint, id(self.state.volume), plane.base.tobytes(),
@@ -300,7 +303,20 @@ class QtViewport(QWidget):
         self._paint_corners(painter, plane)
         self._paint_colour_bars(painter)
         self._paint_legends(painter)
+        self._paint_mark(painter)
         painter.end()
+
+    def set_marked(self, marked: bool) -> None:
+        """Mark this viewport as the active one of several (a coloured frame), or not."""
+        if marked != self.marked:
+            self.marked = marked
+            self.update()
+
+    def _paint_mark(self, painter: QPainter) -> None:
+        if self.marked:
+            painter.setPen(QPen(_ACTIVE, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
 
     def _paint_contours(self, painter: QPainter, plane: SlicePlane) -> None:
         """RTSTRUCT outlines that lie in this plane."""
