@@ -1,0 +1,2 @@
+"""Screening at scale: a pack run over many series, its results database, the worklist's data,
+calibration for the site. No Qt (the worklist dock is in :mod:`ai.qt`)."""
