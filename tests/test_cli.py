@@ -156,3 +156,45 @@ def test_qt_platform_messages_stay_off_the_terminal(study, tmp_path):
     assert "plugin does not support" not in result.stderr and "Qt:" not in result.stderr, result.stderr
     logged = "".join(path.read_text() for path in (tmp_path / "data").rglob("*.log"))
     assert "Qt: This plugin does not support propagateSizeHints()" in logged
+
+
+def _documented_examples() -> dict[str, dict]:
+    """The JSON examples of docs/user/command-line.md, by the command each section names."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "user" / "command-line.md").read_text()
+    examples = {}
+    for section in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        command = re.match(r"`outpost (\w+) --json`", section)
+        block = re.search(r"```json\n(.*?)```", section, flags=re.DOTALL)
+        if command and block:
+            examples[command.group(1)] = json.loads(block.group(1))
+    return examples
+
+
+def _shape(value):
+    """The keys of a JSON document, nested (lists by their first item), without the values."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return None
+
+
+def test_the_documented_json_is_what_the_commands_print(study, tmp_path):
+    import os
+
+    examples = _documented_examples()
+    assert {"scan", "audit"} <= set(examples)
+    scanned = json.loads(run_outpost("scan", str(study[0]), "--json").stdout)
+    assert _shape(scanned)["series"] == _shape(examples["scan"])["series"]
+    assert set(scanned) == set(examples["scan"]) and scanned["version"] == examples["scan"]["version"]
+    environment = dict(os.environ, OUTPOST_DATA_DIR=str(tmp_path / "data"))
+    subprocess.run([sys.executable, "-m", "viewer", "convert", str(study[0]), "--out", str(tmp_path / "a.nii")],
+                   capture_output=True, timeout=120, env=environment, check=True)
+    audited = subprocess.run([sys.executable, "-m", "viewer", "audit", "--json"], capture_output=True, text=True,
+                             timeout=120, env=environment)
+    document = json.loads(audited.stdout)
+    assert set(document) == set(examples["audit"]) and document["version"] == examples["audit"]["version"]
+    assert document["entries"] and set(document["entries"][0]) == set(examples["audit"]["entries"][0])
