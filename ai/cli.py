@@ -102,6 +102,8 @@ def view_options(group: argparse._ArgumentGroup):
     group.add_argument("--pack", metavar="NAME|PATH",
                        help="run this model pack on the series once it has loaded (AI plugin)")
     group.add_argument("--explain", choices=EXPLAIN_METHODS, help="then show this attention map (AI plugin)")
+    group.add_argument("--worklist", metavar="BATCH",
+                       help="show the worklist of this batch folder, ranked by the AI's score (AI plugin)")
 
     def check(options: dict) -> None:
         if options.get("explain") and not options.get("pack"):
@@ -180,6 +182,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--json", action="store_true",
                      help="print result.json's content (with the volumetry of a brain pack) as one JSON object")
     run.set_defaults(handler=command_ai_run)
+    from ai.batch.cli import register as register_batch  # outpost batch ...
+
+    register_batch(commands)
 
 
 # --------------------------------------------------------------------------- models

@@ -201,21 +201,27 @@ def _read_shared_memory(path: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the child
-def _serve(conn: Connection, temp_dir: str | None = None, memory_limit_bytes: int | None = None) -> None:
+def _serve(conn: Connection, temp_dir: str | None = None, memory_limit_bytes: int | None = None,
+           threads: int | None = None) -> None:
     """The worker process: import torch and MONAI once, enter the sandbox, then run requests until the pipe closes.
 
     ``temp_dir`` is the private folder the parent made: the only one the child may write in
-    (its temporary files go there); ``memory_limit_bytes`` how much more memory it may use.
+    (its temporary files go there); ``memory_limit_bytes`` how much more memory it may use;
+    ``threads`` how many CPU threads its computations use (``None``: torch's default, every core).
     """
     _background_priority()  # before torch starts its threads, which inherit it: the screen comes first
+    if threads is not None:  # read by the OpenMP runtime when torch loads it
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     if temp_dir is not None:
         os.environ["TMPDIR"] = temp_dir
         tempfile.tempdir = temp_dir
     sys.dont_write_bytecode = True  # no __pycache__ writes for the modules imported later: refused anyway
     # The imports are the warm-up that the first request would otherwise pay.
     import monai  # noqa: F401
-    import torch  # noqa: F401
+    import torch
 
+    if threads is not None:
+        torch.set_num_threads(threads)
     from ai.packs.pack import read_pack
     from ai.sandbox import apply_sandbox
 
@@ -471,11 +477,16 @@ class IsolatedEngine:
     memory_limit_bytes
         How much more memory than after its imports each child may use; ``None`` (default):
         what :func:`viewer.core.memory.memory_budget` allows here when the child starts.
+    threads
+        CPU threads for the child's computations (``None``: every core). Several engines side by
+        side (a batch's local pool) share the cores instead of fighting for all of them.
     """
 
-    def __init__(self, transport: str = "shm", memory_limit_bytes: int | None = None) -> None:
+    def __init__(self, transport: str = "shm", memory_limit_bytes: int | None = None,
+                 threads: int | None = None) -> None:
         self.transport = transport
         self.memory_limit_bytes = memory_limit_bytes
+        self.threads = threads
         self._process = None
         self._conn: Connection | None = None
         self._temp_dir: str | None = None  # the child's private folder, removed when it ends
@@ -510,7 +521,7 @@ class IsolatedEngine:
                 temp_dir = tempfile.mkdtemp(prefix="outpost-ai-worker-")  # mode 0700: this user's alone
                 context = multiprocessing.get_context("spawn")
                 parent_end, child_end = context.Pipe(duplex=True)
-                process = context.Process(target=_serve, args=(child_end, temp_dir, limit),
+                process = context.Process(target=_serve, args=(child_end, temp_dir, limit, self.threads),
                                           name="outpost-ai-worker", daemon=True)
                 try:
                     process.start()

@@ -44,6 +44,9 @@ BRAIN_PACKS = {
 }
 #: The body part of the pneumonia classifier's images (DICOM BodyPartExamined)
 PNEUMONIA_BODY_PARTS = ["CHEST"]
+#: Its ``outpost.screening`` entry: a batch ranks chest X-rays by the probability of either pneumonia,
+#: flagged at 0.5 until the site calibrates its own threshold (``outpost batch calibrate``).
+PNEUMONIA_SCREENING = {"positive": ["Bacterial Pneumonia", "Viral Pneumonia"], "threshold": 0.5}
 PNEUMONIA_PACK = "cxr-pneumonia-squeezenet"
 #: SqueezeNet 1.1 output order, from the weights' repository's app
 PNEUMONIA_CLASSES = ["Bacterial Pneumonia", "Normal", "Viral Pneumonia"]
@@ -114,8 +117,9 @@ CHECKED_HERE[PNEUMONIA_PACK] = ("Its probabilities equal those of the original s
                                 "test set: the adult chest X-rays of the shared data carry no pneumonia labels.")
 
 
-def describe_on_card(pack: Path, trained_on: str, checked_here: str) -> None:
-    """Put what the model was trained on and what was checked here in the pack's metadata; redo its checksums."""
+def describe_on_card(pack: Path, trained_on: str, checked_here: str, outpost: dict | None = None) -> None:
+    """Put what the model was trained on and what was checked here in the pack's metadata (and the
+    entries ``outpost`` in its outpost block); redo its checksums."""
     import json
 
     from ai.packs.pack import write_checksums
@@ -124,6 +128,8 @@ def describe_on_card(pack: Path, trained_on: str, checked_here: str) -> None:
     path = pack / "configs" / "metadata.json"
     metadata = json.loads(path.read_text(encoding="utf-8"))
     metadata["training_data"], metadata["checked_here"] = trained_on, checked_here
+    if outpost:
+        metadata.setdefault("outpost", {}).update(outpost)
     with atomic_path(path) as temporary:
         temporary.write_text(json.dumps(metadata, indent=1, ensure_ascii=False), encoding="utf-8")
     path.chmod(0o644)
@@ -158,7 +164,8 @@ def build_catalogue(shared: Path, out: Path) -> list[Path]:
         authors="Shain Sahagun (weights); Outpost (pack)", training_inputs=KERMANY_TRAINING_INPUTS,
         body_parts=PNEUMONIA_BODY_PARTS))
     for pack in made:
-        describe_on_card(pack, TRAINED_ON[pack.name], CHECKED_HERE[pack.name])
+        describe_on_card(pack, TRAINED_ON[pack.name], CHECKED_HERE[pack.name],
+                         {"screening": PNEUMONIA_SCREENING} if pack.name == PNEUMONIA_PACK else None)
     return made
 
 

@@ -440,6 +440,48 @@ def check_mixed_precision(block: Any) -> dict[str, Any]:
     return _check_keys(where, block, MIXED_PRECISION_KEYS, _valid_mixed_precision)
 
 
+# --------------------------------------------------------------------------- screening
+#: ``outpost.screening``: how a batch ranks and flags this pack's results (:mod:`ai.batch.tasks`).
+SCREENING_KEYS = {
+    "positive": "a class name, or a list of class names, of the pack (the probabilities ranked: their sum)",
+    "threshold": "a number, the operating point (a probability from 0 to 1 for a classification, "
+                 "millilitres for a segmentation)",
+}
+
+
+def check_screening(block: Any, classes: dict[int, str] | None = None,
+                    probability: bool = False) -> dict[str, Any]:
+    """Check an ``outpost.screening`` block (:data:`SCREENING_KEYS`, each optional); return it unchanged.
+
+    Parameters
+    ----------
+    block
+        The value read from ``configs/metadata.json``.
+    classes
+        The pack's class names; when given, ``positive`` must name some of them.
+    probability
+        The pack is a classifier: ``threshold`` is a probability, at most 1.
+
+    Raises
+    ------
+    PackRefusedError
+        One line naming the key and what its value must be.
+    """
+    where = "configs/metadata.json: outpost.screening"
+    if not isinstance(block, dict):
+        raise PackRefusedError(f"{where} must be a JSON object with positive and/or threshold")
+    names = set(classes.values()) if classes else None
+
+    def valid(key: str, value: Any) -> bool:
+        if key == "threshold":
+            return _is_number(value) and value >= 0 and (value <= 1 or not probability)
+        listed = [value] if isinstance(value, str) else value
+        return (isinstance(listed, list) and 0 < len(listed) <= 64
+                and all(isinstance(v, str) and 0 < len(v) <= 200 for v in listed)
+                and (names is None or all(v in names for v in listed)))
+    return _check_keys(where, block, SCREENING_KEYS, valid)
+
+
 # --------------------------------------------------------------------------- reading
 def _parse_checksums(root: Path, data: bytes | None = None) -> dict[str, str]:
     """``checksums.sha256`` of ``root`` (or its bytes ``data``, already read) as ``{path: sha256}``."""
@@ -500,6 +542,11 @@ def read_pack(root: str | os.PathLike) -> Pack:
         check_training_inputs(block["training_inputs"])
     if isinstance(block, dict) and "mixed_precision" in block:
         check_mixed_precision(block["mixed_precision"])
+    if isinstance(block, dict) and "screening" in block:
+        outline = Pack(root=root, metadata=documents["configs/metadata.json"], config={}, model_file="",
+                       checksum=checksum, verified=verified)
+        check_screening(block["screening"], outline.channel_names() or None,
+                        probability=outline.task == "classification")
     config = BundleConfig(documents["configs/inference.json"], "configs/inference.json").resolve_all()
     present = [m for m in MODEL_FILES if (root / m).is_file()]
     if not present:

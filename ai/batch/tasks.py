@@ -1,0 +1,304 @@
+"""One series of a batch: the task that travels to a worker, what it gives back, and the run itself. No Qt.
+
+:class:`SeriesTask` is plain data (picklable: a Dask worker receives it), naming the series by its
+files and the pack by its folder and checksum. :func:`process_series` reads the series, checks that
+the pack suits it, runs the pack in the sandboxed AI worker process (:class:`~ai.isolation.IsolatedEngine`)
+and writes the result files atomically (:func:`ai.results.save_result`); whatever goes wrong with
+the series becomes a :class:`SeriesOutcome` saying why, never an exception, so that a batch goes on.
+
+How a result ranks the worklist: :func:`score_of` (the probability of the pack's positive classes, or
+a segmentation's total labelled volume in mL) against :func:`screening_threshold` (the pack's own
+operating point, ``outpost.screening`` of its metadata).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ai.batch.database import DONE, FAILED, UNSUITABLE
+from viewer.core.errors import Cancelled
+from viewer.core.text import one_line
+
+if TYPE_CHECKING:
+    from ai.inference import Result
+    from ai.isolation import IsolatedEngine
+    from ai.packs.pack import Pack
+
+#: Class names that say "nothing found": never the positive class by default (compared lower-case).
+NEGATIVE_NAMES = frozenset({"normal", "negative", "no finding", "no_finding", "nofinding", "healthy",
+                            "background", "none"})
+#: The operating point of a classifier whose pack names none.
+DEFAULT_THRESHOLD = 0.5
+#: The operating point of a segmentation whose pack names none: any labelled volume (a cubic mm) is flagged.
+DEFAULT_VOLUME_THRESHOLD_ML = 0.001
+
+
+@dataclass(frozen=True)
+class SeriesTask:
+    """What a worker needs to run a pack on one series (plain data: it travels to Dask workers).
+
+    Attributes
+    ----------
+    series_uid, study_uid
+        The series' UIDs (the series UID names it in the batch).
+    paths
+        The series' files (or the folder or zip holding them; on a cluster, on a shared folder).
+    pack_dir
+        The pack's folder.
+    pack_checksum
+        The checksum the batch was made with: a pack that differs is refused.
+    out_dir
+        Where the result files go, absolute: ``BATCH/results/<series_uid>``.
+    explain
+        An attribution method (``gradcam``, ...) to write a heatmap too, or ``None``.
+    device
+        ``auto``, ``cpu``, ``cuda:0``, ...
+    """
+
+    series_uid: str
+    study_uid: str
+    paths: tuple[str, ...]
+    pack_dir: str
+    pack_checksum: str
+    out_dir: str
+    explain: str | None = None
+    device: str = "auto"
+
+
+@dataclass
+class SeriesOutcome:
+    """How one series ended.
+
+    Attributes
+    ----------
+    series_uid
+        The series.
+    status
+        :data:`~ai.batch.database.DONE`, :data:`~ai.batch.database.FAILED` or
+        :data:`~ai.batch.database.UNSUITABLE`.
+    reason
+        Why it failed or is unsuitable, one line (for a done series: a note, such as a heatmap not made).
+    score
+        :func:`score_of` the result.
+    scores, volumes
+        Every class's probability; every label's volume in mL.
+    result_dir
+        The result's folder as written (absolute); the runner stores it relative to the batch folder.
+    seconds
+        How long the series took, reading and writing included.
+    device
+        Where the model ran (``cpu``, ``cuda:0 (...)``).
+    worker
+        ``hostname:pid`` of the process that ran the model.
+    """
+
+    series_uid: str
+    status: str
+    reason: str = ""
+    score: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    volumes: dict[str, float] = field(default_factory=dict)
+    result_dir: str = ""
+    seconds: float | None = None
+    device: str = ""
+    worker: str = ""
+
+
+# --------------------------------------------------------------------------- screening
+def class_names(pack: Pack) -> list[str]:
+    """The pack's class names in output order."""
+    names = pack.channel_names()
+    return [names[index] for index in sorted(names)]
+
+
+def positive_classes(pack: Pack) -> list[str]:
+    """The classes whose probabilities add up to :func:`score_of` a classification.
+
+    ``outpost.screening.positive`` (a class name or a list of them) when the pack names it; otherwise
+    every class whose name is not one of :data:`NEGATIVE_NAMES` when exactly one is (a two-class
+    classifier: the other class; normal against two kinds of pneumonia: both kinds), else the
+    second class.
+    """
+    screening = pack.outpost.get("screening")
+    named = screening.get("positive") if isinstance(screening, dict) else None
+    if isinstance(named, str):
+        return [named]
+    if isinstance(named, list) and named:
+        return [str(name) for name in named]
+    names = class_names(pack)
+    negative = [name for name in names if name.strip().lower() in NEGATIVE_NAMES]
+    if len(negative) == 1 and len(names) > 1:
+        return [name for name in names if name not in negative]
+    return names[1:2] or names[:1]
+
+
+def screening_threshold(pack: Pack) -> float:
+    """The pack's own operating point: ``outpost.screening.threshold``, else :data:`DEFAULT_THRESHOLD`
+    for a classification (:data:`DEFAULT_VOLUME_THRESHOLD_ML` for a segmentation).
+
+    A site's calibrated threshold (:mod:`ai.batch.calibration`) takes its place where one is saved.
+    """
+    screening = pack.outpost.get("screening")
+    if isinstance(screening, dict) and screening.get("threshold") is not None:
+        return float(screening["threshold"])
+    return DEFAULT_THRESHOLD if pack.task == "classification" else DEFAULT_VOLUME_THRESHOLD_ML
+
+
+def score_of(pack: Pack, result: Result | dict[str, Any]) -> float | None:
+    """What ranks a result: the probability of the pack's positive class (the sum over its
+    :func:`positive_classes`) for a classification, the total labelled volume in mL for a
+    segmentation; ``None`` when the result has neither.
+
+    Parameters
+    ----------
+    pack
+        The pack that produced the result.
+    result
+        An :class:`~ai.inference.Result`, or its summary (``result.json``).
+    """
+    probabilities = result.get("probabilities") if isinstance(result, dict) else result.probabilities
+    volumes = result.get("volumes_ml") if isinstance(result, dict) else result.volumes_ml
+    if probabilities:
+        positive = [name for name in positive_classes(pack) if name in probabilities]
+        if not positive:
+            return None
+        return float(min(1.0, sum(float(probabilities[name]) for name in positive)))
+    if volumes:
+        return float(sum(float(ml) for ml in volumes.values()))
+    return 0.0 if (result.get("labels_shape_zyx") if isinstance(result, dict) else
+                   getattr(result, "labels", None)) is not None else None
+
+
+# --------------------------------------------------------------------------- running one series
+def worker_name() -> str:
+    """``hostname:pid`` of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def load_task_pack(task: SeriesTask) -> Pack:
+    """The pack of ``task``, read from its folder and checked against the batch's checksum.
+
+    It is trusted (its TorchScript, if any, may load) only where the pack store trusts this very
+    folder: bundled with Outpost, or trusted when the user installed it.
+
+    Raises
+    ------
+    AIError
+        The pack cannot be read, or its checksum is not the batch's.
+    """
+    from ai.errors import AIError
+    from ai.packs.pack import read_pack
+    from ai.packs.store import PackStore
+
+    pack = read_pack(task.pack_dir)
+    if pack.checksum != task.pack_checksum:
+        raise AIError(f"the pack in {task.pack_dir} is not the batch's (checksum {pack.checksum[:12]}, "
+                      f"the batch's {task.pack_checksum[:12]})")
+    if pack.executable:
+        store = PackStore()
+        folder = Path(task.pack_dir).resolve().parent
+        for location, root in (("bundled", store.bundled_dir), ("user", store.user_dir)):
+            if root.exists() and folder == root.resolve():
+                pack.trusted = store.trusts(pack, location)
+    return pack
+
+
+def _find_series(task: SeriesTask):
+    """The scanned series of ``task`` (``(series, "")``), or ``(None, why it cannot be read)``."""
+    from viewer.core.dicom import scan
+
+    found = scan(list(task.paths))
+    from ai.batch.inputs import series_uid_of
+
+    candidates = [s for s in found.series if series_uid_of(s) == task.series_uid]
+    if candidates:
+        return max(candidates, key=lambda s: len(s.frames)), ""
+    if found.skipped:
+        return None, f"unreadable: {found.skipped[0].reason}"
+    return None, "no image of this series was found in its files"
+
+
+def process_series(task: SeriesTask, engine: IsolatedEngine | None = None) -> SeriesOutcome:
+    """Run the task's pack on its series and write the result files; never raises for the series.
+
+    Parameters
+    ----------
+    task
+        The series and the pack.
+    engine
+        The sandboxed AI worker to run in (a new one, closed afterwards, when ``None``).
+
+    Returns
+    -------
+    SeriesOutcome
+        :data:`~ai.batch.database.DONE` with its scores, :data:`~ai.batch.database.UNSUITABLE`
+        with the suitability rule's reason, or :data:`~ai.batch.database.FAILED` with the error
+        (unreadable files, a pack that is not the batch's, a model failure, a worker crash).
+
+    Raises
+    ------
+    Cancelled
+        The engine was closed while the model ran (the batch is stopping): no outcome, the series
+        runs again next time.
+    """
+    from ai.isolation import IsolatedEngine
+
+    started = time.monotonic()
+    own = engine is None
+    if engine is None:
+        engine = IsolatedEngine()
+    try:
+        outcome = _process(task, engine)
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - a problem of this series becomes its outcome, the batch goes on
+        outcome = SeriesOutcome(task.series_uid, FAILED, reason=one_line(f"{type(e).__name__}: {e}"
+                                                                         if not str(e) else str(e)))
+    finally:
+        if own:
+            engine.close()
+    outcome.seconds = time.monotonic() - started
+    if not outcome.worker:
+        outcome.worker = worker_name()
+    return outcome
+
+
+def _process(task: SeriesTask, engine: IsolatedEngine) -> SeriesOutcome:
+    from ai.results import save_result
+    from ai.suitability import input_verdict, unsuitable_reason
+    from ai.workflow import pre_model_of
+    from viewer.core.dicom import load_series
+
+    pack = load_task_pack(task)
+    series, why = _find_series(task)
+    if series is None:
+        return SeriesOutcome(task.series_uid, FAILED, reason=why)
+    volume = load_series(series)
+    reason = unsuitable_reason(volume, pack)
+    if reason:
+        return SeriesOutcome(task.series_uid, UNSUITABLE, reason=reason)
+    result = engine.run(volume, pack, device=task.device, pre_pack=pre_model_of(pack))
+    pid = engine.pid
+    note, heatmap = "", None
+    if task.explain:
+        try:
+            heatmap = engine.explain(volume, pack, result, task.explain, device=task.device)
+        except Cancelled:
+            raise
+        except Exception as e:  # noqa: BLE001 - the result stands without its heatmap
+            note = one_line(f"no heatmap: {e}")
+    result.provenance["input_check"] = input_verdict(volume, pack).provenance()
+    out = Path(task.out_dir)
+    summary = save_result(out, volume, series, pack, result, heatmap)
+    if "seg_error" in summary["files"] and not note:
+        note = one_line(f"no DICOM SEG: {summary['files']['seg_error']}")
+    return SeriesOutcome(task.series_uid, DONE, reason=note, score=score_of(pack, result),
+                         scores={str(k): float(v) for k, v in (result.probabilities or {}).items()},
+                         volumes={str(k): float(v) for k, v in result.volumes_ml.items()},
+                         result_dir=str(out), device=result.device,
+                         worker=f"{socket.gethostname()}:{pid}" if pid else "")
