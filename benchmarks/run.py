@@ -16,10 +16,19 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import bench_ai, bench_capacity, bench_load, bench_pacs, bench_render, bench_startup  # noqa: E402
+from benchmarks import (  # noqa: E402
+    bench_ai,
+    bench_batch,
+    bench_capacity,
+    bench_load,
+    bench_pacs,
+    bench_render,
+    bench_startup,
+)
 
 BENCHMARKS = {
     "ai": bench_ai.run,
+    "batch": bench_batch.run,
     "capacity": bench_capacity.run,
     "load": bench_load.run,
     "pacs": bench_pacs.run,
@@ -50,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="for capacity: slice counts to load (default 1000,2000,4000,8000)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"],
                         help="for the ai benchmark (auto: cuda when a GPU is here, else cpu)")
+    parser.add_argument("--series", type=int, default=None, metavar="N",
+                        help="for batch: radiographs in the batch (default 500)")
+    parser.add_argument("--quick", action="store_true", help="for batch: 24 radiographs unless --series says")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median)")
     parser.add_argument("--executable", default=None, metavar="PATH",
                         help="for startup: also time this program (e.g. the PyInstaller bundle) against the venv")

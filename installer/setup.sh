@@ -27,6 +27,7 @@ fi
 "$root/.venv/bin/python" -m pip install "${pip_args[@]}" -q -e "$root$extras"
 if [ -n "$extras" ]; then
   # nnU-Net is the tests' oracle for nnU-Net packs (tests/ai/test_nnunet.py), never a product dependency.
+  # scikit-learn (also in the dev extras) is the calibration tests' oracle (tests/ai/test_calibration.py).
   # --no-deps: its requirements pull torchvision/timm, which do not import against the CPU torch and
   # break MONAI; these are what nnUNetPredictor and the experiment planner import.
   "$root/.venv/bin/python" -m pip install "${pip_args[@]}" -q --no-deps \
