@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ai.packs.pack import Pack
 
 #: (field shown, metadata keys tried in order)
 CARD_FIELDS = (
@@ -30,19 +33,38 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def model_card(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+def model_card(metadata: dict[str, Any], pack: Pack | None = None) -> list[tuple[str, str]]:
     """The card's rows, ``(field, text)``; a missing field reads "not stated".
 
     Parameters
     ----------
     metadata
         A pack's ``configs/metadata.json``.
+    pack
+        The pack, when it was read: adds the "Site threshold" row (:func:`site_threshold_text`).
     """
     rows = []
     for title, keys in CARD_FIELDS:
         value = next((metadata[k] for k in keys if metadata.get(k) not in (None, "", [], {})), None)
         rows.append((title, _text(value) if value is not None else "not stated"))
+    if pack is not None:
+        rows.append(("Site threshold", site_threshold_text(pack)))
     return rows
+
+
+def site_threshold_text(pack: Pack) -> str:
+    """The "Site threshold" row: the site's threshold for this very version of the pack (its checksum)
+    and where it came from, else "none" and the pack's own operating point."""
+    from ai.batch.calibration import site_threshold  # read only when a card is shown
+    from ai.batch.tasks import screening_threshold
+
+    own = f"the pack's own threshold {screening_threshold(pack):g}"
+    note = (f"A site threshold holds for this version only (checksum {pack.checksum[:12]}): a new version of "
+            "the pack needs its own calibration (outpost batch calibrate).")
+    site = site_threshold(pack.checksum)
+    if site is None:
+        return f"none: {own}. {note}"
+    return f"{site.threshold:.4g}, from {site.describe()}; {own}. {note}"
 
 
 def needs_diagnostic_banner(metadata: dict[str, Any]) -> bool:
@@ -60,4 +82,4 @@ def needs_diagnostic_banner(metadata: dict[str, Any]) -> bool:
                                            "not intended", "investigational"))
 
 
-__all__ = ["NOT_FOR_DIAGNOSIS", "model_card", "needs_diagnostic_banner"]
+__all__ = ["NOT_FOR_DIAGNOSIS", "model_card", "needs_diagnostic_banner", "site_threshold_text"]
