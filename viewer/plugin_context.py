@@ -68,6 +68,10 @@ class PluginContext(Protocol):
     def set_view_note(self, text: str) -> None:
         """Show one line at the top of every view until the series changes ("" removes it)."""
 
+    def open_paths(self, paths: list[str], series_key: str | None = None) -> Any:
+        """Open folders, files, zips or DICOMDIRs as the reader would, showing ``series_key`` (a key of
+        ``outpost scan``) or the newest study's largest series; returns the background job."""
+
     def go_to_voxel(self, voxel_xyz: Sequence[float]) -> None:
         """Move every view to the voxel ``(x, y, z)``."""
 

@@ -17,6 +17,8 @@ class AIPlugin:
     def __init__(self, store=None) -> None:
         self.store = store
         self.panel = None
+        self.worklist = None
+        self.context = None
 
     def activate(self, context) -> None:
         """Build the panel and wire it to the viewer through ``context`` only."""
@@ -28,8 +30,29 @@ class AIPlugin:
         context.add_menu_action("AI", "Cancel AI job", self.panel.cancel, "Ctrl+Shift+X")
         context.add_menu_action("AI", "Explain result", self.panel.explain, "Ctrl+Shift+E")
         context.add_menu_action("AI", "Install the selected pack…", self.panel.install_selected)
+        context.add_menu_action("AI", "Open batch worklist…", self.open_worklist)
         context.on_series_changed(self.panel.series_changed)
         context.on_series_loaded(self.panel.series_loaded)
+        self.context = context
+        batch = context.plugin_options().get("worklist") if hasattr(context, "plugin_options") else None
+        if batch:
+            self.open_worklist(batch)
+
+    def open_worklist(self, folder=None) -> None:
+        """Show the Worklist dock on the batch in ``folder`` (asked for when ``None``)."""
+        from ai.qt.qt_worklist import WorklistPanel, ask_batch_folder
+
+        folder = folder or ask_batch_folder(self.panel)
+        if not folder:
+            return
+        if self.worklist is None:
+            self.worklist = WorklistPanel(self.context, self.panel)
+            self.context.add_dock("Worklist", self.worklist)
+        dock = self.worklist.parentWidget()
+        if dock is not None:  # the reader may have closed it
+            dock.show()
+            dock.raise_()
+        self.worklist.open_batch(folder)
 
 
 def create() -> AIPlugin:

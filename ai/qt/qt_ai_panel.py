@@ -507,9 +507,15 @@ class AIPanel(QWidget):
     def show_previous(self) -> None:
         """Show the saved result chosen in the "Earlier" list."""
         folder = self.previous_box.currentData()
-        if folder is None or self.volume is None:
+        if folder is not None:
+            self.show_saved(folder)
+
+    def show_saved(self, folder: str | Path) -> None:
+        """Show the result saved in ``folder`` (result.json, labels, heatmap) on the series on screen,
+        read in the background with progress (the worklist opens a batch's series this way)."""
+        if self.volume is None:
             return
-        self._start("previous", load_previous_result, folder, self.volume, name="AI: reading a saved result",
+        self._start("previous", load_previous_result, Path(folder), self.volume, name="AI: reading a saved result",
                     on_result=self._on_previous)
 
     def _on_previous(self, loaded: tuple) -> None:
@@ -647,7 +653,7 @@ class AIPanel(QWidget):
             self._update_buttons()
             return
         rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
-                       for k, v in model_card(item.metadata))
+                       for k, v in model_card(item.metadata, item.pack))
         reason = self._reason(item) if item.location != FILE else "; ".join(
             r for r in (item.reason, item.unsuitable_reason(self.volume) if self.volume is not None else "") if r)
         note = f"<p style='color:#ffb347'>{html.escape(reason)}</p>" if reason else ""
@@ -872,16 +878,19 @@ class AIPanel(QWidget):
                 self.table.setItem(row, 2, QTableWidgetItem(f"{stats.first_slice + 1}-{stats.last_slice + 1}"))
                 self.target.addItem(name, name)
         if result is not None and result.probabilities:
-            threshold = outcome.pack.outpost.get("threshold") if outcome.pack is not None else None
+            from ai.batch.calibration import screening_verdict  # the site's threshold, else the pack's
+
+            verdict = screening_verdict(outcome.pack, result) if outcome.pack is not None else ""
             for name, probability in result.probabilities.items():
                 row = self.probabilities.rowCount()
                 self.probabilities.insertRow(row)
-                mark = "  ≥ threshold" if threshold is not None and probability >= float(threshold) else ""
                 self.probabilities.setItem(row, 0, QTableWidgetItem(name))
-                self.probabilities.setItem(row, 1, QTableWidgetItem(f"{probability:.3f}{mark}"))
+                self.probabilities.setItem(row, 1, QTableWidgetItem(f"{probability:.3f}"))
                 self.target.addItem(name, name)
-            if threshold is not None:
-                self.probabilities.setHorizontalHeaderLabels(["Class", f"Probability (threshold {threshold})"])
+            self.probabilities.setToolTip(verdict)
+            self._threshold_text = verdict
+        else:
+            self._threshold_text = ""
         self._show_volumetry(getattr(result, "volumetry", None) if result is not None else None)
         self.provenance.setText(self._provenance_text())
         self._update_note()
@@ -940,6 +949,8 @@ class AIPanel(QWidget):
         p = self.outcome.result.provenance
         text = (f"{p.get('pack')} {p.get('version')} · checksum {str(p.get('checksum', ''))[:12]}… · "
                 f"{self.outcome.result.device} · {p.get('date')} · series {p.get('series_uid') or 'without UID'}")
+        if getattr(self, "_threshold_text", ""):
+            text += f" · {self._threshold_text}"
         if self.heatmap is not None:
             text += f" · attention: {METHOD_TITLES.get(self.heatmap.method)} for {self.heatmap.target}"
         check = p.get("input_check")

@@ -9,7 +9,10 @@ Each line is one entry::
      "modality": "CT", "instances": 20, "outcome": "ok"}}
 
 Events: ``open`` (a series loaded), ``ai-run``, ``explain``, ``export``,
-``send``, ``retrieve`` and ``receive`` (one entry per association).
+``send``, ``retrieve`` and ``receive`` (one entry per association), ``worklist``
+(the reader marked a batch's series read, agreed or disagreed: its UIDs and the mark),
+``calibrate`` (a site threshold saved for a pack version: its checksum, the threshold, what it
+achieved, the batch).
 
 What the audit promises:
 
@@ -56,7 +59,7 @@ log = logging.getLogger(__name__)
 
 AUDIT_FILE_NAME = "audit.jsonl"
 #: The events Outpost records.
-EVENTS = ("open", "ai-run", "explain", "export", "send", "retrieve", "receive")
+EVENTS = ("open", "ai-run", "explain", "export", "send", "retrieve", "receive", "worklist", "calibrate")
 
 _failures = 0
 _last_failure = ""
@@ -75,6 +78,11 @@ def _user() -> str:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name in the environment nor in the password database
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def user_name() -> str:
+    """The login name the audit records as ``user`` (also who marked a worklist's series)."""
+    return _user()
 
 
 def _host() -> str:
