@@ -136,9 +136,9 @@ def _worker_name() -> str:
         worker = get_worker()
         return str(worker.name if worker.name is not None else worker.address)
     except (ImportError, ValueError):
-        import socket
+        from ai.batch.tasks import worker_name
 
-        return f"{socket.gethostname()}:{os.getpid()}"
+        return worker_name()
 
 
 def run_on_worker(task: SeriesTask) -> SeriesOutcome:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import queue
 import shutil
-import socket
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
@@ -113,7 +113,7 @@ class LocalExecutor:
         # together than one alone (measured: 2 workers at 376 ms a series, 45 ms sharing them).
         threads = max(1, (os.cpu_count() or 1) // count) if count > 1 else None
         engines = [IsolatedEngine(threads=threads) for _ in range(count)]
-        host = socket.gethostname()
+        host = platform.node()
         stop = threading.Event()  # set by the stop or by a failure here (the caller's token is theirs)
 
         def stopped() -> bool:

@@ -14,7 +14,7 @@ operating point, ``outpost.screening`` of its metadata).
 from __future__ import annotations
 
 import os
-import socket
+import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,9 +175,9 @@ def score_of(pack: Pack, result: Result | dict[str, Any]) -> float | None:
 
 
 # --------------------------------------------------------------------------- running one series
-def worker_name() -> str:
-    """``hostname:pid`` of this process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+def worker_name(pid: int | None = None) -> str:
+    """``hostname:pid`` of this process (or of process ``pid`` on this machine)."""
+    return f"{platform.node()}:{pid if pid is not None else os.getpid()}"
 
 
 def load_task_pack(task: SeriesTask) -> Pack:
@@ -301,4 +301,4 @@ def _process(task: SeriesTask, engine: IsolatedEngine) -> SeriesOutcome:
                          scores={str(k): float(v) for k, v in (result.probabilities or {}).items()},
                          volumes={str(k): float(v) for k, v in result.volumes_ml.items()},
                          result_dir=str(out), device=result.device,
-                         worker=f"{socket.gethostname()}:{pid}" if pid else "")
+                         worker=worker_name(pid) if pid else "")

@@ -37,8 +37,11 @@ from tests.conftest import ROOT
 PACKAGES = ("viewer", "ai")
 NETWORK_MODULES = ("socket", "ssl", "urllib.request", "http.client", "requests", "urllib3", "httpx", "aiohttp",
                    "dicomweb_client", "pynetdicom", "ftplib", "smtplib", "xmlrpc.client", "webbrowser",
-                   "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets")
-NETWORK_ALLOWED_IN = ("viewer/pacs/",)
+                   "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets",
+                   "distributed", "dask.distributed", "tornado")
+#: Where the network may be used: the PACS the user configures, and the Dask cluster the user names
+#: (``outpost batch run --scheduler``, ``outpost batch scheduler|worker``).
+NETWORK_ALLOWED_IN = ("viewer/pacs/", "ai/batch/dask_executor.py", "ai/batch/cluster.py")
 DOWNLOADERS = ("hub", "huggingface_hub", "download_url", "download_and_extract", "load_state_dict_from_url")
 URL = re.compile(r"\b(?:https?|ftp)://[\w.-]+", re.IGNORECASE)
 IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")  # not the digits of a UID

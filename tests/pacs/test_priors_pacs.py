@@ -185,7 +185,9 @@ def test_compare_with_prior_retrieves_the_pacs_prior_and_shows_it_beside(qtbot, 
     window.notify_error = errors.append
     job = window.compare_with_prior()
     qtbot.waitUntil(lambda: job.done, timeout=60000)
+    # The CT chest hanging protocol may show the current series beside itself first: wait for the prior.
     qtbot.waitUntil(lambda: len(window.comparison.viewports) > 1
+                    and window.comparison.viewports[1].state.series not in (None, window.state.series)
                     and window.comparison.viewports[1].state.volume is not None, timeout=30000)
     assert errors == [] and window.layout_name == "1x2"
     shown = window.comparison.viewports[1].state
