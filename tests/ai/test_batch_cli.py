@@ -162,7 +162,7 @@ def test_ctrl_c_stops_the_batch_cleanly_and_the_next_run_resumes(batch, tmp_path
             with sqlite3.connect(out / "batch.sqlite3") as db:
                 running = db.execute("SELECT series_uid FROM series WHERE status = 'running'").fetchall()
         except sqlite3.OperationalError:
-            pass
+            continue  # the batch is still creating its database: look again
     assert running, "the batch never started a series"
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)

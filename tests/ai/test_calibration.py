@@ -4,7 +4,6 @@ sensitivity, the labels file, the PNG, and the site threshold bound to the pack'
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -94,9 +93,7 @@ def test_bootstrap_contains_the_auc_is_seeded_and_fast():
     pos, neg = rng.normal(1.0, 1.0, 200), rng.normal(0.0, 1.0, 300)
     truth = np.r_[np.ones(200), np.zeros(300)]
     value = roc_auc_score(truth, np.r_[pos, neg])
-    started = time.perf_counter()
     first = bootstrap(pos, neg, 0.9, resamples=2000, seed=5)
-    elapsed = time.perf_counter() - started
     assert first.auc[0] < value < first.auc[1] and first.auc[1] - first.auc[0] < 0.15
     assert bootstrap(pos, neg, 0.9, resamples=2000, seed=5) == first
     assert bootstrap(pos, neg, 0.9, resamples=2000, seed=6) != first
@@ -104,7 +101,6 @@ def test_bootstrap_contains_the_auc_is_seeded_and_fast():
     assert first.threshold[0] <= chosen <= first.threshold[1]
     specificity = np.mean(neg < chosen)
     assert first.specificity[0] <= specificity <= first.specificity[1]
-    assert elapsed < 5.0  # about 0.1 s; a generous guard for a loaded machine
 
 
 def test_bootstrap_auc_matches_a_loop_over_the_same_resamples():
