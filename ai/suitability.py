@@ -79,7 +79,7 @@ def unsuitable_reason(volume: Volume, pack) -> str:
     return ""
 
 
-def _intensity_sample(volume: Volume, limit: int = 2_000_000) -> np.ndarray:
+def _intensity_sample(volume: Volume, limit: int = 2**18) -> np.ndarray:
     """A strided sample of the voxels (every voxel for small images), as float32."""
     flat = volume.array.reshape(-1)
     step = max(1, flat.size // limit)

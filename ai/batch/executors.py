@@ -17,11 +17,12 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 from ai.batch.database import FAILED
-from ai.batch.tasks import SeriesOutcome, SeriesTask, process_series
+from ai.batch.tasks import SeriesOutcome, SeriesTask, prepare_series, run_prepared
 from viewer.core.errors import Cancelled
 from viewer.core.tasks import CancelToken
 
@@ -119,19 +120,34 @@ class LocalExecutor:
         def stopped() -> bool:
             return stop.is_set() or cancel.cancelled
 
+        def next_task() -> SeriesTask | None:
+            try:
+                return pending.get_nowait()
+            except queue.Empty:
+                return None
+
         def work(index: int) -> None:
             engine, name = engines[index], f"{host}:local-{index + 1}"
+            # While the model runs on one series, the next one is read: one series ahead per worker.
+            reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"outpost-batch-read-{index + 1}")
             try:
-                while not stopped():
+                def read_ahead() -> tuple[SeriesTask, Future] | None:
+                    task = None if stopped() else next_task()
+                    return None if task is None else (task, reader.submit(prepare_series, task))
+
+                ahead = read_ahead()
+                while ahead is not None and not stopped():
+                    task, prepared = ahead[0], ahead[1].result()
+                    ahead = read_ahead()
+                    if isinstance(prepared, SeriesOutcome):  # unreadable or unsuitable: no model to run
+                        events.put(("start", task, name))
+                        events.put(("outcome", prepared))
+                        continue
+                    if devices[index] != "auto" and prepared.task.device == "auto":
+                        prepared = replace(prepared, task=replace(prepared.task, device=devices[index]))
+                    events.put(("start", prepared.task, name))
                     try:
-                        task = pending.get_nowait()
-                    except queue.Empty:
-                        return
-                    if devices[index] != "auto" and task.device == "auto":
-                        task = replace(task, device=devices[index])
-                    events.put(("start", task, name))
-                    try:
-                        outcome = process_series(task, engine)
+                        outcome = run_prepared(prepared, engine)
                     except Cancelled:
                         continue
                     if stopped() and outcome.status == FAILED:
@@ -140,6 +156,7 @@ class LocalExecutor:
             except BaseException as e:  # noqa: BLE001 - reported on the caller's thread
                 events.put(("error", e))
             finally:
+                reader.shutdown(wait=True, cancel_futures=True)
                 events.put(("exit", index))
 
         threads = [threading.Thread(target=work, args=(index,), name=f"outpost-batch-{index + 1}", daemon=True)

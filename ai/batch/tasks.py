@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,17 +181,54 @@ def worker_name(pid: int | None = None) -> str:
     return f"{platform.node()}:{pid if pid is not None else os.getpid()}"
 
 
+#: Packs this process has read for a batch's tasks, by folder and checksum, with the fingerprint of the
+#: folder's files they were read from (:func:`_folder_fingerprint`).
+_task_packs: dict[tuple[str, str], tuple[tuple, Pack]] = {}
+_task_packs_lock = threading.Lock()
+
+
+def _folder_fingerprint(folder: Path) -> tuple:
+    """The name, size and modification time of every file under ``folder``: what changes when a file does."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        status = path.stat()
+        if path.is_file():
+            found.append((str(path.relative_to(folder)), status.st_size, status.st_mtime_ns))
+    return tuple(found)
+
+
 def load_task_pack(task: SeriesTask) -> Pack:
     """The pack of ``task``, read from its folder and checked against the batch's checksum.
 
     It is trusted (its TorchScript, if any, may load) only where the pack store trusts this very
-    folder: bundled with Outpost, or trusted when the user installed it.
+    folder: bundled with Outpost, or trusted when the user installed it. A pack read for an earlier
+    task of this process is used again while no file of its folder changed (size or modification
+    time): reading and hashing it again costs 4 ms a series.
 
     Raises
     ------
     AIError
         The pack cannot be read, or its checksum is not the batch's.
     """
+    folder = Path(task.pack_dir)
+    key = (task.pack_dir, task.pack_checksum)
+    try:
+        fingerprint = _folder_fingerprint(folder)
+    except OSError:
+        fingerprint = None  # read_pack below says what is wrong with the folder
+    with _task_packs_lock:
+        kept = _task_packs.get(key)
+    if kept is not None and fingerprint is not None and kept[0] == fingerprint:
+        return kept[1]
+    pack = _read_task_pack(task)
+    if fingerprint is not None:
+        with _task_packs_lock:
+            _task_packs.clear()  # one batch's pack at a time
+            _task_packs[key] = (fingerprint, pack)
+    return pack
+
+
+def _read_task_pack(task: SeriesTask) -> Pack:
     from ai.errors import AIError
     from ai.packs.pack import read_pack
     from ai.packs.store import PackStore
@@ -223,15 +261,106 @@ def _find_series(task: SeriesTask):
     return None, "no image of this series was found in its files"
 
 
+@dataclass
+class PreparedSeries:
+    """A series read and found suitable, waiting for the model (:func:`prepare_series`).
+
+    Attributes
+    ----------
+    task
+        The task it was read for.
+    pack
+        The task's pack, checked against the batch's checksum.
+    series
+        The scanned series.
+    volume
+        The series loaded.
+    seconds
+        How long reading it took.
+    """
+
+    task: SeriesTask
+    pack: Pack
+    series: Any
+    volume: Any
+    seconds: float
+
+
+def _failed(task: SeriesTask, error: Exception) -> SeriesOutcome:
+    return SeriesOutcome(task.series_uid, FAILED, reason=one_line(f"{type(error).__name__}: {error}"
+                                                                  if not str(error) else str(error)))
+
+
+def prepare_series(task: SeriesTask) -> PreparedSeries | SeriesOutcome:
+    """Read the task's pack and series and check that the pack suits the series; never raises for the series.
+
+    The first half of :func:`process_series`: a pool reads the next series while the model runs
+    on this one (:class:`~ai.batch.executors.LocalExecutor`).
+
+    Returns
+    -------
+    PreparedSeries or SeriesOutcome
+        The series ready for the model, or its outcome already: :data:`~ai.batch.database.UNSUITABLE`
+        with the suitability rule's reason, or :data:`~ai.batch.database.FAILED` (unreadable files,
+        a pack that is not the batch's).
+    """
+    from ai.suitability import unsuitable_reason
+    from viewer.core.dicom import load_series
+
+    started = time.monotonic()
+    try:
+        pack = load_task_pack(task)
+        series, why = _find_series(task)
+        if series is None:
+            outcome = SeriesOutcome(task.series_uid, FAILED, reason=why)
+        else:
+            volume = load_series(series)
+            reason = unsuitable_reason(volume, pack)
+            if not reason:
+                return PreparedSeries(task, pack, series, volume, time.monotonic() - started)
+            outcome = SeriesOutcome(task.series_uid, UNSUITABLE, reason=reason)
+    except Exception as e:  # noqa: BLE001 - a problem of this series becomes its outcome, the batch goes on
+        outcome = _failed(task, e)
+    outcome.seconds, outcome.worker = time.monotonic() - started, worker_name()
+    return outcome
+
+
+def run_prepared(prepared: PreparedSeries, engine: IsolatedEngine) -> SeriesOutcome:
+    """Run the pack on a prepared series in ``engine`` and write the result files; never raises for the series.
+
+    The second half of :func:`process_series`; the outcome's seconds count both halves.
+
+    Raises
+    ------
+    Cancelled
+        The engine was closed while the model ran (the batch is stopping): no outcome, the series
+        runs again next time.
+    """
+    started = time.monotonic()
+    try:
+        outcome = _run_model(prepared, engine)
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - a problem of this series becomes its outcome, the batch goes on
+        outcome = _failed(prepared.task, e)
+    outcome.seconds = prepared.seconds + time.monotonic() - started
+    if not outcome.worker:
+        outcome.worker = worker_name()
+    return outcome
+
+
 def process_series(task: SeriesTask, engine: IsolatedEngine | None = None) -> SeriesOutcome:
     """Run the task's pack on its series and write the result files; never raises for the series.
+
+    :func:`prepare_series`, then :func:`run_prepared`.
 
     Parameters
     ----------
     task
         The series and the pack.
     engine
-        The sandboxed AI worker to run in (a new one, closed afterwards, when ``None``).
+        The sandboxed AI worker to run in (a new one, closed afterwards, when ``None``; none is
+        started for a series that cannot be read or does not suit the pack).
 
     Returns
     -------
@@ -248,40 +377,24 @@ def process_series(task: SeriesTask, engine: IsolatedEngine | None = None) -> Se
     """
     from ai.isolation import IsolatedEngine
 
-    started = time.monotonic()
-    own = engine is None
-    if engine is None:
-        engine = IsolatedEngine()
+    prepared = prepare_series(task)
+    if isinstance(prepared, SeriesOutcome):
+        return prepared
+    if engine is not None:
+        return run_prepared(prepared, engine)
+    engine = IsolatedEngine()
     try:
-        outcome = _process(task, engine)
-    except Cancelled:
-        raise
-    except Exception as e:  # noqa: BLE001 - a problem of this series becomes its outcome, the batch goes on
-        outcome = SeriesOutcome(task.series_uid, FAILED, reason=one_line(f"{type(e).__name__}: {e}"
-                                                                         if not str(e) else str(e)))
+        return run_prepared(prepared, engine)
     finally:
-        if own:
-            engine.close()
-    outcome.seconds = time.monotonic() - started
-    if not outcome.worker:
-        outcome.worker = worker_name()
-    return outcome
+        engine.close()
 
 
-def _process(task: SeriesTask, engine: IsolatedEngine) -> SeriesOutcome:
+def _run_model(prepared: PreparedSeries, engine: IsolatedEngine) -> SeriesOutcome:
     from ai.results import save_result
-    from ai.suitability import input_verdict, unsuitable_reason
+    from ai.suitability import input_verdict
     from ai.workflow import pre_model_of
-    from viewer.core.dicom import load_series
 
-    pack = load_task_pack(task)
-    series, why = _find_series(task)
-    if series is None:
-        return SeriesOutcome(task.series_uid, FAILED, reason=why)
-    volume = load_series(series)
-    reason = unsuitable_reason(volume, pack)
-    if reason:
-        return SeriesOutcome(task.series_uid, UNSUITABLE, reason=reason)
+    task, pack, volume = prepared.task, prepared.pack, prepared.volume
     result = engine.run(volume, pack, device=task.device, pre_pack=pre_model_of(pack))
     pid = engine.pid
     note, heatmap = "", None
@@ -294,7 +407,7 @@ def _process(task: SeriesTask, engine: IsolatedEngine) -> SeriesOutcome:
             note = one_line(f"no heatmap: {e}")
     result.provenance["input_check"] = input_verdict(volume, pack).provenance()
     out = Path(task.out_dir)
-    summary = save_result(out, volume, series, pack, result, heatmap)
+    summary = save_result(out, volume, prepared.series, pack, result, heatmap)
     if "seg_error" in summary["files"] and not note:
         note = one_line(f"no DICOM SEG: {summary['files']['seg_error']}")
     return SeriesOutcome(task.series_uid, DONE, reason=note, score=score_of(pack, result),

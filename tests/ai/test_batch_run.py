@@ -173,6 +173,22 @@ def test_process_series_reports_problems_as_outcomes(pack, camp, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_pack_changed_on_disk_during_a_batch_is_refused_for_the_next_series(pack, camp, tmp_path):
+    from ai.batch.tasks import load_task_pack
+
+    folder = tmp_path / "pack"
+    shutil.copytree(pack.root, folder)
+    task = SeriesTask(series_uid=camp[1]["ct"][0], study_uid="", paths=(str(camp[0] / "ct"),),
+                      pack_dir=str(folder), pack_checksum=pack.checksum, out_dir=str(tmp_path / "out"))
+    assert load_task_pack(task) is load_task_pack(task)  # read and hashed once while nothing changes
+    weights = next(path for path in folder.rglob("*") if path.suffix in (".pt", ".pth", ".safetensors"))
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF  # same size; its modification time moves
+    weights.write_bytes(bytes(data))
+    outcome = process_series(task)
+    assert outcome.status == FAILED and "model.safetensors does not match its checksum" in outcome.reason
+
+
 def test_screening_defaults_and_the_packs_entry(pack, tmp_path):
     assert positive_classes(pack) == ["Bacterial Pneumonia", "Viral Pneumonia"]
     assert screening_threshold(pack) == 0.5

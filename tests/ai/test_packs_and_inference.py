@@ -59,6 +59,25 @@ def test_spleen_pack_runs_on_the_real_ct_onto_its_grid(shared_data, tmp_path, re
     assert np.array_equal(again.labels, result.labels)  # deterministic on one device
 
 
+def test_a_built_pack_is_kept_for_that_pack_object_and_never_changed_by_a_run(tmp_path, real_ct):
+    from ai.inference import _run_once, built_parts, forget_built_parts
+
+    folder = make_pack(tmp_path / "tiny", TINY_META, TINY_CONFIG, _tiny_state())
+    pack, cpu = read_pack(folder), torch.device("cpu")
+    first = built_parts(pack, cpu)
+    assert built_parts(pack, cpu) is first  # the AI worker's next series skips building the network
+    # A run with one window per batch (the out-of-GPU-memory retry) builds parts of its own:
+    # the kept inferer still batches as the pack says.
+    result = _run_once(real_ct, pack, cpu, 1, None, None)
+    assert built_parts(pack, cpu)["inferer"].sw_batch_size == 2 and result.labels.shape == real_ct.shape_zyx
+    read_again = read_pack(folder)  # a pack read again (perhaps changed on disk) is built again
+    assert built_parts(read_again, cpu) is not first
+    assert built_parts(pack, cpu) is not first  # one pack kept: the other one was dropped
+    kept = built_parts(pack, cpu)
+    forget_built_parts()
+    assert built_parts(pack, cpu) is not kept
+
+
 def test_cancel_stops_at_the_next_window(tmp_path, real_ct):
     pack = read_pack(make_pack(tmp_path / "tiny", TINY_META, TINY_CONFIG, _tiny_state()))
     token = CancelToken()
