@@ -46,6 +46,8 @@ def _inputs(args: argparse.Namespace):
         if not args.query:
             raise OutpostError("--pacs NODE needs --query KEY=VALUE ... (date, modality, accession, patient-id, "
                                "study)")
+        if args.scheduler and args.fetch_on_workers:
+            return inputs.from_dicomweb(args.pacs, args.query)
         progress = TerminalProgress("retrieving")
         try:
             with LocalStore() as store:
@@ -77,6 +79,8 @@ def command_batch_run(args: argparse.Namespace) -> int:
     from ai.batch.runner import run_batch
     from ai.packs.store import PackStore
 
+    if args.fetch_on_workers and not (args.pacs and args.scheduler):
+        raise OutpostError("--fetch-on-workers goes with --pacs NODE and --scheduler ADDRESS")
     if args.scheduler and args.workers is not None:
         raise OutpostError("--workers is for this machine; a Dask cluster has the workers it was started with")
     pack = PackStore().find(args.pack)
@@ -184,6 +188,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--workers", type=_workers, metavar="N",
                      help="series run at once here (default: one per GPU, else 1)")
     run.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (tcp://HOST:PORT)")
+    run.add_argument("--fetch-on-workers", action="store_true",
+                     help="with --pacs and --scheduler: each worker fetches its series by DICOMweb from the node "
+                          "of the same name in its own settings (nothing is retrieved here)")
     run.add_argument("--explain", choices=EXPLAIN_METHODS, help="also write each result's heatmap")
     run.add_argument("--device", type=_device, default="auto", help="auto (default), cpu, cuda, cuda:N")
     run.add_argument("--json", action="store_true", help="print the run's summary as JSON")

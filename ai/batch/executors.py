@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 from ai.batch.database import FAILED
-from ai.batch.tasks import SeriesOutcome, SeriesTask, prepare_series, run_prepared
+from ai.batch.tasks import PreparedSeries, SeriesOutcome, SeriesTask, prepare_series, run_prepared
 from viewer.core.errors import Cancelled
 from viewer.core.tasks import CancelToken
 
@@ -130,6 +130,7 @@ class LocalExecutor:
             engine, name = engines[index], f"{host}:local-{index + 1}"
             # While the model runs on one series, the next one is read: one series ahead per worker.
             reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"outpost-batch-read-{index + 1}")
+            ahead: tuple[SeriesTask, Future] | None = None
             try:
                 def read_ahead() -> tuple[SeriesTask, Future] | None:
                     task = None if stopped() else next_task()
@@ -157,6 +158,9 @@ class LocalExecutor:
                 events.put(("error", e))
             finally:
                 reader.shutdown(wait=True, cancel_futures=True)
+                if ahead is not None and ahead[1].done() and not ahead[1].cancelled() \
+                        and isinstance(ahead[1].result(), PreparedSeries):
+                    ahead[1].result().release()  # read for nothing: the batch stopped; it runs next time
                 events.put(("exit", index))
 
         threads = [threading.Thread(target=work, args=(index,), name=f"outpost-batch-{index + 1}", daemon=True)

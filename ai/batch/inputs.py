@@ -33,11 +33,15 @@ class FoundSeries:
     entry
         What the database records of it.
     paths
-        Its files (a zip holding them is named once).
+        Its files (a zip holding them is named once); empty for a series left on a PACS.
+    dicomweb_node
+        For a series left on a PACS (:func:`from_dicomweb`): the name of the configured node each
+        worker fetches it from by WADO-RS.
     """
 
     entry: SeriesEntry
     paths: tuple[str, ...]
+    dicomweb_node: str = ""
 
 
 @dataclass
@@ -138,6 +142,57 @@ def parse_query(items: Sequence[str]) -> Any:
     return FindQuery(level="STUDY", **fields_)
 
 
+def _node_and_local(node: Any, local: Any) -> tuple[Any, Any]:
+    """The :class:`~viewer.pacs.nodes.Node` named ``node`` (or ``node`` itself) and the local settings."""
+    from viewer.pacs.nodes import PacsSettings
+
+    if isinstance(node, str) or local is None:
+        settings = PacsSettings()
+        node = settings.resolve(node) if isinstance(node, str) else node
+        local = local if local is not None else settings.local
+    return node, local
+
+
+def from_dicomweb(node: Any, query_items: Sequence[str], local: Any = None) -> BatchInputs:
+    """The series of the studies ``query_items`` find on a DICOMweb node, left on the PACS.
+
+    QIDO-RS at study level, then the series of each study; nothing is retrieved here: each worker
+    fetches its series by WADO-RS when it runs it (:func:`ai.batch.tasks.prepare_series`), from the
+    node of the same name in its own settings, so that no password travels with a task. Each series
+    has source ``pacs:<node>``.
+
+    Parameters
+    ----------
+    node
+        A configured node's name, or a :class:`~viewer.pacs.nodes.Node` that has a name.
+    query_items
+        ``KEY=VALUE`` items (:func:`parse_query`).
+    local
+        Outpost's timeouts (default: from the settings).
+
+    Raises
+    ------
+    OutpostError
+        The node is unknown, unnamed or has no DICOMweb URL, or the PACS refused or broke off a query.
+    """
+    from viewer.pacs.dicomweb import search
+    from viewer.pacs.query import FindQuery
+
+    query = parse_query(query_items)
+    node, local = _node_and_local(node, local)
+    if not node.name or not node.has_dicomweb:
+        raise OutpostError(f"{node.describe()}: workers fetch series by DICOMweb from a configured node with a "
+                           "DICOMweb URL (outpost pacs node add NAME --url URL on each worker)")
+    inputs = BatchInputs()
+    for study in search(node, query, local):
+        for series in search(node, FindQuery(level="SERIES", study_uid=study.study_uid), local):
+            entry = SeriesEntry(series_uid=series.series_uid, study_uid=study.study_uid,
+                                study_date=study.study_date, modality=series.modality,
+                                description=series.series_description, source=f"pacs:{node.name}")
+            inputs.series.append(FoundSeries(entry, (), dicomweb_node=node.name))
+    return inputs
+
+
 def from_pacs(node: Any, query_items: Sequence[str], store: Any, progress: Any = None, cancel: Any = None,
               local: Any = None) -> BatchInputs:
     """The series of the studies ``query_items`` find on a PACS, retrieved into ``store`` first.
@@ -163,13 +218,8 @@ def from_pacs(node: Any, query_items: Sequence[str], store: Any, progress: Any =
     OutpostError
         The node is unknown, or the PACS refused or broke off the query or a retrieval.
     """
-    from viewer.pacs.nodes import PacsSettings
-
     query = parse_query(query_items)
-    if isinstance(node, str) or local is None:
-        settings = PacsSettings()
-        node = settings.resolve(node) if isinstance(node, str) else node
-        local = local if local is not None else settings.local
+    node, local = _node_and_local(node, local)
     if node.has_dicomweb and not node.has_dimse:
         from viewer.pacs.dicomweb import retrieve, search
 

@@ -212,12 +212,13 @@ def run_batch(folder: str | Path, pack: Pack, entries: Sequence[FoundSeries], ex
             known.update(dict(unreadable))
             db.set_meta(unreadable=json.dumps(sorted(known.items())))
         paths = {found.entry.series_uid: found.paths for found in entries}
+        remote = {found.entry.series_uid: found.dicomweb_node for found in entries}
         todo = db.todo()
         pack_dir = str(Path(pack.root).resolve())
         tasks = [SeriesTask(series_uid=row.series_uid, study_uid=row.study_uid, paths=tuple(paths[row.series_uid]),
                             pack_dir=pack_dir, pack_checksum=pack.checksum,
                             out_dir=str(folder / RESULTS_FOLDER / result_folder_name(row.series_uid)),
-                            explain=explain, device=device)
+                            explain=explain, device=device, dicomweb_node=remote[row.series_uid])
                  for row in todo if row.series_uid in paths]
         rate = _Rate(len(tasks))
         ran = 0

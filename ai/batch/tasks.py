@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
+import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +51,8 @@ class SeriesTask:
     series_uid, study_uid
         The series' UIDs (the series UID names it in the batch).
     paths
-        The series' files (or the folder or zip holding them; on a cluster, on a shared folder).
+        The series' files (or the folder or zip holding them; on a cluster, on a shared folder);
+        empty when the worker fetches the series from :attr:`dicomweb_node`.
     pack_dir
         The pack's folder.
     pack_checksum
@@ -59,6 +63,9 @@ class SeriesTask:
         An attribution method (``gradcam``, ...) to write a heatmap too, or ``None``.
     device
         ``auto``, ``cpu``, ``cuda:0``, ...
+    dicomweb_node
+        The name of a PACS node in the worker's own settings to fetch the series from by WADO-RS
+        (its password stays on the worker), or ``""``: the series is read from :attr:`paths`.
     """
 
     series_uid: str
@@ -69,6 +76,7 @@ class SeriesTask:
     out_dir: str
     explain: str | None = None
     device: str = "auto"
+    dicomweb_node: str = ""
 
 
 @dataclass
@@ -246,19 +254,43 @@ def _read_task_pack(task: SeriesTask) -> Pack:
     return pack
 
 
-def _find_series(task: SeriesTask):
-    """The scanned series of ``task`` (``(series, "")``), or ``(None, why it cannot be read)``."""
+def _find_series(task: SeriesTask, paths: Sequence[str]):
+    """The scanned series of ``task`` in ``paths`` (``(series, "")``), or ``(None, why it cannot be read)``."""
+    from ai.batch.inputs import series_uid_of
     from viewer.core.dicom import scan
 
-    found = scan(list(task.paths))
-    from ai.batch.inputs import series_uid_of
-
+    found = scan(list(paths))
     candidates = [s for s in found.series if series_uid_of(s) == task.series_uid]
     if candidates:
         return max(candidates, key=lambda s: len(s.frames)), ""
     if found.skipped:
         return None, f"unreadable: {found.skipped[0].reason}"
     return None, "no image of this series was found in its files"
+
+
+def _fetch(task: SeriesTask) -> tuple[Path, list[str]]:
+    """Fetch the task's series by WADO-RS from the node of that name in this worker's settings.
+
+    Returns
+    -------
+    tuple
+        The private temporary folder holding it (removed by :meth:`PreparedSeries.release`) and its files.
+    """
+    from viewer.pacs.dicomweb import retrieve
+    from viewer.pacs.nodes import PacsSettings
+    from viewer.pacs.store import LocalStore
+
+    settings = PacsSettings()
+    node = settings.resolve(task.dicomweb_node)
+    folder = Path(tempfile.mkdtemp(prefix="outpost-batch-series-"))
+    try:
+        with LocalStore(folder / "series", reconcile=False) as store:
+            retrieve(node, task.study_uid, task.series_uid, store=store, local=settings.local)
+            files = [str(path) for path in store.files(task.study_uid, task.series_uid)]
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, files
 
 
 @dataclass
@@ -276,7 +308,9 @@ class PreparedSeries:
     volume
         The series loaded.
     seconds
-        How long reading it took.
+        How long reading it took (fetching it included).
+    fetched
+        The temporary folder a series fetched from a PACS is in, or ``None``.
     """
 
     task: SeriesTask
@@ -284,6 +318,13 @@ class PreparedSeries:
     series: Any
     volume: Any
     seconds: float
+    fetched: Path | None = None
+
+    def release(self) -> None:
+        """Remove the fetched copy of the series, if any (after its result files are written)."""
+        if self.fetched is not None:
+            shutil.rmtree(self.fetched, ignore_errors=True)
+            self.fetched = None
 
 
 def _failed(task: SeriesTask, error: Exception) -> SeriesOutcome:
@@ -308,19 +349,25 @@ def prepare_series(task: SeriesTask) -> PreparedSeries | SeriesOutcome:
     from viewer.core.dicom import load_series
 
     started = time.monotonic()
+    fetched = None
     try:
         pack = load_task_pack(task)
-        series, why = _find_series(task)
+        paths: Sequence[str] = task.paths
+        if task.dicomweb_node:
+            fetched, paths = _fetch(task)
+        series, why = _find_series(task, paths)
         if series is None:
             outcome = SeriesOutcome(task.series_uid, FAILED, reason=why)
         else:
             volume = load_series(series)
             reason = unsuitable_reason(volume, pack)
             if not reason:
-                return PreparedSeries(task, pack, series, volume, time.monotonic() - started)
+                return PreparedSeries(task, pack, series, volume, time.monotonic() - started, fetched)
             outcome = SeriesOutcome(task.series_uid, UNSUITABLE, reason=reason)
     except Exception as e:  # noqa: BLE001 - a problem of this series becomes its outcome, the batch goes on
         outcome = _failed(task, e)
+    if fetched is not None:
+        shutil.rmtree(fetched, ignore_errors=True)
     outcome.seconds, outcome.worker = time.monotonic() - started, worker_name()
     return outcome
 
@@ -343,6 +390,8 @@ def run_prepared(prepared: PreparedSeries, engine: IsolatedEngine) -> SeriesOutc
         raise
     except Exception as e:  # noqa: BLE001 - a problem of this series becomes its outcome, the batch goes on
         outcome = _failed(prepared.task, e)
+    finally:
+        prepared.release()
     outcome.seconds = prepared.seconds + time.monotonic() - started
     if not outcome.worker:
         outcome.worker = worker_name()
@@ -386,6 +435,7 @@ def process_series(task: SeriesTask, engine: IsolatedEngine | None = None) -> Se
     try:
         return run_prepared(prepared, engine)
     finally:
+        prepared.release()  # already, unless starting the engine failed
         engine.close()
 
 

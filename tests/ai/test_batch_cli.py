@@ -134,6 +134,8 @@ def test_errors_are_one_line(batch, tmp_path):
         (("batch", "run", "--pack", str(pack), "--input", str(tmp_path / "missing"), "--out", str(out)),
          "does not exist"),
         (("batch", "run", "--pack", str(pack), "--pacs", "PACS", "--out", str(out)), "--query"),
+        (("batch", "run", "--pack", str(pack), "--input", str(tmp_path), "--fetch-on-workers", "--out", str(out)),
+         "--fetch-on-workers goes with --pacs NODE and --scheduler"),
     ]
     for args, message in cases:
         result = outpost(*args, data_dir=tmp / "data")

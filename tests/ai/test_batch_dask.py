@@ -204,3 +204,60 @@ def test_a_lost_scheduler_stops_the_batch_in_one_line_and_the_next_run_resumes(b
         for row in db.rows():
             for name, probability in row.scores.items():
                 assert probability == pytest.approx(local_scores[row.series_uid][name], rel=1e-5, abs=1e-6)
+
+
+def test_workers_fetch_each_series_by_dicomweb_with_their_own_node_settings(batch_input, local_scores, tmp_path,
+                                                                             require_tool, monkeypatch):
+    """Inputs left on a real Orthanc: the batch queries it by QIDO-RS and each worker fetches its series
+    by WADO-RS from the node of that name in its own settings (the password stays on the worker, never in
+    a task), then removes its copy."""
+    import shutil
+
+    from ai.batch.dask_executor import DaskExecutor
+    from ai.batch.inputs import from_dicomweb
+    from tests.pacs.servers import ORTHANC_USER, OrthancServer, dicomweb_plugin, free_port
+    from viewer.core.audit import read_entries
+    from viewer.pacs.nodes import LocalSettings, Node, PacsSettings
+
+    executable = require_tool("Orthanc") if shutil.which("Orthanc") else "/usr/sbin/Orthanc"
+    if dicomweb_plugin() is None:
+        pytest.fail("the Orthanc DICOMweb plugin is not installed (Debian package orthanc-dicomweb)")
+    pack, found_here = batch_input
+    server = OrthancServer(executable, tmp_path / "orthanc", receiver_port=free_port()).start()
+    try:
+        server.upload([path for found in found_here.series for path in found.paths])
+        node = Node(name="camp-pacs", dicomweb_url=server.dicomweb_url, username=ORTHANC_USER,
+                    password=server.password, allow_http_credentials=True)
+        inputs = from_dicomweb(node, ["modality=CR"], local=LocalSettings())
+        assert sorted(f.entry.series_uid for f in inputs.series) == sorted(local_scores)
+        assert all(not f.paths and f.dicomweb_node == "camp-pacs" for f in inputs.series)
+        temporary = tmp_path / "worker-tmp"
+        temporary.mkdir()
+        monkeypatch.setenv("TMPDIR", str(temporary))  # the workers' copies of the series go here
+        monkeypatch.setenv("OUTPOST_CREDENTIAL_STORE", "file")
+        batch = tmp_path / "batch"
+        with local_cluster(tmp_path / "cluster", workers=2, timeout=CLUSTER_START_S) as cluster:
+            for name in ("worker-1", "worker-2"):  # each worker machine knows the PACS by that name
+                settings = PacsSettings(cluster.folder / f"data-{name}" / "pacs.json")
+                settings.add(node)
+                settings.save()
+            executor = DaskExecutor(cluster.address)
+            try:
+                from ai.batch.runner import run_batch
+
+                counting = Counting(executor)
+                summary = run_batch(batch, pack, inputs.series, counting, device="cpu")
+            finally:
+                executor.close()
+            logs = "".join(cluster.log_tail(name, 10**6) for name in cluster.processes)
+        assert not summary.cancelled
+        rows = check_done_once(batch, counting.reported, local_scores)
+        assert {row.source for row in rows} == {"pacs:camp-pacs"}
+        fetched = [entry["details"] for name in ("worker-1", "worker-2") for entry in
+                   read_entries(cluster.folder / f"data-{name}" / "audit.jsonl", event="retrieve").entries]
+        assert sorted(details["series_uid"] for details in fetched) == sorted(local_scores)
+        assert all(details["protocol"] == "WADO-RS" and details["instances"] == 1 for details in fetched)
+        assert not list(temporary.glob("outpost-batch-series-*")), "a worker left a copy of a series behind"
+        assert server.password not in logs
+    finally:
+        server.stop()
