@@ -154,8 +154,11 @@ def _html(folder: Path, rows: list[SeriesRow], meta: dict[str, str], counts: dic
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Batch report: {e(meta.get('pack', ''))}</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #999;padding:.25em .5em;text-align:left}th{background:#eee}</style>",
+        # Black on white whatever the reader's theme (a dark theme's light text on the light headers
+        # was unreadable), and printable as it is.
+        "<style>body{font-family:sans-serif;margin:2em;color:#000;background:#fff}"
+        "table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #999;padding:.25em .5em;text-align:left;color:#000}th{background:#eee}</style>",
         "</head><body>",
         f"<h1>Batch report: {e(meta.get('pack', ''))} {e(meta.get('version', ''))}</h1>",
         f"<p>Written {e(now)}. Batch started {e(meta.get('created', ''))}; pack checksum "

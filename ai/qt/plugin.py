@@ -48,11 +48,26 @@ class AIPlugin:
         if self.worklist is None:
             self.worklist = WorklistPanel(self.context, self.panel)
             self.context.add_dock("Worklist", self.worklist)
+            _under_the_views(self.worklist.parentWidget())
         dock = self.worklist.parentWidget()
         if dock is not None:  # the reader may have closed it
             dock.show()
             dock.raise_()
         self.worklist.open_batch(folder)
+
+
+def _under_the_views(dock) -> None:
+    """Move a dock to the main window's bottom area, a third of its height: a worklist is a wide table,
+    cramped in the column of panels beside the views."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+    window = dock.parentWidget() if dock is not None else None
+    if isinstance(dock, QDockWidget) and isinstance(window, QMainWindow):
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        # Once the window is laid out (at start-up it is not shown yet), give the dock its height.
+        QTimer.singleShot(0, dock, lambda: window.resizeDocks([dock], [max(260, window.height() // 3)],
+                                                              Qt.Orientation.Vertical))
 
 
 def create() -> AIPlugin:

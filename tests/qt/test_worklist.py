@@ -125,6 +125,8 @@ def _reread(qtbot, worklist, change) -> None:
 def test_ranked_by_score_flagged_at_the_threshold_and_filtered(qtbot, make_window, tmp_path, batch):
     window, plugin, worklist = _window_with_worklist(qtbot, make_window, tmp_path, batch)
     assert window.docks["Worklist"].isVisible()
+    # A wide table: under the views, the whole width, not squeezed into the column of panels.
+    assert window.dockWidgetArea(window.docks["Worklist"]) == Qt.DockWidgetArea.BottomDockWidgetArea
     assert _uids(worklist) == ["1.2.826.1.1.1", "1.2.826.1.3.1", "1.2.826.1.2.1", "1.2.826.1.4.1", "1.2.826.1.5.1"]
     assert _column(worklist, "Score") == ["0.910", "0.500", "0.120", "—", "—"]
     assert _column(worklist, "Flag") == [FLAG_MARK, FLAG_MARK, "", "", ""]  # at the threshold is flagged
