@@ -165,6 +165,7 @@ def _bare_loops(pack_root: Path, files: list[Path], device: str) -> dict:
     """The two bare peers in this process: seconds for all ``files``."""
     import torch
 
+    import ai.inference  # noqa: F401 - its filters of MONAI's warnings on every correct run
     from ai.packs.pack import read_pack
     from viewer.core.dicom import load_series, scan
 
