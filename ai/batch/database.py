@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from viewer.core.errors import OutpostError
+from viewer.core.sqlite import write_transaction
 
 #: The database's file name inside the batch folder.
 DATABASE_FILE = "batch.sqlite3"
@@ -191,13 +192,8 @@ class BatchDatabase:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One change, all or nothing (``BEGIN IMMEDIATE``: one writer at a time)."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with write_transaction(self._db) as db:
+            yield db
 
     # ------------------------------------------------------------------ the pack
     def meta(self) -> dict[str, str]:

@@ -50,6 +50,7 @@ from viewer.core.dicom.headers import InstanceRecord, NotDicomError, is_dicomdir
 from viewer.core.dicom.scan import SkippedFile, _series_key, _study_key, scan
 from viewer.core.dicom.sources import Source
 from viewer.core.files import atomic_path, user_data_dir
+from viewer.core.sqlite import write_transaction
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.text import printable
 from viewer.pacs.errors import InstanceMismatchError, MalformedInstanceError, StoreError
@@ -489,17 +490,8 @@ class LocalStore:
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` locks out other processes' writers); nested: the outer."""
-        with self._lock:
-            if self._db.in_transaction:
-                yield self._db
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, write_transaction(self._db) as db:
+            yield db
 
     def _query(self, sql: str, parameters: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:
