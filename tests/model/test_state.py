@@ -80,3 +80,19 @@ def test_measurements_are_not_kept_for_uids_dicom_does_not_allow():
         assert autosave_path(volume) is None and load_measurements(volume) == []
     volume.provenance.study_uid = "1.2.840.10008"
     assert autosave_path(volume).name == "1.2.dcm"
+
+
+def test_removing_one_of_several_label_overlays_removes_that_one(ct):
+    from viewer.core.overlays import LabelOverlay
+
+    state = ViewerState()
+    state.set_volume(ct)
+    first = LabelOverlay.from_names(np.zeros(ct.shape_zyx, dtype=np.uint8), {1: "liver"})
+    second = LabelOverlay.from_names(np.ones(ct.shape_zyx, dtype=np.uint8), {1: "liver"})
+    same_as_second = LabelOverlay.from_names(np.ones(ct.shape_zyx, dtype=np.uint8), {1: "liver"})
+    for overlay in (first, second):
+        state.add_overlay(overlay)
+    state.remove_overlay(same_as_second)  # equal data, another overlay: not shown, nothing removed
+    assert [id(o) for o in state.overlays] == [id(first), id(second)]
+    state.remove_overlay(second)  # compared by identity (== on the arrays raised ValueError)
+    assert [id(o) for o in state.overlays] == [id(first)]

@@ -195,8 +195,8 @@ class ViewerState:
 
     def remove_overlay(self, overlay) -> None:
         """Stop showing an overlay."""
-        if overlay in self.overlays:
-            self.overlays.remove(overlay)
+        if any(shown is overlay for shown in self.overlays):  # by identity: == would compare the arrays
+            self.overlays = [shown for shown in self.overlays if shown is not overlay]
             self.overlays_changed.emit()
             self.display_changed.emit()
 
