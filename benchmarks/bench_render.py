@@ -17,8 +17,10 @@ import numpy as np
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def _median_ms(function, repeat: int) -> float:
-    function()
+def median_ms(function, repeat: int, warm: bool = True) -> float:
+    """The median of ``repeat`` timed calls of ``function``, in ms (after one untimed call when ``warm``)."""
+    if warm:
+        function()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -88,8 +90,8 @@ def run(args) -> dict:
     colors = label_overlay.rgba_table()
     naive = lambda: naive_frame(plane.array, labels[10], colors, heat[10], COLORMAPS["jet"],  # noqa: E731
                                 state.window)
-    frame_ms = _median_ms(outpost_frame, 50)
-    naive_ms = _median_ms(naive, 20)
+    frame_ms = median_ms(outpost_frame, 50)
+    naive_ms = median_ms(naive, 20)
 
     # A 400-slice volume of the real CT's slices, for the reformat.
     big = Volume(array=np.concatenate([ct.array] * 20, axis=0), spacing=ct.spacing, modality="CT")
@@ -109,8 +111,8 @@ def run(args) -> dict:
         grey = np.clip((cut.astype(np.float64) - low) / (high - low), 0, 1) * 255.0
         return np.stack([grey] * 3, axis=-1).astype(np.uint8)
 
-    reformat_ms = _median_ms(outpost_reformat, 30)
-    naive_reformat_ms = _median_ms(naive_reformat, 30)
+    reformat_ms = median_ms(outpost_reformat, 30)
+    naive_reformat_ms = median_ms(naive_reformat, 30)
     anatomical = _anatomical_reformat(composite)
     slab = _mip_slab(big, big_state, composite)
     oblique = _oblique_reformat(big)
@@ -162,7 +164,7 @@ def _anatomical_reformat(composite) -> dict:
         cut = np.stack([values[k, row, :] for k in range(values.shape[0])], axis=1)
         return _windowed(cut)
 
-    ours, theirs = _median_ms(outpost, 30), _median_ms(naive, 30)
+    ours, theirs = median_ms(outpost, 30), median_ms(naive, 30)
     return {"anatomical_reformat_sagittal_256_ms": round(ours, 2),
             "naive_anatomical_reformat_ms": round(theirs, 2),
             "ratio_anatomical_reformat_vs_naive": round(ours / theirs, 3)}
@@ -206,8 +208,8 @@ def _oblique_reformat(big) -> dict:
     start = time.perf_counter()
     outpost()  # the first plane also makes SimpleITK's copy of the volume, kept for the next ones
     first = (time.perf_counter() - start) * 1000.0
-    ours, theirs = _median_ms(outpost, 10), _median_ms(naive, 5)
-    numpy_engine = _median_ms(
+    ours, theirs = median_ms(outpost, 10), median_ms(naive, 5)
+    numpy_engine = median_ms(
         lambda: oblique_plane(big, center, right, down, (512, 512), pixel, engine="numpy"), 5)
     release_copy()
     return {"oblique_reformat_30_15_degrees_512x512x400_ms": round(ours, 2),
@@ -256,7 +258,7 @@ def _synchronised_2x2(ct) -> dict:
             pictures.append(np.stack([grey] * 3, axis=-1).astype(np.uint8))
         return pictures
 
-    ours, theirs = _median_ms(outpost, 20), _median_ms(naive, 20)
+    ours, theirs = median_ms(outpost, 20), median_ms(naive, 20)
     moved = [int(round(state.cursor[2])) for state in comparison.model.states]
     return {"scroll_2x2_synchronised_ms": round(ours, 2), "naive_four_slices_ms": round(theirs, 2),
             "ratio_scroll_2x2_vs_naive": round(ours / theirs, 3), "scroll_2x2_slices_after_last_step": moved}
@@ -279,6 +281,6 @@ def _mip_slab(big, state, composite) -> dict:
             result = np.maximum(result, big.array[k].astype(np.float64))
         return _windowed(result)
 
-    ours, theirs = _median_ms(outpost, 30), _median_ms(naive, 30)
+    ours, theirs = median_ms(outpost, 30), median_ms(naive, 30)
     return {"mip_slab_10mm_512x512x400_ms": round(ours, 2), "naive_mip_slab_ms": round(theirs, 2),
             "ratio_mip_slab_vs_naive": round(ours / theirs, 3)}
