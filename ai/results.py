@@ -98,7 +98,8 @@ def _write_result(out: Path, volume: Volume, series: Any, pack: Any, result: Res
             if series is None:
                 raise ExportError("a picture is not a DICOM series, so a SEG cannot reference it")
             write_seg(result.labels, slice_files(series), result.label_names, out / "seg.dcm",
-                      algorithm_name=pack.name, algorithm_version=pack.version)
+                      algorithm_name=pack.name, algorithm_version=pack.version, algorithm_checksum=pack.checksum,
+                      label_colors=pack.label_colors())
             summary["files"]["seg"] = "seg.dcm"
         except ExportError as e:
             summary["files"]["seg_error"] = str(e)

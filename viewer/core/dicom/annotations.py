@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from viewer.core.dicom.deadline import call_with_deadline
 from viewer.core.dicom.headers import NotDicomError, read_header
 from viewer.core.dicom.objects import (
     RTSTRUCT_SOP_CLASS,
+    SegProvenance,
     read_rtstruct,
     read_seg,
+    read_seg_provenance,
     rtstruct_to_contour_overlay,
     seg_to_label_overlays,
+    seg_version_labels,
 )
 from viewer.core.dicom.scan import ScanResult, Series
 from viewer.core.dicom.sources import Source
@@ -49,7 +53,27 @@ def _sop_class(path: str) -> str:
 
 def read_annotations(paths: list[str], volume: Volume, progress: ProgressCallback | None = None,
                      cancel: CancelToken | None = None) -> tuple[list, list[str]]:
-    """Read SEGs and RT Structure Sets onto ``volume``'s grid.
+    """Read SEGs and RT Structure Sets onto ``volume``'s grid (:func:`read_annotation_files`, without the files).
+
+    Returns
+    -------
+    overlays, problems
+        A LabelOverlay per layer of each SEG and a ContourOverlay per structure
+        set; and one line per file that could not be placed on this series.
+    """
+    found, problems = read_annotation_files(paths, volume, progress, cancel)
+    return [overlay for overlay, _path in found], problems
+
+
+def read_annotation_files(paths: list[str], volume: Volume, progress: ProgressCallback | None = None,
+                          cancel: CancelToken | None = None) -> tuple[list[tuple[Any, str]], list[str]]:
+    """Read SEGs and RT Structure Sets onto ``volume``'s grid, each overlay with the file it came from.
+
+    The versions of a result are told apart: a model's SEG and a reader's edit of a SEG are named
+    by :func:`~viewer.core.dicom.objects.seg_version_labels` (``"AI: pack 1.0 (date)"``, ``"Edited by
+    jdoe (date) from AI: ..."``); other SEGs keep ``"SEG <file name>"``. A version that another one
+    read here was edited from starts hidden (its labels unticked), so that the newest edit shows
+    and the reader can tick the older one back.
 
     Parameters
     ----------
@@ -61,31 +85,52 @@ def read_annotations(paths: list[str], volume: Volume, progress: ProgressCallbac
     Returns
     -------
     overlays, problems
-        A LabelOverlay per layer of each SEG and a ContourOverlay per structure
-        set; and one line per file that could not be placed on this series.
+        ``(overlay, path)`` for each layer of each SEG and each structure set; and one line per
+        file that could not be placed on this series.
     """
-    overlays, problems = [], []
+    found, problems = [], []
+    provenance: dict[str, SegProvenance] = {}
     for number, path in enumerate(paths, start=1):
         check_cancel(cancel)
         name = os.path.basename(path)
         try:
             # Read with a deadline: an annotation on a stalled share must not hang its job.
-            overlays.extend(call_with_deadline(_read_one, path, volume, what=name))
+            overlays, made = call_with_deadline(_read_one, path, volume, what=name)
         except (ObjectError, StalledReadError) as e:
             log.info("annotation not shown: %s", e)
             problems.append(str(e))
+        else:
+            found.extend((overlay, path) for overlay in overlays)
+            if made is not None:
+                provenance[path] = made
         report(progress, number, len(paths), "annotations")
-    return overlays, problems
+    _name_versions(found, provenance)
+    return found, problems
 
 
-def _read_one(path: str, volume: Volume) -> list:
+def _name_versions(found: list[tuple[Any, str]], provenance: dict[str, SegProvenance]) -> None:
+    """Name the versions of a result among ``found`` and hide those another one was edited from."""
+    labels = seg_version_labels(provenance)
+    sources = {reference.sop_instance_uid for made in provenance.values() for reference in made.derived_from}
+    for overlay, path in found:
+        made = provenance.get(path)
+        if made is None or not (made.edited or any(algorithm.ai for algorithm in made.algorithms)):
+            continue
+        overlay.name = labels[path] + overlay.name[len(f"SEG {os.path.basename(path)}"):]  # " (2)": a layer
+        if made.sop_instance_uid in sources:
+            for info in overlay.info.values():
+                info.visible = False
+
+
+def _read_one(path: str, volume: Volume) -> tuple[list, SegProvenance | None]:
     name = os.path.basename(path)
     if _sop_class(path) == RTSTRUCT_SOP_CLASS:
         rois = read_rtstruct(path, volume)
         if not any(roi.contours for roi in rois):
             raise ObjectError(f"{name}: no contour lies on this series")
-        return [rtstruct_to_contour_overlay(rois, volume, name=f"RTSTRUCT {name}")]
-    return seg_to_label_overlays(read_seg(path, volume), name=f"SEG {name}")
+        return [rtstruct_to_contour_overlay(rois, volume, name=f"RTSTRUCT {name}")], None
+    overlays = seg_to_label_overlays(read_seg(path, volume), name=f"SEG {name}")
+    return overlays, read_seg_provenance(path)
 
 
-__all__ = ["annotation_candidates", "read_annotations"]
+__all__ = ["annotation_candidates", "read_annotation_files", "read_annotations"]

@@ -17,13 +17,22 @@ as few :class:`~viewer.core.overlays.LabelOverlay` layers as possible, and a
 segment goes into a new layer when it overlaps a segment already in each
 existing one. The label value of a segment is its segment number in every
 layer, so no voxel of any segment is lost or reassigned.
+
+Versions of a segmentation
+--------------------------
+A study may hold a model's SEG and readers' edits of it (:func:`viewer.export.seg.write_edited_seg`).
+:func:`read_seg_provenance` reads from a SEG's header who or what made it, when, each segment's
+algorithm type and the SEG it was derived from; :func:`seg_version_labels` names each version
+(``"AI: Demo liver 1.0 (2026-12-07 08:10)"``, ``"Edited by jdoe (2026-12-07 09:30) from AI: ..."``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import warnings
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +42,7 @@ from viewer.core.dicom.sources import Source
 from viewer.core.display import label_color
 from viewer.core.errors import ObjectError, OutpostError
 from viewer.core.overlays import ContourOverlay, LabelInfo, LabelOverlay, resample_to_grid
+from viewer.core.text import printable
 from viewer.core.volume import Volume
 
 SEG_SOP_CLASSES = {
@@ -79,6 +89,8 @@ class Segment:
     description, category, property_type, algorithm
         SegmentDescription, the meanings of the segmented property category and
         type codes, and SegmentAlgorithmName (empty where absent).
+    algorithm_type
+        SegmentAlgorithmType: ``AUTOMATIC``, ``SEMIAUTOMATIC`` or ``MANUAL`` (empty where absent).
     """
 
     number: int
@@ -92,6 +104,7 @@ class Segment:
     category: str = ""
     property_type: str = ""
     algorithm: str = ""
+    algorithm_type: str = ""
 
     @property
     def box(self) -> tuple[slice, slice, slice]:
@@ -358,7 +371,8 @@ def read_seg(path: str | os.PathLike, volume: Volume) -> list[Segment]:
             description=str(item.get("SegmentDescription", "") or ""),
             category=_meaning(item, "SegmentedPropertyCategoryCodeSequence"),
             property_type=_meaning(item, "SegmentedPropertyTypeCodeSequence"),
-            algorithm=str(item.get("SegmentAlgorithmName", "") or "")))
+            algorithm=str(item.get("SegmentAlgorithmName", "") or ""),
+            algorithm_type=str(item.get("SegmentAlgorithmType", "") or "").upper()))
     return segments
 
 
@@ -520,6 +534,316 @@ def seg_to_label_overlays(segments: list[Segment], *, threshold: float = 0.5,
             colors={s.number: s.color for s in members if s.color is not None},
             present=[s.number for s in members], name=name if index == 0 else f"{name} ({index + 1})"))
     return overlays
+
+
+# --------------------------------------------------------------------------- SEG versions
+@dataclass(frozen=True)
+class SegReference:
+    """A SEG that another SEG was derived from, as the derived one references it.
+
+    Attributes
+    ----------
+    sop_class_uid, sop_instance_uid
+        The referenced SEG.
+    series_instance_uid, study_instance_uid
+        Its series and study, where the Common Instance Reference module names them (else empty).
+    """
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    series_instance_uid: str = ""
+    study_instance_uid: str = ""
+
+
+@dataclass(frozen=True)
+class SegAlgorithm:
+    """An algorithm a SEG's segments name (SegmentationAlgorithmIdentificationSequence or SegmentAlgorithmName).
+
+    Attributes
+    ----------
+    name, version
+        AlgorithmName (or SegmentAlgorithmName) and AlgorithmVersion (empty where absent).
+    ai
+        Whether its family is *Artificial Intelligence* (DCM 123110).
+    parameters
+        AlgorithmParameters (Outpost writes the pack's ``sha256=...`` there).
+    """
+
+    name: str
+    version: str = ""
+    ai: bool = False
+    parameters: str = ""
+
+    @property
+    def checksum(self) -> str:
+        """The ``sha256=...`` value of :attr:`parameters` (the pack's checksum), or empty."""
+        for part in self.parameters.split(","):
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "sha256":
+                return value.strip()
+        return ""
+
+
+@dataclass(frozen=True)
+class SegProvenance:
+    """Who or what made a SEG, when, and what it was derived from: what tells its versions apart.
+
+    Attributes
+    ----------
+    sop_instance_uid, series_instance_uid, study_instance_uid, sop_class_uid
+        The SEG's UIDs.
+    series_number, series_description
+        SeriesNumber (``None`` where absent) and SeriesDescription.
+    content_creator
+        ContentCreatorName as text (PN components joined by spaces); empty where absent.
+    content_datetime
+        ContentDate and ContentTime (naive, as written), or ``None``.
+    algorithm_types
+        Segment number to SegmentAlgorithmType.
+    algorithms
+        The algorithms its segments name, once each, in segment order.
+    derived_from
+        The SEGs it was derived from (SourceImageSequence items that are SEGs).
+    derivation_description
+        DerivationDescription.
+    edited
+        Whether it is an edit of another segmentation (it references one, or its
+        DerivationCodeSequence says *Volume editing*).
+    """
+
+    sop_instance_uid: str
+    series_instance_uid: str
+    study_instance_uid: str
+    sop_class_uid: str
+    series_number: int | None
+    series_description: str
+    content_creator: str
+    content_datetime: dt.datetime | None
+    algorithm_types: dict[int, str]
+    algorithms: tuple[SegAlgorithm, ...]
+    derived_from: tuple[SegReference, ...]
+    derivation_description: str
+    edited: bool
+
+
+#: DerivationCodeSequence's code (CID 7203) for an edit of a segmentation.
+VOLUME_EDITING_CODE = ("113077", "DCM", "Volume editing")
+#: AlgorithmFamilyCodeSequence's code (CID 7162) for artificial intelligence.
+AI_FAMILY_CODE = ("123110", "DCM")
+
+
+def _code(item) -> tuple[str, str]:
+    return str(item.get("CodeValue", "") or ""), str(item.get("CodingSchemeDesignator", "") or "")
+
+
+def _content_datetime(ds) -> dt.datetime | None:
+    """ContentDate + ContentTime (``HHMMSS.FFFFFF``, trailing parts optional), or ``None``."""
+    date, time = str(ds.get("ContentDate", "") or "").strip(), str(ds.get("ContentTime", "") or "").strip()
+    try:
+        day = dt.datetime.strptime(date, "%Y%m%d")
+    except ValueError:
+        return None
+    digits = time.split(".")[0].replace(":", "")
+    if not digits.isdigit() or len(digits) % 2:
+        return day
+    parts = [int(digits[i:i + 2]) for i in range(0, min(len(digits), 6), 2)]
+    try:
+        return day.replace(**dict(zip(("hour", "minute", "second"), parts, strict=False)))
+    except ValueError:
+        return day
+
+
+def _algorithms(items) -> tuple[SegAlgorithm, ...]:
+    found: list[SegAlgorithm] = []
+    for item in items:
+        identification = _first(item, "SegmentationAlgorithmIdentificationSequence")
+        if identification is not None:
+            family = _first(identification, "AlgorithmFamilyCodeSequence")
+            algorithm = SegAlgorithm(
+                name=str(identification.get("AlgorithmName", "") or ""),
+                version=str(identification.get("AlgorithmVersion", "") or ""),
+                ai=family is not None and _code(family) == AI_FAMILY_CODE,
+                parameters=str(identification.get("AlgorithmParameters", "") or ""))
+        elif item.get("SegmentAlgorithmName"):
+            algorithm = SegAlgorithm(name=str(item.SegmentAlgorithmName))
+        else:
+            continue
+        if algorithm.name and algorithm not in found:
+            found.append(algorithm)
+    return tuple(found)
+
+
+def _derived_from(ds) -> tuple[SegReference, ...]:
+    """The SEGs in SourceImageSequence, with their series and study from the Common Instance Reference module."""
+    where: dict[str, tuple[str, str]] = {}
+    study_uid = str(ds.get("StudyInstanceUID", "") or "")
+    studies = [(study_uid, ds)] + [(str(s.get("StudyInstanceUID", "") or ""), s)
+                                   for s in ds.get("StudiesContainingOtherReferencedInstancesSequence") or []]
+    for study, owner in studies:
+        for series in owner.get("ReferencedSeriesSequence") or []:
+            for instance in series.get("ReferencedInstanceSequence") or []:
+                where[str(instance.get("ReferencedSOPInstanceUID", ""))] = (
+                    str(series.get("SeriesInstanceUID", "") or ""), study)
+    references = []
+    for item in ds.get("SourceImageSequence") or []:
+        sop_class = str(item.get("ReferencedSOPClassUID", "") or "")
+        uid = str(item.get("ReferencedSOPInstanceUID", "") or "")
+        if sop_class in SEG_SOP_CLASSES and uid:
+            series, study = where.get(uid, ("", ""))
+            references.append(SegReference(sop_class, uid, series, study))
+    return tuple(references)
+
+
+def seg_provenance(ds) -> SegProvenance:
+    """The provenance of a SEG from its header (a pydicom Dataset; pixel data not needed).
+
+    Raises
+    ------
+    ObjectError
+        ``ds`` is not a SEG.
+    """
+    if str(ds.get("SOPClassUID", "")) not in SEG_SOP_CLASSES:
+        raise ObjectError(f"not a DICOM SEG ({sop_class_name(str(ds.get('SOPClassUID', '')))})")
+    items = [item for item in ds.get("SegmentSequence") or [] if int(item.get("SegmentNumber", 0) or 0) != 0]
+    creator = ds.get("ContentCreatorName")
+    number = ds.get("SeriesNumber")
+    derived = _derived_from(ds)
+    return SegProvenance(
+        sop_instance_uid=str(ds.get("SOPInstanceUID", "") or ""),
+        series_instance_uid=str(ds.get("SeriesInstanceUID", "") or ""),
+        study_instance_uid=str(ds.get("StudyInstanceUID", "") or ""),
+        sop_class_uid=str(ds.SOPClassUID),
+        series_number=int(number) if number not in (None, "") else None,
+        series_description=str(ds.get("SeriesDescription", "") or ""),
+        content_creator=" ".join(str(creator or "").replace("=", " ").replace("^", " ").split()),
+        content_datetime=_content_datetime(ds),
+        algorithm_types={int(item.SegmentNumber): str(item.get("SegmentAlgorithmType", "") or "").upper()
+                         for item in items},
+        algorithms=_algorithms(items),
+        derived_from=derived,
+        derivation_description=str(ds.get("DerivationDescription", "") or ""),
+        edited=bool(derived) or any(_code(c) == VOLUME_EDITING_CODE[:2]
+                                    for c in ds.get("DerivationCodeSequence") or []))
+
+
+def read_seg_provenance(path: str | os.PathLike) -> SegProvenance:
+    """Read a SEG's header (not its frames) and give its provenance (:func:`seg_provenance`).
+
+    Raises
+    ------
+    ObjectError
+        The file is not a readable DICOM SEG.
+    """
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    name = os.path.basename(os.fspath(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(path, stop_before_pixels=True)
+    except (InvalidDicomError, OSError, ValueError, EOFError) as e:
+        raise ObjectError(f"{name}: not a readable DICOM file ({e})") from e
+    try:
+        return seg_provenance(ds)
+    except ObjectError as e:
+        raise ObjectError(f"{name} is {e}") from e
+
+
+def _when(provenance: SegProvenance) -> str:
+    when = provenance.content_datetime
+    return f" ({when:%Y-%m-%d %H:%M})" if when is not None else ""
+
+
+def _what(provenance: SegProvenance) -> str:
+    """What made an unedited SEG: ``AI: name version``, or its description (and creator)."""
+    ai = [a for a in provenance.algorithms if a.ai]
+    if ai and not provenance.content_creator:
+        return "AI: " + ", ".join(printable(f"{a.name} {a.version}".strip(), 80) for a in ai)
+    what = printable(provenance.series_description, 80) or (
+        ", ".join(printable(a.name, 80) for a in provenance.algorithms) or "Segmentation")
+    return f"{what} by {printable(provenance.content_creator, 80)}" if provenance.content_creator else what
+
+
+def seg_version_label(seg, others: Mapping[str, SegProvenance] | None = None) -> str:
+    """A label that tells a SEG's versions apart, for the list of a study's segmentations.
+
+    ``"AI: Demo liver 1.0 (2026-12-07 08:10)"`` for a model's result;
+    ``"Edited by jdoe (2026-12-07 09:30) from AI: Demo liver 1.0 (2026-12-07 08:10)"`` for a
+    reader's edit of it (the source's own label where ``others`` holds it, else the AI
+    algorithms its segments name); ``"<SeriesDescription> by <creator> (<date>)"`` or
+    ``"<SeriesDescription> (<date>)"`` for other SEGs. Header text is shown escaped
+    (:func:`~viewer.core.text.printable`).
+
+    Parameters
+    ----------
+    seg
+        A :class:`SegProvenance`, or a SEG's pydicom Dataset.
+    others
+        The study's other SEGs by SOP Instance UID, to name the one an edit came from.
+
+    Returns
+    -------
+    str
+        One line.
+    """
+    provenance = seg if isinstance(seg, SegProvenance) else seg_provenance(seg)
+    return _label(provenance, dict(others or {}), depth=0)
+
+
+def _label(provenance: SegProvenance, others: dict[str, SegProvenance], depth: int) -> str:
+    if not provenance.edited:
+        return _what(provenance) + _when(provenance)
+    label = f"Edited by {printable(provenance.content_creator, 80) or 'unknown'}{_when(provenance)}"
+    source = next((others[r.sop_instance_uid] for r in provenance.derived_from if r.sop_instance_uid in others),
+                  None)
+    if source is not None and depth < 8:  # a chain of edits, cut where it would loop
+        return f"{label} from {_label(source, others, depth + 1)}"
+    ai = [a for a in provenance.algorithms if a.ai]
+    if ai:
+        return f"{label} from AI: " + ", ".join(printable(f"{a.name} {a.version}".strip(), 80) for a in ai)
+    return label
+
+
+def seg_version_labels(found: Mapping[str, SegProvenance]) -> dict[str, str]:
+    """The version label (:func:`seg_version_label`) of each SEG, an edit naming its source among them.
+
+    Parameters
+    ----------
+    found
+        Any key (a path) to the provenance of a study's SEG.
+
+    Returns
+    -------
+    dict
+        The same keys, to labels.
+    """
+    by_uid = {p.sop_instance_uid: p for p in found.values() if p.sop_instance_uid}
+    return {key: seg_version_label(provenance, by_uid) for key, provenance in found.items()}
+
+
+def label_seg_versions(paths: list[str]) -> dict[str, str]:
+    """The version label of each SEG among ``paths`` (:func:`seg_version_labels`), read from their headers.
+
+    Files that are not readable SEGs (RT structure sets, broken files) are left out.
+
+    Parameters
+    ----------
+    paths
+        A study's annotation files (:func:`~viewer.core.dicom.annotations.annotation_candidates`).
+
+    Returns
+    -------
+    dict
+        Path to label.
+    """
+    found: dict[str, SegProvenance] = {}
+    for path in paths:
+        try:
+            found[path] = read_seg_provenance(path)
+        except ObjectError:
+            continue
+    return seg_version_labels(found)
 
 
 # --------------------------------------------------------------------------- RTSTRUCT
