@@ -23,6 +23,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from ai.batch.dask_executor import ClusterError, check_address, close_engines, import_distributed
@@ -100,29 +101,46 @@ async def _until_signal_or(finished: asyncio.Future) -> int | None:
             loop.remove_signal_handler(signum)
 
 
+async def _serve(make: Callable[[], Any], failed: Callable[[BaseException], ClusterError],
+                 started: Callable[[Any], str], what: str, close_arguments: dict[str, Any]) -> None:
+    """Start a Dask server (scheduler or worker) made by ``make``, say so, and serve until a signal or its end.
+
+    ``failed`` turns a start that failed (cannot listen, cannot reach the scheduler) into the one-line
+    error; ``started`` is the line printed once it serves.
+    """
+    server = make()
+    try:
+        await server
+    except (OSError, TimeoutError) as e:
+        raise failed(e) from None
+    print(started(server), flush=True)
+    try:
+        signum = await _until_signal_or(asyncio.ensure_future(server.finished()))
+        if signum is not None:
+            log.info("%s stopping on signal %s", what, signum)
+    finally:
+        await server.close(**close_arguments)
+
+
 def command_scheduler(args: argparse.Namespace) -> int:
     """``outpost batch scheduler``: serve until Ctrl+C or SIGTERM."""
     distributed = import_distributed()
     security = security_from(args)
     protocol = "tls" if security is not None else "tcp"
 
-    async def serve() -> None:
-        scheduler = distributed.Scheduler(host=args.host, port=args.port, protocol=protocol, security=security,
-                                          dashboard=False, dashboard_address=None)
-        try:
-            await scheduler
-        except OSError as e:
-            raise ClusterError(f"cannot listen on {args.host}:{args.port}: {first_line(e)}") from None
-        print(f"Dask scheduler for Outpost at {scheduler.address}; start workers with: "
-              f"outpost batch worker --scheduler {scheduler.address}", flush=True)
-        try:
-            signum = await _until_signal_or(asyncio.ensure_future(scheduler.finished()))
-            if signum is not None:
-                log.info("scheduler stopping on signal %s", signum)
-        finally:
-            await scheduler.close()
+    def make() -> Any:
+        return distributed.Scheduler(host=args.host, port=args.port, protocol=protocol, security=security,
+                                     dashboard=False, dashboard_address=None)
 
-    asyncio.run(serve())
+    def failed(error: BaseException) -> ClusterError:
+        return ClusterError(f"cannot listen on {args.host}:{args.port}: {first_line(error)}")
+
+    def started(scheduler: Any) -> str:
+        return (f"Dask scheduler for Outpost at {scheduler.address}; start workers with: "
+                f"outpost batch worker --scheduler {scheduler.address}")
+
+    serve = _serve(make, failed, started, "scheduler", {})
+    asyncio.run(serve)
     return 0
 
 
@@ -160,26 +178,21 @@ def command_worker(args: argparse.Namespace) -> int:
     _share_cores(args.nthreads)
     plugin_class = type("OutpostEngineTeardown", (_EngineTeardown, distributed.WorkerPlugin), {})
 
-    async def serve() -> None:
-        worker = distributed.Worker(address, nthreads=args.nthreads, name=args.name, host=args.host,
-                                    security=security, dashboard=False, plugins=(plugin_class(),),
-                                    death_timeout=WORKER_CONNECT_TIMEOUT_S)
-        try:
-            await worker
-        except (OSError, TimeoutError) as e:
-            raise ClusterError(f"cannot reach the Dask scheduler at {address} "
-                               f"({first_line(e)}): is 'outpost batch scheduler' running there?") from None
-        print(f"Outpost worker {worker.name} at {worker.address} joined {address} with "
-              f"{args.nthreads} thread(s)", flush=True)
-        try:
-            signum = await _until_signal_or(asyncio.ensure_future(worker.finished()))
-            if signum is not None:
-                log.info("worker stopping on signal %s", signum)
-        finally:
-            await worker.close(reason="outpost batch worker stopped")
+    def make() -> Any:
+        return distributed.Worker(address, nthreads=args.nthreads, name=args.name, host=args.host,
+                                  security=security, dashboard=False, plugins=(plugin_class(),),
+                                  death_timeout=WORKER_CONNECT_TIMEOUT_S)
 
+    def failed(error: BaseException) -> ClusterError:
+        return ClusterError(f"cannot reach the Dask scheduler at {address} ({first_line(error)}): "
+                            "is 'outpost batch scheduler' running there?")
+
+    def started(worker: Any) -> str:
+        return f"Outpost worker {worker.name} at {worker.address} joined {address} with {args.nthreads} thread(s)"
+
+    serve = _serve(make, failed, started, "worker", {"reason": "outpost batch worker stopped"})
     try:
-        asyncio.run(serve())
+        asyncio.run(serve)
     finally:
         close_engines()
     return 0
