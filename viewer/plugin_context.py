@@ -37,6 +37,10 @@ class PluginContext(Protocol):
     def remove_overlay(self, overlay: Overlay) -> None:
         """Remove an overlay added before."""
 
+    def set_overlay_provenance(self, overlay: Overlay, provenance: dict[str, Any]) -> None:
+        """Say what made an overlay added before (an AI result's ``pack``, ``version``, ``checksum``,
+        ``date``): the segment editor records it in what it saves from the overlay."""
+
     def add_dock(self, title: str, widget: Any) -> None:
         """Add a dock panel."""
 

@@ -825,6 +825,8 @@ class AIPanel(QWidget):
                 result.labels, {v: n for v, n in result.label_names.items() if v != 0},
                 self._colors(), present=list(outcome.statistics), name=f"AI: {self._pack_name()}")
             self.context.add_overlay(self.label_overlay)
+            if hasattr(self.context, "set_overlay_provenance"):  # what the segment editor records of its source
+                self.context.set_overlay_provenance(self.label_overlay, result.provenance)
         self._show_outcome()
         if hasattr(self.context, "add_finding"):
             self.context.add_finding(self._pack_name(), str(result.provenance.get("version", "")),

@@ -32,6 +32,7 @@ from viewer.core.display import default_window, file_windows, presets_for
 from viewer.core.errors import OutOfMemoryError, OutpostError
 from viewer.core.files import atomic_path
 from viewer.core.mpr import SLAB_MODES, SLAB_NAMES, acquisition_plane
+from viewer.core.overlays import LabelOverlay
 from viewer.model.report import load_measurements, report_of, save_measurements
 from viewer.model.state import ViewerState
 from viewer.plugins import PluginLoad, discover_plugins
@@ -95,6 +96,12 @@ class QtMainWindow(QMainWindow):
         self._loaded_callbacks: list[Callable[[Any], None]] = []
         self.findings: dict[str, tuple[str, dict, dict]] = {}
         self._pending_series_key: str | None = None
+        #: The files the annotations shown came from: ``(overlay, path)``, for the segment editor.
+        self._annotation_files: list[tuple[Any, str]] = []
+        #: What plugins said about the overlays they added: ``(overlay, provenance)``.
+        self._overlay_provenance: list[tuple[Any, dict]] = []
+        self._segment_editor = None  # the Segment editor dock's widget, built when first shown
+        self.recovery_box = None  # the question offering back unsaved segment edits, while shown
         self._build_viewports()
         self._build_docks()
         self._build_status()
@@ -318,6 +325,92 @@ class QtMainWindow(QMainWindow):
         """Remove an overlay (plugin API)."""
         self.state.remove_overlay(overlay)
 
+    def set_overlay_provenance(self, overlay, provenance: dict[str, Any]) -> None:
+        """Say what made an overlay: ``pack``, ``version``, ``checksum``, ``date`` of an AI result (plugin API).
+
+        The segment editor records it in what it saves from the overlay.
+        """
+        self._overlay_provenance = [(o, p) for o, p in self._overlay_provenance if o is not overlay]
+        self._overlay_provenance.append((overlay, dict(provenance)))
+
+    def overlay_provenance(self, overlay) -> dict[str, Any]:
+        """What made ``overlay``, as the plugin that added it said (:meth:`set_overlay_provenance`); ``{}``."""
+        return next((dict(provenance) for shown, provenance in self._overlay_provenance if shown is overlay), {})
+
+    def annotation_file(self, overlay) -> str | None:
+        """The SEG or structure set file an annotation overlay was read from (``None``: not from a file)."""
+        return next((path for shown, path in self._annotation_files if shown is overlay), None)
+
+    def annotation_files(self, with_results: bool = False) -> list[str]:
+        """The annotation files read onto the series shown; ``with_results`` adds the SEGs saved beside the
+        series' files (``outpost-results``: AI results and edits saved since it was opened)."""
+        paths = list(dict.fromkeys(path for _overlay, path in self._annotation_files))
+        series = self.state.series
+        if with_results and series is not None and series.first.source.is_file:
+            beside = Path(series.first.source.path).parent / "outpost-results"
+            paths += [str(p) for p in sorted(beside.glob("*/seg.dcm")) if str(p) not in paths]
+        return paths
+
+    def ai_seg_file(self, pack_name: str) -> str:
+        """The newest SEG of the series shown that model ``pack_name`` made alone (its saved result), or ``""``."""
+        from viewer.qt.qt_segment_editor import seg_provenance_of
+
+        found = []
+        for path in self.annotation_files(with_results=True):
+            provenance = seg_provenance_of(path)
+            if provenance is not None and not provenance.edited and \
+                    {a.name for a in provenance.algorithms} == {pack_name}:
+                found.append((provenance.content_datetime is not None, provenance.content_datetime, path))
+        return max(found, key=lambda f: f[:2])[2] if found else ""
+
+    def viewports_of_state(self) -> list[QtViewport]:
+        """The viewports showing the main state (the views the segment editor draws in)."""
+        shown = [*self.viewports.values(), *self.comparison.all_viewports]
+        return [viewport for viewport in shown if viewport.state is self.state]
+
+    @property
+    def segment_editor(self):
+        """The Segment editor dock's widget (:class:`viewer.qt.qt_segment_editor.QtSegmentEditor`), built on
+        first use."""
+        if self._segment_editor is None:
+            from viewer.qt.qt_segment_editor import QtSegmentEditor
+
+            self._segment_editor = QtSegmentEditor(self)
+            dock = self.add_dock("Segment editor", self._segment_editor, Qt.DockWidgetArea.RightDockWidgetArea)
+            # A tab of the tallest panel beside the views: the AI panel's when there is one (editing follows it).
+            beside = next((self.docks[name] for name in ("AI", "Measurements") if name in self.docks), None)
+            if beside is not None:
+                self.tabifyDockWidget(beside, dock)
+        return self._segment_editor
+
+    def show_segment_editor(self):
+        """Show the Segment editor dock (View ▸ Segment editor)."""
+        editor = self.segment_editor
+        dock = self.docks["Segment editor"]
+        dock.show()
+        dock.raise_()
+        return editor
+
+    def segment_editing_changed(self, editing: bool) -> None:
+        """While a segmentation is edited Ctrl+Y redoes (it resynchronises scrolling otherwise)."""
+        resync, redo = self.menu_actions["resync"], self.menu_actions["redo_segment_edit"]
+        for action in (self.menu_actions["undo_segment_edit"], redo):
+            action.setEnabled(editing)
+        resync.setShortcut(QKeySequence() if editing else QKeySequence("Ctrl+Y"))
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), *([QKeySequence("Ctrl+Y")] if editing else [])])
+
+    def undo_segment_edit(self) -> None:
+        """Undo the last segment edit (Ctrl+Z)."""
+        if self._segment_editor is None or self._segment_editor.editor is None:
+            self.show_status("Nothing to undo: no segmentation is being edited")
+            return
+        self._segment_editor.undo()
+
+    def redo_segment_edit(self) -> None:
+        """Redo the segment edit undone last (Ctrl+Shift+Z, or Ctrl+Y while editing)."""
+        if self._segment_editor is not None and self._segment_editor.editor is not None:
+            self._segment_editor.redo()
+
     def add_dock(self, title: str, widget: QWidget,
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         """Add a dock panel (plugin API)."""
@@ -505,7 +598,9 @@ class QtMainWindow(QMainWindow):
         if series is None:  # the newest study's largest series: today's study, not its prior opened beside it
             from viewer.model.priors import study_date
 
-            series = max(result.series, key=lambda s: (study_date(s.study.attributes.get("study_date"))
+            # Images before segmentations: a SEG of a study has as many frames as the series it segments.
+            series = max(result.series, key=lambda s: (s.modality != "SEG",
+                                                       study_date(s.study.attributes.get("study_date"))
                                                        if s.study is not None else "", len(s.frames)))
         if self.open_series(series) is not None:
             hang_on_open(self, series)
@@ -562,7 +657,9 @@ class QtMainWindow(QMainWindow):
 
             candidates = annotation_candidates(self.scan_result, series)
             if candidates:
-                self.load_annotations(candidates, quiet=True)
+                self.load_annotations(candidates, quiet=True)  # then offers back unsaved segment edits
+            else:
+                self._offer_segment_recovery(volume)
             self._mark_selected_key_images(volume)
             self.presentation.series_loaded(volume, series)
 
@@ -575,25 +672,44 @@ class QtMainWindow(QMainWindow):
         volume = self.state.volume
         if volume is None:
             return None
-        from viewer.core.dicom.annotations import read_annotations
+        from viewer.core.dicom.annotations import read_annotation_files
 
         def show(found) -> None:
             overlays, problems = found
             if self.state.volume is not volume:
                 return  # another series is on screen now
-            for overlay in overlays:
+            for overlay, path in overlays:
+                self._annotation_files.append((overlay, path))
                 self.state.add_overlay(overlay)
+            overlays = [overlay for overlay, _path in overlays]
+            if quiet:
+                self._offer_segment_recovery(volume)
             if overlays:
+                hidden = sum(1 for o in overlays if isinstance(o, LabelOverlay)
+                             and o.info and not any(info.visible for info in o.info.values()))
                 self.show_status(f"Showing {len(overlays)} annotation layer(s): "
-                                 + ", ".join(o.name for o in overlays))
+                                 + ", ".join(o.name for o in overlays)
+                                 + (f" ({hidden} edited since: hidden, tick it in Overlays)" if hidden else ""))
             if problems and not quiet:
                 self.notify_error("Not shown: " + "; ".join(problems))
 
-        job = Job(read_annotations, list(paths), volume, name="annotations")
+        job = Job(read_annotation_files, list(paths), volume, name="annotations")
         job.signals.result.connect(show)
         job.signals.errored.connect(lambda e: self.notify_error(f"Annotations: {e}"))
         self._track(job)
         return start_job(job)
+
+    def _offer_segment_recovery(self, volume) -> None:
+        """Offer back the unsaved segment edits of the series just opened, if a crash left some."""
+        from viewer.model.edit_journal import pending_journals
+
+        try:
+            pending = pending_journals(volume.provenance.series_uid) if volume.provenance.series_uid else []
+        except OSError as e:
+            log.warning("cannot look for unsaved segment edits: %s", e)
+            return
+        if pending and self.state.volume is volume:
+            self.recovery_box = self.segment_editor.offer_recovery(pending)
 
     def _track(self, job: Job) -> None:
         """Keep ``job`` in :attr:`jobs` until its last signal has been handled here."""
@@ -638,6 +754,7 @@ class QtMainWindow(QMainWindow):
     def _on_state_volume_changed(self) -> None:
         volume = self.state.volume
         self.findings = {}
+        self._annotation_files, self._overlay_provenance = [], []
         self._refresh_file_windows_menu()
         three_d = volume is not None and volume.shape_zyx[0] > 1
         self.mpr_action.setEnabled(three_d)
@@ -800,6 +917,8 @@ class QtMainWindow(QMainWindow):
             viewport.cancel_drawing()
             viewport.tool = tool
         self.tool_actions[tool].setChecked(True)
+        if self._segment_editor is not None:
+            self._segment_editor.set_tool("")  # a measuring tool takes the left button back from the brush
 
     def apply_preset(self, name: str) -> None:
         """Apply a named window preset for the modality on screen."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -54,6 +56,31 @@ _NOTE = QColor(255, 200, 90)
 _MEASURE = QColor(255, 230, 0)
 _REFERENCE = QColor(120, 200, 255)
 _ACTIVE = QColor(61, 126, 166)  # the frame of the active viewport among several (the theme's accent)
+_BRUSH = QColor(255, 255, 255)
+_BRUSH_ERASE = QColor(255, 120, 120)
+
+
+class BrushHandler(Protocol):
+    """What a viewport's left button drives while a segment editor's brush (or seed click) is chosen.
+
+    The viewport maps the mouse to continuous voxel indices ``(x, y, z)`` of the plane on
+    screen (as a crosshair click does) and calls these; the plane's index axis ``(x, y, z)``
+    tells which plane a 2-D brush lies in. See :class:`viewer.qt.qt_segment_editor.QtSegmentEditor`.
+    """
+
+    #: The brush radius in millimetres (0: no outline, e.g. a seed click).
+    radius_mm: float
+    #: Whether the outline is drawn in the eraser's colour.
+    erasing: bool
+
+    def stroke_begin(self, viewport: QtViewport, voxel_xyz: np.ndarray, axis: int) -> None:
+        """The button went down at ``voxel_xyz`` on a plane across index axis ``axis``."""
+
+    def stroke_to(self, viewport: QtViewport, voxel_xyz: np.ndarray, axis: int) -> None:
+        """The mouse moved to ``voxel_xyz`` with the button down."""
+
+    def stroke_end(self, viewport: QtViewport) -> None:
+        """The button went up: the drag is one stroke."""
 
 
 def composite(state: ViewerState, plane: SlicePlane) -> np.ndarray:
@@ -144,6 +171,10 @@ class QtViewport(QWidget):
         state.volume_changed.connect(self.reset_view)
         state.oblique.changed.connect(self._invalidate)
         self._turning: float | None = None  # while Ctrl+drag turns the crosshair: the last angle
+        #: The segment editor's brush while it is chosen (the left button paints), else ``None``.
+        self.brush: BrushHandler | None = None
+        self._brush_at: QPointF | None = None  # the mouse, for the outline drawn before the click
+        self._stroking = False
 
     # ------------------------------------------------------------------ plane
     @property
@@ -263,6 +294,22 @@ class QtViewport(QWidget):
         self._image_key = None
         self.update()
 
+    def invalidate_region(self, box_zyx: tuple[slice, slice, slice] | None) -> None:
+        """Redraw after the voxels of an overlay inside ``box_zyx`` changed in place (``None``: anywhere).
+
+        An acquired plane that does not cross the box keeps its cached picture.
+        """
+        plane = self.plane()
+        if plane is None:
+            return
+        if box_zyx is not None and not plane.resampled and not self.state.slab_mode:
+            axis = plane.axis  # (x, y, z) index axis; the box is (z, y, x)
+            inside = box_zyx[2 - axis]
+            start = 0 if inside.start is None else inside.start
+            if inside.stop is not None and not start <= plane.index < inside.stop:
+                return
+        self._invalidate()
+
     def _on_state_cursor_changed(self) -> None:
         self._invalidate()
 
@@ -303,8 +350,33 @@ class QtViewport(QWidget):
         self._paint_corners(painter, plane)
         self._paint_colour_bars(painter)
         self._paint_legends(painter)
+        self._paint_brush(painter, plane)
         self._paint_mark(painter)
         painter.end()
+
+    def brush_outline(self, plane: SlicePlane | None = None) -> list[QPointF]:
+        """The brush's outline under the mouse, in widget positions (empty when none is shown).
+
+        A circle of the brush radius in millimetres on the plane, through the plane's pixel
+        spacing (an ellipse of pixels where they are not square), turned and flipped with the view.
+        """
+        plane = plane if plane is not None else self.plane()
+        if self.brush is None or self._brush_at is None or plane is None or self.brush.radius_mm <= 0:
+            return []
+        row, col = self.to_image(self._brush_at)
+        radius_rows = self.brush.radius_mm / plane.pixel_spacing[1]
+        radius_cols = self.brush.radius_mm / plane.pixel_spacing[0]
+        return [self.to_widget(row + radius_rows * np.sin(t), col + radius_cols * np.cos(t))
+                for t in np.linspace(0, 2 * np.pi, 65)]
+
+    def _paint_brush(self, painter: QPainter, plane: SlicePlane) -> None:
+        outline = self.brush_outline(plane)
+        if outline:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(0, 0, 0), 3))
+            painter.drawPolyline(QPolygonF(outline))
+            painter.setPen(QPen(_BRUSH_ERASE if self.brush.erasing else _BRUSH, 1.5))
+            painter.drawPolyline(QPolygonF(outline))
 
     def set_marked(self, marked: bool) -> None:
         """Mark this viewport as the active one of several (a coloured frame), or not."""
@@ -538,7 +610,9 @@ class QtViewport(QWidget):
             return
         self._drag_button, self._drag_start = event.button(), event.position()
         self._drag_window, self._drag_zoom, self._drag_pan = self.state.window, self.zoom, QPointF(self.pan)
-        if event.button() == Qt.MouseButton.LeftButton and self.show_crosshair and self.view != PROJECTION \
+        if event.button() == Qt.MouseButton.LeftButton and self.brush is not None:
+            self._brush_press(event.position())
+        elif event.button() == Qt.MouseButton.LeftButton and self.show_crosshair and self.view != PROJECTION \
                 and can_reformat(self.state.volume) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self._turning = self._turn_angle(event.position())  # Ctrl+drag turns the crosshair
         elif event.button() == Qt.MouseButton.LeftButton and self.tool in _MEASURE_TOOLS and self.resampled:
@@ -564,7 +638,13 @@ class QtViewport(QWidget):
             self._move_crosshair(event.position())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if self._drag_button is None:
+        if self.brush is not None:
+            self._brush_at = event.position()
+            if self._stroking:
+                plane = self.plane()
+                self.brush.stroke_to(self, plane.voxel_at(*self.to_image(event.position())), plane.axis)
+            self.update()
+        if self._drag_button is None or self._stroking:
             return
         if self._turning is not None:
             angle = self._turn_angle(event.position())
@@ -597,6 +677,10 @@ class QtViewport(QWidget):
                                          start.width + delta.x() * sensitivity))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._stroking and event.button() == Qt.MouseButton.LeftButton:
+            self._stroking = False
+            if self.brush is not None:
+                self.brush.stroke_end(self)
         if self._drawing is not None and event.button() == Qt.MouseButton.LeftButton:
             needed = _MEASURE_TOOLS[self._drawing.kind]
             if self._drawing.kind == "angle" and self._clicks < 3:
@@ -609,6 +693,39 @@ class QtViewport(QWidget):
                 self.state.add_measurement(finished)
                 self.tool_finished.emit()
         self._drag_button, self._turning = None, None
+        self.update()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        if self._brush_at is not None:
+            self._brush_at = None
+            self.update()
+        super().leaveEvent(event)
+
+    def _brush_press(self, position: QPointF) -> None:
+        """Start a brush stroke (or a seed click) at ``position``, on acquired planes only."""
+        plane = self.plane()
+        if plane is None:
+            return
+        if plane.resampled:
+            self.status_message.emit("Segments are painted on acquired planes: turn off true reformats "
+                                     "and reset the oblique crosshair (Ctrl+Alt+0) to paint")
+            return
+        if self.state.slab_mode:
+            self.status_message.emit("Segments are painted on one plane: turn off the thick slab to paint")
+            return
+        self._brush_at, self._stroking = position, True
+        self.brush.stroke_begin(self, plane.voxel_at(*self.to_image(position)), plane.axis)
+
+    def set_brush(self, brush: BrushHandler | None) -> None:
+        """Let the left button drive ``brush`` (``None``: back to the tool); a stroke in progress ends."""
+        if self._stroking and self.brush is not None:
+            self.brush.stroke_end(self)
+        self._stroking = False
+        self.brush = brush
+        if brush is not None:
+            self.setCursor(Qt.CursorShape.CrossCursor)
+        else:
+            self.unsetCursor()
         self.update()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
