@@ -1,8 +1,8 @@
 """The segment editor on real results: each tool changes exactly the voxels it should, undo is exact.
 
-Sources: the demo pack's CT phantom and its organ label map (the model's training
-target, standing in for its result), dcmqi's DICOM SEGs on their real 3-slice CT
-(read with Outpost's SEG reader), and a brainchop-like tissue map of the real T1.
+Sources: the demo CT phantom's organ label map (each tool's geometry on known organs), the demo
+pack's own result on that phantom, dcmqi's DICOM SEGs on their real 3-slice CT (read with
+Outpost's SEG reader), and the result of brainchop's MeshNet (real weights) on the real T1.
 Every expected label map is computed here with numpy/scipy from the tool's
 definition (distance formula, ``scipy.ndimage.label``, ``median_filter``), locked
 segments are checked untouched, and undo must give the label map back bit for bit.
@@ -494,30 +494,78 @@ def test_dcmqi_overlapping_segments_are_flattened_later_on_top(dcmqi_ct):
     _undo_all(editor, top)
 
 
-# --------------------------------------------------------------------------- brainchop-like map on the real T1
+# --------------------------------------------------------------------------- the demo pack's own result
+def test_the_demo_packs_result_is_corrected_with_the_brush_and_islands(phantom):
+    from ai.inference import run
+    from ai.packs.pack import read_pack
+    from ai.packs.store import bundled_packs_dir
+
+    pack = read_pack(bundled_packs_dir() / "outpost-demo-ct")
+    result = run(phantom.volume, pack, device="cpu")
+    said = result.labels.copy()
+    missed = (phantom.labels == LIVER) & (said != LIVER)
+    assert np.count_nonzero(missed) > 0  # a model's draft: there is something to correct
+    overlay = LabelOverlay.from_names(result.labels, {v: n for v, n in result.label_names.items() if v})
+    source = SegmentationSource("ai-result", pack.name, pack_name=pack.name, pack_version=pack.version,
+                                pack_checksum=pack.checksum, source_series_uid="phantom")
+    editor = SegmentEditor.from_label_overlay(phantom.volume, overlay, source)
+    editor.active = LIVER
+    # Paint a 6 mm disc on a voxel of liver the model missed, in its axial slice.
+    z, y, x = (int(v) for v in np.argwhere(missed)[len(np.argwhere(missed)) // 2])
+    editor.paint((z, y, x), 6.0, plane_axis=0)
+    disc = _ball(said.shape, (z, y, x), 6.0, phantom.volume.spacing, axes=(1, 2), plane=0)
+    expected = _expected(said, LIVER, add=disc)
+    np.testing.assert_array_equal(editor.labels, expected)
+    # Then keep the largest island of liver.
+    editor.islands(keep_largest=True)
+    components, _count = ndimage.label(expected == LIVER)
+    sizes = np.bincount(components.reshape(-1))
+    sizes[0] = 0
+    islands = (expected == LIVER) & (components != np.argmax(sizes))
+    np.testing.assert_array_equal(editor.labels, _expected(expected, LIVER, remove=islands))
+    assert editor.segments[LIVER].algorithm_type == SEMIAUTOMATIC
+    assert np.array_equal(result.labels, said)  # the model's result is never changed in place
+    _undo_all(editor, said)
+
+
+# --------------------------------------------------------------------------- a brain pack's result on the real T1
 @pytest.mark.shared_data
-def test_brain_tissue_map_on_the_real_t1(shared_data):
+def test_a_brain_packs_result_on_the_real_t1_is_corrected(shared_data, tmp_path):
+    from ai.inference import run
+    from ai.packs.pack import read_pack
+    from tests.ai.pack_factory import meshnet_tissue_pack
     from viewer.core.nifti import load_nifti
 
     t1 = load_nifti(shared_data / "weights_brain_mri_meshnet_brainchop" / "t1_crop.nii.gz", "MR")
-    image = t1.array
-    # brainchop's grey/white/CSF output stands in: three intensity bands of the T1
-    tissue = np.digitize(image, [30, 70, 110]).astype(np.uint8)
-    overlay = LabelOverlay.from_names(tissue, {1: "csf", 2: "grey matter", 3: "white matter"})
-    source = SegmentationSource("ai-result", "brainchop-like tissue", pack_name="brain", pack_version="0",
-                                source_series_uid="t1")
+    pack = read_pack(meshnet_tissue_pack(shared_data, tmp_path / "pack"))  # brainchop's MeshNet, real weights
+    result = run(t1, pack, device="cpu")
+    tissue = result.labels.copy()
+    white = next(value for value, name in result.label_names.items() if "white" in name.lower())
+    overlay = LabelOverlay.from_names(result.labels, {v: n for v, n in result.label_names.items() if v})
+    source = SegmentationSource("ai-result", pack.name, pack_name=pack.name, pack_version=pack.version,
+                                pack_checksum=pack.checksum, source_series_uid="t1")
     editor = SegmentEditor.from_label_overlay(t1, overlay, source)
-    editor.active = 3
+    editor.active = white
+    # Keep the largest island of white matter: the model's scattered specks go.
     editor.islands(keep_largest=True)
-    components, count = ndimage.label(tissue == 3)
+    components, count = ndimage.label(tissue == white)
     sizes = np.bincount(components.reshape(-1))
     sizes[0] = 0
-    keep = components == int(np.argmax(sizes))
-    assert count > 1
-    np.testing.assert_array_equal(editor.labels, _expected(tissue, 3, remove=(tissue == 3) & ~keep))
-    assert editor.changes_by_segment()[3] == (0, int(np.count_nonzero((tissue == 3) & ~keep)))
-    editor.undo()
-    np.testing.assert_array_equal(editor.labels, tissue)
+    specks = (tissue == white) & (components != int(np.argmax(sizes)))
+    assert count > 1 and np.count_nonzero(specks) > 0
+    np.testing.assert_array_equal(editor.labels, _expected(tissue, white, remove=specks))
+    # Erase a 5 mm sphere of it at the centre of the white matter.
+    centre = np.argwhere(editor.labels == white).mean(axis=0)
+    editor.paint(tuple(centre), 5.0, sphere=True, erase=True)
+    spacing_zyx = np.asarray(t1.spacing)[::-1]
+    grid = np.indices(tissue.shape, dtype=np.float64)
+    inside = sum(((grid[axis] - centre[axis]) * spacing_zyx[axis]) ** 2 for axis in range(3)) <= 25.0
+    removed = specks | (inside & (tissue == white))
+    np.testing.assert_array_equal(editor.labels, _expected(tissue, white, remove=removed))
+    assert editor.segments[white].algorithm_type == SEMIAUTOMATIC
+    assert editor.changes_by_segment()[white] == (0, int(np.count_nonzero(removed)))
+    assert np.array_equal(result.labels, tissue)  # the model's result is never changed in place
+    _undo_all(editor, tissue)
 
 
 # --------------------------------------------------------------------------- RT structure set
