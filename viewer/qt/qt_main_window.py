@@ -351,18 +351,6 @@ class QtMainWindow(QMainWindow):
             paths += [str(p) for p in sorted(beside.glob("*/seg.dcm")) if str(p) not in paths]
         return paths
 
-    def ai_seg_file(self, pack_name: str) -> str:
-        """The newest SEG of the series shown that model ``pack_name`` made alone (its saved result), or ``""``."""
-        from viewer.qt.qt_segment_editor import seg_provenance_of
-
-        found = []
-        for path in self.annotation_files(with_results=True):
-            provenance = seg_provenance_of(path)
-            if provenance is not None and not provenance.edited and \
-                    {a.name for a in provenance.algorithms} == {pack_name}:
-                found.append((provenance.content_datetime is not None, provenance.content_datetime, path))
-        return max(found, key=lambda f: f[:2])[2] if found else ""
-
     def viewports_of_state(self) -> list[QtViewport]:
         """The viewports showing the main state (the views the segment editor draws in)."""
         shown = [*self.viewports.values(), *self.comparison.all_viewports]

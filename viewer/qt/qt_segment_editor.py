@@ -47,6 +47,7 @@ from viewer.core.overlays import ContourOverlay, LabelOverlay
 from viewer.model.segment_editor import EditableSegment, SegmentationSource, SegmentEditor
 
 if TYPE_CHECKING:
+    from viewer.model.edit_journal import JournalSummary
     from viewer.qt.qt_main_window import QtMainWindow
     from viewer.qt.qt_viewport import QtViewport
 
@@ -342,7 +343,7 @@ class QtSegmentEditor(QScrollArea):
             path = self.window.annotation_file(overlay) or ""
             if isinstance(overlay, LabelOverlay):
                 choices.append(StartChoice(overlay.name, "seg" if path else "ai-result", overlay, path))
-            elif isinstance(overlay, ContourOverlay) and hasattr(SegmentEditor, "from_contour_overlay"):
+            elif isinstance(overlay, ContourOverlay):
                 choices.append(StartChoice(overlay.name, "rtstruct", overlay, path))
         choices.append(StartChoice("Empty segmentation", "empty"))
         return choices
@@ -417,12 +418,22 @@ class QtSegmentEditor(QScrollArea):
                                   series_instance_uid=provenance.series_instance_uid,
                                   source_series_uid=series_uid)
 
+    def _ai_seg_file(self, pack_name: str) -> str:
+        """The newest SEG of the series shown that model ``pack_name`` made alone (its saved result), or ``""``."""
+        found = []
+        for path in self.window.annotation_files(with_results=True):
+            provenance = seg_provenance_of(path)
+            if provenance is not None and not provenance.edited and \
+                    {a.name for a in provenance.algorithms} == {pack_name}:
+                found.append((provenance.content_datetime is not None, provenance.content_datetime, path))
+        return max(found, key=lambda f: f[:2])[2] if found else ""
+
     def _ai_source(self, overlay: LabelOverlay, series_uid: str) -> SegmentationSource:
         """The source of an AI result's overlay: the pack, its version and checksum, and its saved SEG."""
         provenance = self.window.overlay_provenance(overlay)
         pack = str(provenance.get("pack") or overlay.name.removeprefix("AI: "))
         version = str(provenance.get("version") or "")
-        saved = self.window.ai_seg_file(pack)
+        saved = self._ai_seg_file(pack)
         header = seg_provenance_of(saved) if saved else None
         return SegmentationSource(kind="ai-result", description=" ".join(p for p in (pack, version) if p),
                                   pack_name=pack, pack_version=version,
@@ -981,13 +992,11 @@ class QtSegmentEditor(QScrollArea):
         self._update_enabled()
 
 
-def _describe(summary) -> str:
+def _describe(summary: JournalSummary) -> str:
     """A pending journal in a few words: what it edits and how many steps."""
-    source = getattr(summary, "source", None)
-    parts = [source.description if source is not None and source.description else "a new segmentation"]
-    steps = getattr(summary, "steps", None)
-    if steps:
-        parts.append(f"{steps} step(s)")
+    parts = [summary.source.description or "a new segmentation"]
+    if summary.steps:
+        parts.append(f"{summary.steps} step(s)")
     return ", ".join(parts)
 
 
