@@ -155,7 +155,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="import nnunet: a modality the model is for (repeatable; default CT for CT models)")
     models.add_argument("--training-inputs", metavar="FILE.json",
                         help="import: statistics of the training images (modalities, photometric, bits_stored, "
-                             "intensity_range, pixel_spacing_mm, slice_spacing_mm; docs/ai-engine.md)")
+                             "intensity_range, pixel_spacing_mm, slice_spacing_mm; docs/user/ai.md)")
     models.add_argument("--yes", action="store_true",
                         help="trust the pack after reading its provenance: needed to install one without "
                              "checksums.sha256 or one whose model is TorchScript (code)")

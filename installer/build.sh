@@ -11,7 +11,7 @@
 #   --keep-build    keep PyInstaller's work folder in build/pyinstaller (faster rebuilds)
 #   --cuda          build the second, GPU artefact dist/cuda/outpost-<version>-linux-x86_64.tar.gz instead:
 #                   the same program with torch 2.13.0's CUDA build (several GB; not built by CI), in its own
-#                   build venv build/venv-cuda (the packages of .venv, torch replaced); see docs/installer.md
+#                   build venv build/venv-cuda (the packages of .venv, torch replaced); see docs/user/install.md
 #   --cuda-wheels DIR  torch 2.13.0's CUDA wheel and its nvidia-* / cuda-* / triton wheels (made by
 #                   installer/wheelhouse.sh --cuda); default build/wheels-cuda, downloaded there when empty
 #                   from the index named by OUTPOST_CUDA_INDEX_URL (e.g. PyPI's simple index)
@@ -80,7 +80,7 @@ if [ $cuda = 1 ]; then
   }
   if [ -z "$(find_cuda_torch)" ]; then
     [ -n "${OUTPOST_CUDA_INDEX_URL:-}" ] || { echo "build.sh: --cuda: no torch 2.13.0 CUDA wheel in" \
-      "$cuda_wheels; set OUTPOST_CUDA_INDEX_URL to a package index that has it (docs/installer.md)" \
+      "$cuda_wheels; set OUTPOST_CUDA_INDEX_URL to a package index that has it (docs/user/install.md)" \
       "or give --cuda-wheels DIR" >&2; exit 1; }
     echo "== downloading torch 2.13.0's CUDA build into $cuda_wheels"
     bash "$root/installer/wheelhouse.sh" "$cuda_wheels" --cuda --torch-index "$OUTPOST_CUDA_INDEX_URL"
