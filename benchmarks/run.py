@@ -24,6 +24,7 @@ from benchmarks import (  # noqa: E402
     bench_load,
     bench_pacs,
     bench_render,
+    bench_responsiveness,
     bench_startup,
 )
 
@@ -35,6 +36,7 @@ BENCHMARKS = {
     "load": bench_load.run,
     "pacs": bench_pacs.run,
     "render": bench_render.run,
+    "responsiveness": bench_responsiveness.run,
     "startup": bench_startup.run,
 }
 

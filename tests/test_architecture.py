@@ -1,4 +1,4 @@
-"""The layer rules of ARCHITECTURE.md, enforced with import-linter, and the
+"""The layer rules of docs/dev/architecture.md, enforced with import-linter, and the
 promise that the viewer's core does not import the heavy AI stack."""
 
 import shutil

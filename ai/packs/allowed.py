@@ -114,7 +114,7 @@ class Real(ValueType):
 class Choice(ValueType):
     """One of a fixed set of values (strings compared without case when ``fold_case``)."""
 
-    values: tuple
+    values: tuple[str | bool | int | float | None, ...]
     fold_case: bool = False
 
     @property
@@ -177,7 +177,8 @@ class AnyOf(ValueType):
     """A value of any of the given types."""
 
     def __init__(self, *kinds: ValueType) -> None:
-        self.kinds = tuple(k for kind in kinds for k in (kind.kinds if isinstance(kind, AnyOf) else (kind,)))
+        self.kinds: tuple[ValueType, ...] = tuple(k for kind in kinds
+                                                  for k in (kind.kinds if isinstance(kind, AnyOf) else (kind,)))
 
     @property
     def description(self) -> str:  # type: ignore[override]

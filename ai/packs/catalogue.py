@@ -38,10 +38,11 @@ from typing import Any
 
 from ai.errors import PackRefusedError, first_line
 from ai.packs import files
-from ai.packs.pack import EXECUTABLE_NOTICE, MODEL_FILES, check_training_inputs
+from ai.packs.pack import EXECUTABLE_NOTICE, MODEL_FILES, Pack, check_training_inputs
 from ai.packs.store import PackEntry, PackStore
 from ai.suitability import InputVerdict, distribution_warnings, input_verdict, unsuitable_reason
 from viewer.core.files import format_size
+from viewer.core.volume import Volume
 
 #: Where a pack is.
 BUNDLED, INSTALLED, FILE = "bundled", "installed", "file"
@@ -133,7 +134,7 @@ class CatalogueItem:
     unpacked_bytes: int | None = None
 
     @property
-    def pack(self):
+    def pack(self) -> Pack | None:
         """The :class:`~ai.packs.pack.Pack` read from a store (``None`` for a file or an unreadable pack)."""
         return self.entry.pack if self.entry is not None else None
 
@@ -157,11 +158,11 @@ class CatalogueItem:
         """The size as a reader says it (``"4.7 MiB"``; ``"?"`` when unknown)."""
         return format_size(self.size_bytes) if self.size_bytes is not None else "?"
 
-    def _subject(self):
+    def _subject(self) -> Pack | _MetadataPack:
         """What :mod:`ai.suitability` reads: the store's pack, or the metadata of a file."""
         return self.pack if self.pack is not None else _MetadataPack(self.name, self.metadata, self.dimensions)
 
-    def unsuitable_reason(self, volume) -> str:
+    def unsuitable_reason(self, volume: Volume) -> str:
         """Why it cannot run on ``volume`` (``""`` when it suits it); see :func:`ai.suitability.unsuitable_reason`.
 
         A refused pack whose metadata could not be read suits nothing.
@@ -170,24 +171,25 @@ class CatalogueItem:
             return f"{self.name} could not be read"
         return unsuitable_reason(volume, self._subject())
 
-    def suits(self, volume) -> bool:
+    def suits(self, volume: Volume | None) -> bool:
         """Whether it suits ``volume`` and is not refused (``False`` without a volume)."""
         return volume is not None and self.status != REFUSED and not self.unsuitable_reason(volume)
 
-    def distribution_warnings(self, volume) -> list[str]:
+    def distribution_warnings(self, volume: Volume) -> list[str]:
         """Every way ``volume`` lies outside what it was made for (see :mod:`ai.suitability`)."""
         return distribution_warnings(volume, self._subject())
 
-    def verdict(self, volume, warnings: list[str] | None = None) -> InputVerdict:
+    def verdict(self, volume: Volume, warnings: list[str] | None = None) -> InputVerdict:
         """How ``volume`` compares with its training inputs (:func:`ai.suitability.input_verdict`)."""
         return input_verdict(volume, self._subject(), warnings)
 
-    def to_json(self, volume=None) -> dict[str, Any]:
+    def to_json(self, volume: Volume | None = None) -> dict[str, Any]:
         """The item as plain data (``outpost models list --json``, tests); with ``volume``, its suitability."""
-        data = {"name": self.name, "version": self.version, "description": self.description, "task": self.task,
-                "modalities": list(self.modalities), "body_parts": list(self.body_parts),
-                "licence": self.licence, "size_bytes": self.size_bytes, "location": self.location,
-                "status": self.status, "reason": self.reason, "path": str(self.path)}
+        data: dict[str, Any] = {
+            "name": self.name, "version": self.version, "description": self.description, "task": self.task,
+            "modalities": list(self.modalities), "body_parts": list(self.body_parts),
+            "licence": self.licence, "size_bytes": self.size_bytes, "location": self.location,
+            "status": self.status, "reason": self.reason, "path": str(self.path)}
         if volume is not None:
             data["unsuitable_reason"] = self.unsuitable_reason(volume)
         return data
@@ -217,14 +219,19 @@ def short_licence(text: Any) -> str:
     return value if value.isprintable() else repr(value)
 
 
-def _upper(block: dict, key: str) -> tuple[str, ...]:
+def _upper(block: dict[str, Any], key: str) -> tuple[str, ...]:
     values = block.get(key) or []
     values = values if isinstance(values, list) else [values]
     return tuple(str(v).upper() for v in values if str(v).strip())
 
 
-def _dimensions(metadata: dict, inference: Any) -> int:
-    block = metadata.get("outpost") if isinstance(metadata.get("outpost"), dict) else {}
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _dimensions(metadata: dict[str, Any], inference: Any) -> int:
+    block = _object(metadata.get("outpost"))
     if block.get("dimensions") in (2, 3):
         return int(block["dimensions"])
     network = inference.get("network_def") if isinstance(inference, dict) else None
@@ -232,8 +239,8 @@ def _dimensions(metadata: dict, inference: Any) -> int:
     return int(spatial) if spatial in (2, 3) else 3
 
 
-def _task(metadata: dict) -> str:
-    block = metadata.get("outpost") if isinstance(metadata.get("outpost"), dict) else {}
+def _task(metadata: dict[str, Any]) -> str:
+    block = _object(metadata.get("outpost"))
     if block.get("task") in ("segmentation", "classification"):
         return str(block["task"])
     text = f"{metadata.get('task', '')} {metadata.get('description', '')}".lower()
@@ -244,10 +251,10 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _described(item: CatalogueItem, metadata: dict, inference: Any, licence_file: str) -> CatalogueItem:
+def _described(item: CatalogueItem, metadata: dict[str, Any], inference: Any, licence_file: str) -> CatalogueItem:
     """Fill ``item``'s descriptive fields from a pack's metadata, its inference config and its ``LICENSE``."""
-    block = metadata.get("outpost") if isinstance(metadata.get("outpost"), dict) else {}
-    source = block.get("source") if isinstance(block.get("source"), dict) else {}
+    block = _object(metadata.get("outpost"))
+    source = _object(block.get("source"))
     stated = metadata.get("license") or metadata.get("licence") or ""
     item.name = str(metadata.get("name") or item.name)
     item.version = str(metadata.get("version") or "")
@@ -299,7 +306,7 @@ def item_from_entry(entry: PackEntry) -> CatalogueItem:
 
 
 # --------------------------------------------------------------------------- offered files
-def offered_packs_dirs(chosen: str | os.PathLike | None = None) -> list[Path]:
+def offered_packs_dirs(chosen: str | os.PathLike[str] | None = None) -> list[Path]:
     """The folders whose packs are offered as files: beside the program, and the one the user chose.
 
     Beside the program is the ``extra-packs`` folder (:data:`OFFERED_FOLDER`) at the top of the
@@ -335,7 +342,7 @@ def offered_packs_dirs(chosen: str | os.PathLike | None = None) -> list[Path]:
     return found
 
 
-def read_offered(folders: Iterable[str | os.PathLike]) -> list[CatalogueItem]:
+def read_offered(folders: Iterable[str | os.PathLike[str]]) -> list[CatalogueItem]:
     """Every ``.zip`` pack and pack folder directly inside ``folders``, read without installing; never raises.
 
     Hidden names and other files are skipped; a link to a folder is listed as refused, as the stores
@@ -357,7 +364,7 @@ def read_offered(folders: Iterable[str | os.PathLike]) -> list[CatalogueItem]:
     return items
 
 
-def read_offered_pack(path: str | os.PathLike) -> CatalogueItem:
+def read_offered_pack(path: str | os.PathLike[str]) -> CatalogueItem:
     """One ``.zip`` pack or pack folder, read as the catalogue shows it, without installing or running it.
 
     The archive's every entry is checked first as installing checks it; then only the metadata,
@@ -399,10 +406,12 @@ def _judged(item: CatalogueItem, documents: dict[str, bytes | None], present: se
     block = metadata.get("outpost")
     if isinstance(block, dict) and "training_inputs" in block:
         check_training_inputs(block["training_inputs"])
-    if documents[_INFERENCE] is None:
+    inference_bytes = documents[_INFERENCE]
+    if inference_bytes is None:
         raise PackRefusedError(f"{_INFERENCE} is missing")
-    inference = files.parse_json(_decode(documents[_INFERENCE]), _INFERENCE)
-    licence = _decode(documents[LICENCE_FILE]) if documents[LICENCE_FILE] is not None else ""
+    inference = files.parse_json(_decode(inference_bytes), _INFERENCE)
+    licence_bytes = documents[LICENCE_FILE]
+    licence = _decode(licence_bytes) if licence_bytes is not None else ""
     _described(item, metadata, inference, licence)
     models = [m for m in MODEL_FILES if m in present]
     if not models:
@@ -483,7 +492,7 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, relative: str, limit
 
 
 # --------------------------------------------------------------------------- the catalogue
-def build_catalogue(store: PackStore | None = None, offered: Iterable[str | os.PathLike] = (),
+def build_catalogue(store: PackStore | None = None, offered: Iterable[str | os.PathLike[str]] = (),
                     entries: list[PackEntry] | None = None,
                     offered_items: list[CatalogueItem] | None = None) -> list[CatalogueItem]:
     """Every pack the reader could use: the stores' and the offered files'.
@@ -545,7 +554,7 @@ class ModalityGroup:
         return [item for part in self.parts for item in part.items]
 
 
-def group_catalogue(items: Iterable[CatalogueItem], volume=None) -> list[ModalityGroup]:
+def group_catalogue(items: Iterable[CatalogueItem], volume: Volume | None = None) -> list[ModalityGroup]:
     """Group ``items`` by modality, then body part, the packs suited to ``volume`` first.
 
     Within a body part, packs that suit ``volume`` (:meth:`CatalogueItem.suits`) come first, then by

@@ -39,7 +39,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn, cast
 
 from ai.errors import PackRefusedError
 
@@ -79,7 +79,8 @@ MAX_TOTAL_ITEMS = 10 * MAX_ITEMS
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
            ast.Pow: operator.pow}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos,
+                                                         ast.Not: operator.not_}
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
             ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not}
@@ -163,7 +164,7 @@ def evaluate(expression: str, resolve: Callable[[str], Any], key: str) -> Any:
                                f"the {MAX_SOURCE} allowed ({text[:80]!r}...)")
     names: dict[str, str] = {}
 
-    def placeholder(match: re.Match) -> str:
+    def placeholder(match: re.Match[str]) -> str:
         name = f"__ref_{len(names)}"
         names[name] = match.group(1)
         return name
@@ -264,7 +265,8 @@ def _predicted_bits(op: ast.operator, left: int, right: int) -> int:
 
 
 class _Interpreter:
-    def __init__(self, names: dict[str, str], resolve, key: str, text: str, budget: _Budget) -> None:
+    def __init__(self, names: dict[str, str], resolve: Callable[[str], Any], key: str, text: str,
+                 budget: _Budget) -> None:
         self.names, self.resolve, self.key, self.text, self.budget = names, resolve, key, text, budget
 
     def refuse(self, cause: str, error: BaseException | None = None) -> NoReturn:
@@ -301,7 +303,7 @@ class _Interpreter:
         if isinstance(node, ast.Dict):
             if any(k is None for k in node.keys):
                 self.forbid("dictionary unpacking")
-            return [*node.keys, *node.values]
+            return [*cast(list[ast.expr], node.keys), *node.values]  # no None: refused above
         if isinstance(node, ast.BinOp | ast.UnaryOp):
             table = _BINARY if isinstance(node, ast.BinOp) else _UNARY
             if type(node.op) not in table:
@@ -410,7 +412,8 @@ class _Interpreter:
         return (list if isinstance(node, ast.List) else tuple)(values), size
 
     def dictionary(self, node: ast.Dict) -> tuple[Any, _Size]:
-        parts = [(self.visit(k), self.visit(v)) for k, v in zip(node.keys, node.values, strict=True)]
+        keys = cast(list[ast.expr], node.keys)  # no None: dictionary unpacking is refused by check()
+        parts = [(self.visit(k), self.visit(v)) for k, v in zip(keys, node.values, strict=True)]
         size = _plus(_Size(len(parts)), *(s for pair in parts for _, s in pair))
         self.admit(size)
         try:

@@ -283,7 +283,7 @@ _WALK_BY_DESCRIPTOR = os.scandir in os.supports_fd and hasattr(os, "O_DIRECTORY"
 
 
 @contextmanager
-def _listing(folder: Path, seen: os.stat_result, follow: bool) -> Iterator[Iterator[os.DirEntry]]:
+def _listing(folder: Path, seen: os.stat_result, follow: bool) -> Iterator[Iterator[os.DirEntry[str]]]:
     """The entries of a folder the walk saw as ``seen`` (following a link only for the pack root)."""
     if not _WALK_BY_DESCRIPTOR:
         with os.scandir(folder) as listing:
@@ -310,7 +310,7 @@ def _target(path: Path) -> str:
 
 # --------------------------------------------------------------------------- reading one file
 @contextmanager
-def open_regular_file(path: Path, subject: str, expected: PackFile | None = None) -> Iterator[BinaryIO]:
+def open_regular_file(path: Path, subject: str, expected: PackFile | None = None) -> Iterator[io.FileIO]:
     """Open a regular file for reading, never following a link at ``path`` and never blocking.
 
     The name is checked with ``lstat`` first, so a device, FIFO or socket is never

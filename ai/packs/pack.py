@@ -26,13 +26,17 @@ import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ai.errors import PackRefusedError, PackUnavailableError
 from ai.packs import files
 from ai.packs.config import BundleConfig, Instantiator
+
+if TYPE_CHECKING:  # torch is imported where a pack is built, never by the viewer's catalogue
+    import torch
 
 CHECKSUMS = "checksums.sha256"
 MODEL_FILES = ("models/model.ts", "models/model.pt", "models/model.safetensors")
@@ -61,7 +65,7 @@ def sha256_file(path: Path) -> str:
     return files.sha256_regular_file(Path(path))
 
 
-def write_checksums(root: str | os.PathLike) -> Path:
+def write_checksums(root: str | os.PathLike[str]) -> Path:
     """Write ``checksums.sha256`` listing every other file of a pack folder.
 
     Each line is ``"<sha256>  <relative path>"`` (POSIX separators, sorted by
@@ -147,7 +151,7 @@ class Pack:
         """``segmentation`` or ``classification`` (from the outpost block, else the metadata)."""
         task = self.outpost.get("task")
         if task in ("segmentation", "classification"):
-            return task
+            return cast(str, task)
         text = f"{self.metadata.get('task', '')} {self.metadata.get('description', '')}".lower()
         return "classification" if "classif" in text else "segmentation"
 
@@ -176,14 +180,14 @@ class Pack:
 
     def label_colors(self) -> dict[int, tuple[int, int, int]]:
         """Display colours of labels, from the outpost block."""
-        colors = {}
+        colors: dict[int, tuple[int, int, int]] = {}
         for key, value in (self.outpost.get("labels") or {}).items():
             if str(key).isdigit() and isinstance(value, dict) and len(value.get("color", [])) == 3:
-                colors[int(key)] = tuple(int(c) for c in value["color"])
+                colors[int(key)] = cast(tuple[int, int, int], tuple(int(c) for c in value["color"]))
         return colors
 
     # ------------------------------------------------------------------ building
-    def build(self, device, network: bool = True) -> dict[str, Any]:
+    def build(self, device: torch.device | str, network: bool = True) -> dict[str, Any]:
         """Instantiate network (with weights), preprocessing, inferer and postprocessing.
 
         Parameters
@@ -205,7 +209,7 @@ class Pack:
         import torch
 
         builder = Instantiator({"device": device})
-        parts = {}
+        parts: dict[str, Any] = {}
         for key, role in (("preprocessing", "transform"), ("inferer", "inferer"), ("postprocessing", "transform")):
             if key in self.config:
                 parts[key] = builder.build_part(self.config[key], key, role)
@@ -265,20 +269,21 @@ class Pack:
         check_allocation(nbytes, f"the network of {self.name}")
         return nbytes
 
-    def _network(self, builder: Instantiator):
+    def _network(self, builder: Instantiator) -> torch.nn.Module:
         if "network_def" not in self.config:
             raise PackRefusedError("configs/inference.json has no network_def for the state dict")
         try:
-            return builder.build_part(self.config["network_def"], "network_def", "network")
+            network: torch.nn.Module = builder.build_part(self.config["network_def"], "network_def", "network")
         except ImportError as e:  # MONAI's OptionalImportError is an ImportError
             raise PackUnavailableError(f"needs a package that is not available here: "
                                        f"{str(e).splitlines()[0][:160]}") from e
+        return network
 
-    def _state_dict(self, path: Path) -> dict:
+    def _state_dict(self, path: Path) -> dict[str, Any]:
         return load_weights_file(path, self.model_file)
 
 
-def load_weights_file(path: Path, name: str) -> dict:
+def load_weights_file(path: Path, name: str) -> dict[str, Any]:
     """A state dict from a safetensors or ``torch.save`` file, checked first and loaded as tensors only.
 
     Parameters
@@ -323,7 +328,7 @@ def load_weights_file(path: Path, name: str) -> dict:
     return state
 
 
-def _load_weights(network, state: dict, name: str) -> None:
+def _load_weights(network: torch.nn.Module, state: dict[str, Any], name: str) -> None:
     try:
         network.load_state_dict(state, strict=True)
     except RuntimeError as e:
@@ -393,7 +398,8 @@ def check_training_inputs(block: Any) -> dict[str, Any]:
     return _check_keys(where, block, TRAINING_INPUT_KEYS, _valid_training_input)
 
 
-def _check_keys(where: str, block: dict[str, Any], keys: dict[str, str], valid) -> dict[str, Any]:
+def _check_keys(where: str, block: dict[str, Any], keys: dict[str, str],
+                valid: Callable[[str, Any], bool]) -> dict[str, Any]:
     """``block`` when every key is one of ``keys`` and ``valid(key, value)``; else one line naming it."""
     for key, value in block.items():
         if key not in keys:
@@ -515,7 +521,7 @@ def verify_files(root: Path) -> tuple[str, bool]:
     return hashlib.sha256(data).hexdigest(), True
 
 
-def read_pack(root: str | os.PathLike) -> Pack:
+def read_pack(root: str | os.PathLike[str]) -> Pack:
     """Read and verify an unpacked pack folder.
 
     Raises
@@ -555,7 +561,7 @@ def read_pack(root: str | os.PathLike) -> Pack:
                 model_file=present[0], checksum=checksum, verified=verified)
 
 
-def extract_zip(archive: str | os.PathLike, destination: Path) -> Path:
+def extract_zip(archive: str | os.PathLike[str], destination: Path) -> Path:
     """Unpack a pack .zip into ``destination``, every entry checked first (see :mod:`ai.packs.files`).
 
     Refused before anything is written: more than :data:`ai.packs.files.MAX_PACK_FILES`

@@ -11,9 +11,10 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ai.errors import PackRefusedError
-from ai.packs.pack import EXECUTABLE_NOTICE, extract_zip, sha256_file, verify_files
+from ai.packs.pack import EXECUTABLE_NOTICE, Pack, extract_zip, sha256_file, verify_files
 from ai.packs.store import examine
 from viewer.core.text import one_line, printable
 
@@ -78,7 +79,7 @@ class InstallPreview:
         return [f"{label}: {value}" for label, value in rows]
 
 
-def describe_for_install(source: str | os.PathLike) -> InstallPreview:
+def describe_for_install(source: str | os.PathLike[str]) -> InstallPreview:
     """Read a pack (.zip or folder) the way installing it would, without installing it.
 
     The pack is verified and its network built on the CPU (sized on the ``meta``
@@ -121,7 +122,7 @@ def describe_for_install(source: str | os.PathLike) -> InstallPreview:
         runs=_runs(pack), refused=refused, executable=pack.executable)
 
 
-def _runs(pack) -> str:
+def _runs(pack: Pack) -> str:
     if pack.executable:
         network = "a TorchScript program shipped in the pack (models/model.ts), never loaded before you trust it"
     else:
@@ -139,13 +140,13 @@ def _folder_digest(root: Path) -> str:
         return ""
 
 
-def _as_list(value) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _text(value) -> str:
+def _text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)

@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ai.errors import AIError, PackRefusedError, PackUnavailableError, first_line
 from ai.packs import files
@@ -117,7 +118,7 @@ class PackStore:
     def _trust_for(self, location: str) -> Callable[[Pack], bool]:
         return lambda pack: self.trusts(pack, location)
 
-    def _trust_record(self) -> dict:
+    def _trust_record(self) -> dict[str, Any]:
         try:
             record = files.read_pack_json(self.user_dir, TRUST_FILE)
         except PackRefusedError:
@@ -161,7 +162,7 @@ class PackStore:
         names = ", ".join(e.name for e in self.entries(check_network=False)) or "none installed"
         raise AIError(f"no pack named {name_or_path!r} (packs: {names})")
 
-    def install(self, source: str | os.PathLike, trusted: bool = False,
+    def install(self, source: str | os.PathLike[str], trusted: bool = False,
                 check: Callable[[Path], tuple[str, str]] | None = None) -> Pack:
         """Copy a pack (folder or .zip) into the user store, checked, atomically.
 

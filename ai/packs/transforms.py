@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from monai.config import KeysCollection, NdarrayOrTensor
 from monai.data import MetaTensor
 from monai.transforms import AsDiscrete as MonaiAsDiscrete
 from monai.transforms import AsDiscreted as MonaiAsDiscreted
 from monai.transforms import MapTransform
 
 from viewer.core.volume import Volume
+
+if TYPE_CHECKING:
+    from viewer.core.tasks import CancelToken, ProgressCallback
 
 
 def volume_to_metatensor(volume: Volume, spatial_dims: int | None = None) -> MetaTensor:
@@ -69,7 +73,7 @@ class LoadVolumed(MapTransform):
     allow table (:mod:`ai.packs.allowed`) before this is built.
     """
 
-    def __init__(self, keys, allow_missing_keys: bool = False, spatial_dims: int | None = None,
+    def __init__(self, keys: KeysCollection, allow_missing_keys: bool = False, spatial_dims: int | None = None,
                  image_only: bool = True, simple_keys: bool = False) -> None:
         super().__init__(keys, allow_missing_keys)
         self.spatial_dims = spatial_dims
@@ -114,8 +118,8 @@ def channel_argmax(tensor: torch.Tensor, dim: int = 0, keepdim: bool = True) -> 
 class AsDiscrete(MonaiAsDiscrete):
     """MONAI's ``AsDiscrete`` with :func:`channel_argmax` in place of ``torch.argmax``."""
 
-    def __call__(self, img, argmax: bool | None = None, to_onehot: int | None = None,
-                 threshold: float | None = None, rounding: str | None = None):
+    def __call__(self, img: NdarrayOrTensor, argmax: bool | None = None, to_onehot: int | None = None,
+                 threshold: float | None = None, rounding: str | None = None) -> NdarrayOrTensor:
         if self.argmax if argmax is None else argmax:
             img = channel_argmax(torch.as_tensor(img) if isinstance(img, np.ndarray) else img,
                                  dim=self.kwargs.get("dim", 0), keepdim=self.kwargs.get("keepdim", True))
@@ -125,7 +129,7 @@ class AsDiscrete(MonaiAsDiscrete):
 class AsDiscreted(MonaiAsDiscreted):
     """MONAI's ``AsDiscreted`` using Outpost's :class:`AsDiscrete`."""
 
-    def __init__(self, keys, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, keys: KeysCollection, *args: Any, **kwargs: Any) -> None:
         super().__init__(keys, *args, **kwargs)
         self.converter = AsDiscrete()
         self.converter.kwargs = kwargs
@@ -185,7 +189,8 @@ def _signed_permutation(matrix: np.ndarray) -> list[tuple[int, int, int]] | None
 
 
 def conform_array(image: torch.Tensor, affine_ras: np.ndarray, size: int = 256, spacing: float = 1.0,
-                  progress=None, cancel=None) -> tuple[torch.Tensor, np.ndarray]:
+                  progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+                  ) -> tuple[torch.Tensor, np.ndarray]:
     """Resample a ``[C, X, Y, Z]`` image onto its conformed grid (:func:`conformed_affine`).
 
     Where the input's voxels are the conformed voxels in another order (an axial, sagittal or
@@ -249,7 +254,8 @@ class ConformLIAd(MapTransform):
     so a label map predicted on it goes back onto the series' grid by nearest neighbour.
     """
 
-    def __init__(self, keys, size: int = 256, spacing: float = 1.0, allow_missing_keys: bool = False) -> None:
+    def __init__(self, keys: KeysCollection, size: int = 256, spacing: float = 1.0,
+                 allow_missing_keys: bool = False) -> None:
         super().__init__(keys, allow_missing_keys)
         self.size, self.spacing = int(size), float(spacing)
 
@@ -289,7 +295,8 @@ class BrainCropd(MapTransform):
     image as it is (brainchop runs a pre-model on the whole volume).
     """
 
-    def __init__(self, keys, padding: int = 0, threshold: float = 0.0, allow_missing_keys: bool = False) -> None:
+    def __init__(self, keys: KeysCollection, padding: int = 0, threshold: float = 0.0,
+                 allow_missing_keys: bool = False) -> None:
         super().__init__(keys, allow_missing_keys)
         self.padding, self.threshold = int(padding), float(threshold)
 
@@ -338,7 +345,7 @@ class BrainUncropd(MapTransform):
     of an uncropped image is left as it is.
     """
 
-    def __init__(self, keys, source: str = "image", allow_missing_keys: bool = False) -> None:
+    def __init__(self, keys: KeysCollection, source: str = "image", allow_missing_keys: bool = False) -> None:
         super().__init__(keys, allow_missing_keys)
         self.source = source
 

@@ -11,11 +11,15 @@ from ai.packs.store import PackStore
 from ai.qt.plugin import AIPlugin
 from tests.ai.pack_factory import hybridgnet_pack, make_pack, spleen_pack, squeezenet_cxr_pack
 from tests.qt.conftest import open_study, wait_loaded
+from tests.qt.stalls import watch_event_loop
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay
 from viewer.plugins import PluginLoad
 
 #: The longest event-loop stall a test accepts: far beyond scheduling noise, well under a blocked thread.
-STALL_GUARD_MS = 250.0
+#: Done on the GUI thread, the inference watched here would block it for tens of seconds (even the tiny
+#: demo pack's blocks it 0.5-1.5 s: ``benchmarks/run.py responsiveness``); while it runs in the worker, a two-core
+#: machine at load 5 (a CI run and other work beside it) was seen to stall the loop by 574 ms.
+STALL_GUARD_MS = 1000.0
 #: How long a cancel may take to reach the user: a guard against a blocked thread, generous for a
 #: busy 2-core machine. That the run stopped early is checked by the windows it left undone.
 CANCEL_GUARD_S = 10.0
@@ -230,40 +234,30 @@ def test_a_job_finished_on_its_thread_but_not_yet_heard_of_still_heads_the_queue
 @pytest.mark.shared_data
 def test_event_loop_never_stalls_while_a_real_3d_inference_runs(qtbot, make_window, shared_data, tmp_path):
     """A 5 ms timer keeps firing while packs are listed (torch and monai imported) and the
-    spleen bundle's sliding-window inference runs on the real CT (see the viewer's stall test)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
+    spleen bundle's sliding-window inference runs on the real CT (see the viewer's stall test;
+    the figure itself: ``benchmarks/run.py responsiveness``)."""
     plugin = AIPlugin(store=_store(tmp_path, shared_data, spleen_pack))
     window = make_window([PluginLoad("ai", plugin)])
     panel = plugin.panel
-    stamps, loop = [], QEventLoop()
     started = []
 
-    def tick():
-        stamps.append(time.perf_counter())
+    def finished() -> bool:
         if panel.listing is not None and not started:
             _select(panel, "Spleen CT segmentation")
             panel.run()
             started.append(True)
-        if started and panel.job is not None and panel.job.done and not panel.queue:
-            loop.quit()  # the run, not the listing it may have queued behind
+        # The run's job, not the listing's that it may have queued behind.
+        return bool(started) and panel.job is not None and panel.job.done and not panel.queue
 
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
-    timer.start()
-    QTimer.singleShot(240000, loop.quit)
-    window.open_paths([str(shared_data / "ct_abdomen_series_totalsegmentator" / "dicom")])
-    loop.exec()
-    timer.stop()
+    stalls = watch_event_loop(
+        lambda: window.open_paths([str(shared_data / "ct_abdomen_series_totalsegmentator" / "dicom")]),
+        finished, 240)
     assert panel.outcome is not None and _overlays(window, LabelOverlay), panel.last_error
-    gaps_ms = np.diff(stamps) * 1000.0
-    stall_ms = float(gaps_ms.max())
-    print(f"longest event-loop stall: {stall_ms:.1f} ms over {len(stamps)} ticks "
+    print(f"longest event-loop stall: {stalls.longest_ms:.1f} ms over {stalls.ticks} ticks "
           f"(inference {panel.outcome.result.timings['total']:.1f} s)")
     # A guard that catches a blocked GUI thread (work done on it), not a figure: a busy two-core machine
     # alone stalls a 5 ms timer by 40-90 ms. The figure is printed above (pytest -s).
-    assert stall_ms <= STALL_GUARD_MS, f"the event loop stalled for {stall_ms:.1f} ms"
+    assert stalls.longest_ms <= STALL_GUARD_MS, f"the event loop stalled for {stalls.longest_ms:.1f} ms"
 
 
 @pytest.mark.shared_data

@@ -42,13 +42,52 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from viewer.core.files import user_data_dir
 from viewer.core.text import one_line
+
+if TYPE_CHECKING:
+    from viewer.core.dicom.scan import Series
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _Node(Protocol):
+    """A PACS node (:class:`viewer.pacs.nodes.Node`) as the audit sees it."""
+
+    def describe(self) -> str: ...
+
+
+class _Retrieved(Protocol):
+    """A :class:`viewer.pacs.dimse.RetrieveResult` as the audit sees it."""
+
+    @property
+    def instances(self) -> Sized: ...
+    @property
+    def added(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+
+
+class _Sent(Protocol):
+    """A :class:`viewer.pacs.dimse.SendResult` as the audit sees it."""
+
+    @property
+    def sent(self) -> int: ...
+    @property
+    def failed(self) -> Sized: ...
+
+
+class _Instance(Protocol):
+    """An instance record (:class:`viewer.core.dicom.headers.InstanceRecord`) as the audit sees it."""
+
+    @property
+    def study_uid(self) -> str: ...
 
 try:  # POSIX; on Windows O_APPEND writes of one line are serialised by the OS alone
     import fcntl
@@ -192,7 +231,7 @@ def _matches(entry: dict[str, Any], event: str | None, text: str | None) -> bool
     return not text or text.lower() in json.dumps(entry, ensure_ascii=False).lower()
 
 
-def read_entries(path: str | os.PathLike | None = None, *, event: str | None = None, text: str | None = None,
+def read_entries(path: str | os.PathLike[str] | None = None, *, event: str | None = None, text: str | None = None,
                  last: int | None = None) -> AuditReading:
     """Read the audit log, tolerating a torn last line.
 
@@ -234,7 +273,7 @@ def read_entries(path: str | os.PathLike | None = None, *, event: str | None = N
     return reading
 
 
-def series_details(series) -> dict[str, Any]:
+def series_details(series: Series) -> dict[str, Any]:
     """How the audit names a scanned series: UIDs, modality and counts, no patient data.
 
     Parameters
@@ -266,7 +305,8 @@ def outcome_of(error: BaseException | None) -> str:
 
 
 def audited(event: str, details: Callable[..., dict[str, Any]],
-            result_details: Callable[[Any], dict[str, Any]] | None = None) -> Callable:
+            result_details: Callable[[Any], dict[str, Any]] | None = None
+            ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a function so that each call records ``event`` with its outcome.
 
     Parameters
@@ -285,9 +325,9 @@ def audited(event: str, details: Callable[..., dict[str, Any]],
     ... def load(self, progress=None): ...
     """
 
-    def decorate(function: Callable) -> Callable:
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             error: BaseException | None = None
             extra: dict[str, Any] = {}
             try:
@@ -324,7 +364,8 @@ def count_written(value: Any) -> dict[str, Any]:
     return {"count": len(value) if isinstance(value, list | tuple) else 1}
 
 
-def retrieve_details(protocol: str, node, study_uid: str, series_uid: str | None, result) -> dict[str, Any]:
+def retrieve_details(protocol: str, node: _Node, study_uid: str, series_uid: str | None,
+                     result: _Retrieved) -> dict[str, Any]:
     """How the audit describes a retrieve (C-GET, C-MOVE, WADO-RS): UIDs and counts, no patient data.
 
     ``node`` is a :class:`viewer.pacs.nodes.Node` (its description leaves out
@@ -334,7 +375,7 @@ def retrieve_details(protocol: str, node, study_uid: str, series_uid: str | None
             "instances": len(result.instances), "new": result.added, "failed": result.failed}
 
 
-def send_details(protocol: str, node, records: list, result) -> dict[str, Any]:
+def send_details(protocol: str, node: _Node, records: Iterable[_Instance], result: _Sent) -> dict[str, Any]:
     """How the audit describes a send (C-STORE, STOW-RS) of instance ``records``: UIDs and counts."""
     return {"protocol": protocol, "node": node.describe(), "sent": result.sent, "failed": len(result.failed),
             "study_uids": sorted({r.study_uid for r in records if r.study_uid})}

@@ -7,8 +7,11 @@ slices) to an RGB picture; the Qt layer only wraps the result in a QImage.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from viewer.core.colormaps import colormap_tables
 
 #: Window presets (centre, width) by modality, as radiology viewers name them.
 PRESETS: dict[str, dict[str, tuple[float, float]]] = {
@@ -48,7 +51,7 @@ def presets_for(modality: str) -> dict[str, Window]:
     return {name: Window(*cw) for name, cw in PRESETS.get(modality.upper(), {}).items()}
 
 
-def default_window(array: np.ndarray, metadata: dict | None = None) -> Window:
+def default_window(array: np.ndarray, metadata: dict[str, Any] | None = None) -> Window:
     """The file's own first window if it has one, else one spanning the 0.5-99.5 percentiles."""
     metadata = metadata or {}
     centers, widths = metadata.get("window_center") or [], metadata.get("window_width") or []
@@ -103,10 +106,10 @@ def apply_window(plane: np.ndarray, window: Window, invert: bool = False,
     if lut is not None and plane.dtype.kind in "iu":
         table, offset = lut
         if offset == 0:
-            return table[plane]
+            return np.asarray(table[plane])
         # value - min for a signed type is its unsigned view with the sign bit flipped.
         unsigned = plane.view(plane.dtype.str.replace("i", "u"))
-        return table[unsigned ^ unsigned.dtype.type(-offset)]
+        return np.asarray(table[unsigned ^ unsigned.dtype.type(-offset)])
     return _to_grey(plane.astype(np.float32, copy=False), window, invert)
 
 
@@ -123,7 +126,7 @@ def apply_voi_lut(plane: np.ndarray, voi_lut: tuple[int, int, np.ndarray], inver
     return 255 - grey if invert else grey
 
 
-def file_windows(metadata: dict) -> list[Window]:
+def file_windows(metadata: dict[str, Any]) -> list[Window]:
     """The windows a file names (WindowCenter/WindowWidth may list several)."""
     centers, widths = metadata.get("window_center") or [], metadata.get("window_width") or []
     return [Window(float(c), float(w)) for c, w in zip(centers, widths, strict=False) if w and w > 0]
@@ -139,23 +142,8 @@ def apply_rgb_window(plane: np.ndarray, window: Window | None, invert: bool = Fa
 
 
 # --------------------------------------------------------------------------- colour maps
-def _ramp(points: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
-    positions = np.array([p for p, _ in points])
-    colours = np.array([c for _, c in points], dtype=np.float64)
-    x = np.linspace(0, 1, 256)
-    return np.stack([np.interp(x, positions, colours[:, i]) for i in range(3)], axis=1).astype(np.uint8)
-
-
-#: 256-entry RGB colour maps for heatmaps.
-COLORMAPS: dict[str, np.ndarray] = {
-    "jet": _ramp([(0.0, (0, 0, 128)), (0.125, (0, 0, 255)), (0.375, (0, 255, 255)),
-                  (0.625, (255, 255, 0)), (0.875, (255, 0, 0)), (1.0, (128, 0, 0))]),
-    "hot": _ramp([(0.0, (10, 0, 0)), (0.4, (230, 0, 0)), (0.75, (255, 210, 0)), (1.0, (255, 255, 255))]),
-    "inferno": _ramp([(0.0, (0, 0, 4)), (0.25, (87, 16, 110)), (0.5, (188, 55, 84)),
-                      (0.75, (249, 142, 9)), (1.0, (252, 255, 164))]),
-    "viridis": _ramp([(0.0, (68, 1, 84)), (0.25, (59, 82, 139)), (0.5, (33, 145, 140)),
-                      (0.75, (94, 201, 98)), (1.0, (253, 231, 37))]),
-}
+#: 256-entry RGB colour maps for heatmaps: matplotlib's, exact (see :mod:`viewer.core.colormaps`).
+COLORMAPS: dict[str, np.ndarray] = colormap_tables()
 
 #: Distinct label colours (the first twelve of a qualitative palette), cycled.
 LABEL_COLORS = np.array([
@@ -166,7 +154,8 @@ LABEL_COLORS = np.array([
 
 def label_color(label: int) -> tuple[int, int, int]:
     """The default colour of label value ``label`` (1-based)."""
-    return tuple(int(c) for c in LABEL_COLORS[(label - 1) % len(LABEL_COLORS)])
+    red, green, blue = (int(c) for c in LABEL_COLORS[(label - 1) % len(LABEL_COLORS)])
+    return red, green, blue
 
 
 # --------------------------------------------------------------------------- compositing
@@ -219,7 +208,7 @@ def blend_labels(rgb: np.ndarray, labels: np.ndarray, colors: np.ndarray, opacit
         packed[..., :3] = table
         flat = packed.view(np.uint32).reshape(len(colors) * 256)
         out = flat[index.astype(np.intp, copy=False) * 256 + rgb]
-        return out.view(np.uint8).reshape(*rgb.shape, 4)[..., :3]  # RGB view of packed RGBX
+        return np.asarray(out.view(np.uint8).reshape(*rgb.shape, 4)[..., :3])  # RGB view of packed RGBX
     for channel in range(3):
         rgb[..., channel] = table[index, rgb[..., channel], channel]
     return rgb

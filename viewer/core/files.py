@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``destination``; rename it into place on success.
 
     The temporary file keeps the destination's suffixes (``.nii.gz``), so

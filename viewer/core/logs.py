@@ -13,11 +13,13 @@ data's patient names and IDs (``tests/conftest.py``).
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import os
 import sys
 from pathlib import Path
+from typing import cast
 
 from viewer.core.files import user_data_dir
 from viewer.core.text import one_line
@@ -51,10 +53,11 @@ def log_path() -> Path:
 class OwnerOnlyRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log file created ``0600`` (rotation renames it, so old files stay ``0600``)."""
 
-    def _open(self):
+    def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
                      0o600)
-        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: SIM115 - the handler owns it
+        stream = open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: SIM115 - the handler owns it
+        return cast(io.TextIOWrapper, stream)  # the handler's mode is a text mode: open() gives a TextIOWrapper
 
 
 _file_handler: OwnerOnlyRotatingFileHandler | None = None

@@ -10,13 +10,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 ROI_KINDS = ("ellipse", "rectangle", "freehand")
 
 
 def _mm(points: np.ndarray, pixel_spacing: tuple[float, float]) -> np.ndarray:
     col_mm, row_mm = pixel_spacing
-    return np.asarray(points, dtype=np.float64) * np.array([row_mm, col_mm])
+    scaled: NDArray[np.float64] = np.asarray(points, dtype=np.float64) * np.array([row_mm, col_mm])
+    return scaled
 
 
 def length_mm(p: tuple[float, float], q: tuple[float, float], pixel_spacing: tuple[float, float]) -> float:
@@ -55,10 +57,12 @@ def roi_mask(shape: tuple[int, int], kind: str, points: list[tuple[float, float]
         (r0, c0), (r1, c1) = pts[0], pts[-1]
         top, bottom, left, right = min(r0, r1), max(r0, r1), min(c0, c1), max(c0, c1)
         if kind == "rectangle":
-            return (rows >= top) & (rows <= bottom) & (cols >= left) & (cols <= right)
+            inside: NDArray[np.bool_] = (rows >= top) & (rows <= bottom) & (cols >= left) & (cols <= right)
+            return inside
         cr, cc = (top + bottom) / 2, (left + right) / 2
         ar, ac = max((bottom - top) / 2, 1e-9), max((right - left) / 2, 1e-9)
-        return ((rows - cr) / ar) ** 2 + ((cols - cc) / ac) ** 2 <= 1.0
+        inside = ((rows - cr) / ar) ** 2 + ((cols - cc) / ac) ** 2 <= 1.0
+        return inside
     if kind == "freehand":
         return _inside_polygon(rows, cols, pts)
     raise ValueError(f"unknown ROI kind {kind!r}; expected one of {ROI_KINDS}")

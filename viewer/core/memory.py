@@ -63,8 +63,8 @@ class MemoryBudget:
         return f"{format_size(self.free)} free ({LIMIT_NAMES[self.limited_by]})"
 
 
-def memory_budget(cgroup_root: str | os.PathLike = "/sys/fs/cgroup",
-                  proc_cgroup: str | os.PathLike = "/proc/self/cgroup") -> MemoryBudget:
+def memory_budget(cgroup_root: str | os.PathLike[str] = "/sys/fs/cgroup",
+                  proc_cgroup: str | os.PathLike[str] = "/proc/self/cgroup") -> MemoryBudget:
     """The smallest of the machine's available memory, the cgroup's and the rlimits' headroom.
 
     Parameters

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from viewer.core.volume import Volume
 
@@ -101,7 +102,7 @@ class SlicePlane:
         """The continuous voxel index ``(x, y, z)`` under pixel ``(row, col)``."""
         return self.base + row * self.row_step + col * self.col_step
 
-    def pixel_of(self, voxel_xyz: np.ndarray) -> tuple[float, float]:
+    def pixel_of(self, voxel_xyz: ArrayLike) -> tuple[float, float]:
         """The pixel ``(row, col)`` where voxel ``(x, y, z)`` projects on this plane."""
         offset = np.asarray(voxel_xyz, dtype=np.float64) - self.base
         row_axis, col_axis = int(np.flatnonzero(self.row_step)[0]), int(np.flatnonzero(self.col_step)[0])

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from viewer.core.errors import LoadError
 from viewer.core.volume import LPS_TO_RAS, Volume
 
+if TYPE_CHECKING:
+    from nibabel.spatialimages import SpatialImage
 
-def load_nifti(path: str | os.PathLike, modality: str = "") -> Volume:
+
+def load_nifti(path: str | os.PathLike[str], modality: str = "") -> Volume:
     """A NIfTI-1/2 file as a volume in the LPS convention (3-D, or 4-D as ``[t, z, y, x]``).
 
     Raises
@@ -21,7 +25,7 @@ def load_nifti(path: str | os.PathLike, modality: str = "") -> Volume:
     import nibabel as nib
 
     try:
-        image = nib.load(str(path))
+        image = cast("SpatialImage", nib.load(str(path)))
         data = np.asanyarray(image.dataobj)
     except (OSError, ValueError, nib.filebasedimages.ImageFileError) as e:
         raise LoadError(f"cannot read {os.path.basename(str(path))} as NIfTI: {e}") from e

@@ -7,9 +7,12 @@ a voxel in an overlay is the voxel under it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from viewer.core.display import COLORMAPS, label_color
 from viewer.core.errors import OutpostError
@@ -49,7 +52,8 @@ class LabelOverlay:
 
     @classmethod
     def from_names(cls, labels: np.ndarray, names: dict[int, str] | None = None,
-                   colors: dict[int, tuple[int, int, int]] | None = None, present=None, **style) -> LabelOverlay:
+                   colors: dict[int, tuple[int, int, int]] | None = None, present: Iterable[int] | None = None,
+                   **style: Any) -> LabelOverlay:
         """Build an overlay, naming and colouring every label present.
 
         ``present`` lists the values in ``labels`` when the caller knows them,
@@ -59,7 +63,8 @@ class LabelOverlay:
         if present is None:
             present = np.unique(labels).tolist() if labels.size else []
         values = sorted(set(int(v) for v in present) | set(names))
-        info = {int(v): LabelInfo(names.get(v, f"label {v}"), tuple(colors.get(v, label_color(int(v)))))
+        info = {int(v): LabelInfo(names.get(v, f"label {v}"),
+                                     cast(tuple[int, int, int], tuple(colors.get(v, label_color(int(v))))))
                 for v in values if v != 0}
         return cls(labels=labels, info=info, **style)
 
@@ -139,6 +144,10 @@ class HeatmapOverlay:
         return COLORMAPS[self.colormap]
 
 
+#: Anything a viewer draws over an image: labels, contours or a heatmap.
+Overlay: TypeAlias = LabelOverlay | ContourOverlay | HeatmapOverlay
+
+
 def resample_to_grid(values: np.ndarray, source: Volume, target: Volume, *,
                      nearest: bool) -> np.ndarray:
     """Resample ``values`` from ``source``'s grid onto ``target``'s grid.
@@ -197,7 +206,8 @@ class LabelStatistics:
     centre_xyz: tuple[int, int, int]
 
 
-def label_statistics(labels: np.ndarray, spacing) -> dict[int, LabelStatistics]:
+def label_statistics(labels: np.ndarray,
+                     spacing: Sequence[float] | NDArray[np.floating[Any]]) -> dict[int, LabelStatistics]:
     """Volume, slice extent and a centre for every non-zero label of ``[z, y, x]`` ``labels``.
 
     Counts one axial slice at a time, so the cost stays that of one pass over

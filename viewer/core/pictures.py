@@ -12,12 +12,12 @@ from viewer.core.volume import Volume
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
-def is_picture(path: str | os.PathLike) -> bool:
+def is_picture(path: str | os.PathLike[str]) -> bool:
     """Whether a path names an ordinary picture by its suffix."""
     return str(path).lower().endswith(PICTURE_SUFFIXES)
 
 
-def load_picture(path: str | os.PathLike) -> Volume:
+def load_picture(path: str | os.PathLike[str]) -> Volume:
     """A grey or RGB picture as a ``[1, rows, columns(, 3)]`` volume with 1 mm pixels.
 
     Grey-looking colour pictures (all channels equal) become grey.

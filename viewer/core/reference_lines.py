@@ -45,7 +45,8 @@ class PlaneRect:
     def normal(self) -> np.ndarray:
         """The unit normal of the plane (``right`` x ``down``)."""
         normal = np.cross(self.right, self.down)
-        return normal / np.linalg.norm(normal)
+        unit: np.ndarray = normal / np.linalg.norm(normal)
+        return unit
 
     def point(self, row: float, col: float) -> np.ndarray:
         """The LPS position (mm) of pixel ``(row, col)``."""
@@ -108,8 +109,8 @@ def reference_line(shown: PlaneRect, other: PlaneRect) -> tuple[tuple[float, flo
     dr, dc = -b, a
     length = np.hypot(dr, dc)
     dr, dc = dr / length, dc / length
-    span: tuple[float, float] | None = (-np.inf, np.inf)
-    span = _clip(*span, r0, dr, -0.5, shown.rows - 0.5)
+    whole: tuple[float, float] = (-np.inf, np.inf)
+    span = _clip(*whole, r0, dr, -0.5, shown.rows - 0.5)
     span = span and _clip(*span, c0, dc, -0.5, shown.cols - 0.5)
     if span is None:
         return None

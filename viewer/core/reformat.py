@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from viewer.core.memory import memory_budget
 from viewer.core.mpr import SlicePlane
 from viewer.core.volume import Volume
+
+if TYPE_CHECKING:  # imported where a copy is made: SimpleITK costs 0.2 s to import
+    import SimpleITK as sitk
 
 #: Per patient plane: the LPS directions of one pixel right and one pixel down (radiological convention).
 PATIENT_PLANES = {
@@ -70,12 +74,13 @@ class ObliquePlane:
         return self.origin + (row * self.down + col * self.right) * self.pixel_mm
 
 
-def _unit(vector) -> np.ndarray:
-    vector = np.asarray(vector, dtype=np.float64)
-    norm = np.linalg.norm(vector)
+def _unit(vector: ArrayLike) -> NDArray[np.float64]:
+    array = np.asarray(vector, dtype=np.float64)
+    norm = np.linalg.norm(array)
     if norm == 0:
         raise ValueError("a plane direction cannot be zero")
-    return vector / norm
+    unit: NDArray[np.float64] = array / norm
+    return unit
 
 
 def _index_coordinates(volume: Volume, origin: np.ndarray, right: np.ndarray, down: np.ndarray,
@@ -87,8 +92,9 @@ def _index_coordinates(volume: Volume, origin: np.ndarray, right: np.ndarray, do
     step_row = to_index @ (down * pixel_mm)
     rows = np.arange(shape[0], dtype=np.float32)[:, None]
     cols = np.arange(shape[1], dtype=np.float32)[None, :]
-    return tuple((np.float32(start[a]) + rows * np.float32(step_row[a]) + cols * np.float32(step_col[a]))
-                 for a in range(3))
+    x, y, z = ((np.float32(start[a]) + rows * np.float32(step_row[a]) + cols * np.float32(step_col[a]))
+               for a in range(3))
+    return x, y, z
 
 
 def _sample_linear(data: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, fill: float) -> np.ndarray:
@@ -114,13 +120,14 @@ def _sample_linear(data: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray
     def lerp_x(offset: int) -> np.ndarray:
         low = flat.take(base + offset).astype(np.float32)
         high = flat.take(base + (offset + step_x)).astype(np.float32)
-        return low + (high - low) * fx
+        mixed: np.ndarray = low + (high - low) * fx
+        return mixed
 
     c00, c01 = lerp_x(0), lerp_x(step_y)
     c10, c11 = lerp_x(step_z), lerp_x(step_z + step_y)
     near = c00 + (c01 - c00) * fy
     far = c10 + (c11 - c10) * fy
-    values = near + (far - near) * fz
+    values: np.ndarray = near + (far - near) * fz
     values[~inside] = np.float32(fill)
     return values
 
@@ -130,10 +137,10 @@ class _CopyForSimpleITK:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._image = None
+        self._key: tuple[object, ...] | None = None
+        self._image: sitk.Image | None = None
 
-    def image(self, volume: Volume, timepoint: int):
+    def image(self, volume: Volume, timepoint: int) -> sitk.Image | None:
         """The volume as a SimpleITK image, or ``None`` when a copy does not fit the memory budget."""
         import SimpleITK as sitk
 
@@ -166,7 +173,7 @@ def release_copy() -> None:
     _COPY.forget()
 
 
-def _resample_simpleitk(image, origin: np.ndarray, right: np.ndarray, down: np.ndarray,
+def _resample_simpleitk(image: sitk.Image, origin: np.ndarray, right: np.ndarray, down: np.ndarray,
                         shape: tuple[int, int], pixel_mm: float, fill: float) -> np.ndarray:
     import SimpleITK as sitk
 
@@ -175,11 +182,13 @@ def _resample_simpleitk(image, origin: np.ndarray, right: np.ndarray, down: np.n
     reference.SetOrigin([float(v) for v in origin])
     reference.SetDirection([float(v) for v in np.column_stack([right, down, np.cross(right, down)]).reshape(-1)])
     resampled = sitk.Resample(image, reference, sitk.Transform(), sitk.sitkLinear, float(fill), sitk.sitkFloat32)
-    return sitk.GetArrayFromImage(resampled)[0]
+    plane: np.ndarray = sitk.GetArrayFromImage(resampled)[0]
+    return plane
 
 
-def oblique_plane(volume: Volume, center_lps, right, down, shape: tuple[int, int], pixel_mm: float,
-                  timepoint: int = 0, fill: float | None = None, engine: str = "auto") -> ObliquePlane:
+def oblique_plane(volume: Volume, center_lps: ArrayLike, right: ArrayLike, down: ArrayLike, shape: tuple[int, int],
+                  pixel_mm: float, timepoint: int = 0, fill: float | None = None,
+                  engine: str = "auto") -> ObliquePlane:
     """Resample the plane through ``center_lps`` spanned by ``right`` and ``down``, linearly.
 
     Parameters
@@ -247,8 +256,9 @@ def corner_positions(volume: Volume) -> np.ndarray:
     return volume.index_to_physical(corners)
 
 
-def covering_plane(volume: Volume, right, down, center_lps, pixel_mm: float | None = None,
-                   timepoint: int = 0, fill: float | None = None, engine: str = "auto") -> ObliquePlane:
+def covering_plane(volume: Volume, right: ArrayLike, down: ArrayLike, center_lps: ArrayLike,
+                   pixel_mm: float | None = None, timepoint: int = 0, fill: float | None = None,
+                   engine: str = "auto") -> ObliquePlane:
     """The plane spanned by ``right`` and ``down`` through ``center_lps``, covering the volume, resampled.
 
     The plane passes through ``center_lps`` and is centred on the volume within itself: it covers
@@ -268,7 +278,7 @@ def covering_plane(volume: Volume, right, down, center_lps, pixel_mm: float | No
     return oblique_plane(volume, center, right, down, (shape[0], shape[1]), pixel, timepoint, fill, engine)
 
 
-def patient_plane(volume: Volume, view: str, center_lps, pixel_mm: float | None = None,
+def patient_plane(volume: Volume, view: str, center_lps: ArrayLike, pixel_mm: float | None = None,
                   timepoint: int = 0, fill: float | None = None, engine: str = "auto") -> ObliquePlane:
     """The patient's true ``view`` (axial, coronal, sagittal) through ``center_lps``, resampled linearly.
 
@@ -312,7 +322,7 @@ class ReformatPlane(SlicePlane):
     resampled: ClassVar[bool] = True
 
     @classmethod
-    def of(cls, volume: Volume, view: str, index: int, sampled: ObliquePlane, across) -> ReformatPlane:
+    def of(cls, volume: Volume, view: str, index: int, sampled: ObliquePlane, across: ArrayLike) -> ReformatPlane:
         """Wrap a resampled plane of ``volume`` as plane ``index`` of ``view``."""
         to_lps = np.asarray(volume.direction, dtype=np.float64) @ np.diag(np.asarray(volume.spacing, float))
         to_index = np.linalg.inv(to_lps)
@@ -330,7 +340,7 @@ class ReformatPlane(SlicePlane):
         """The voxel index step of one millimetre towards the next plane."""
         return np.linalg.solve(self.to_lps, self.across)
 
-    def pixel_of(self, voxel_xyz: np.ndarray) -> tuple[float, float]:
+    def pixel_of(self, voxel_xyz: ArrayLike) -> tuple[float, float]:
         """The pixel ``(row, col)`` where voxel ``(x, y, z)`` projects on this plane (along its normal)."""
         offset = self.to_lps @ (np.asarray(voxel_xyz, dtype=np.float64) - self.base)
         pixel = self.sampled.pixel_mm

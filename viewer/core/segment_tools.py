@@ -15,15 +15,23 @@ a packed mask of the box when the change is dense).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from viewer.core.errors import OutpostError
 from viewer.core.measure import roi_statistics
 
+if TYPE_CHECKING:  # imported where used: SimpleITK costs 0.2 s to import
+    import SimpleITK as sitk
+
 #: A box on the image grid: one slice per axis ``(z, y, x)``, each with explicit start and stop.
 Box = tuple[slice, slice, slice]
+
+#: Voxel size ``(x, y, z)`` in mm: any three numbers (a tuple, a list, a Volume's ``spacing``).
+Spacing = Iterable[float]
 
 SMOOTHING_KINDS = ("median", "closing")
 LOGICAL_OPERATIONS = ("union", "subtract", "intersect")
@@ -42,13 +50,13 @@ def box_size(box: Box) -> int:
 
 def whole_box(shape_zyx: tuple[int, ...]) -> Box:
     """The box covering the whole grid."""
-    return tuple(slice(0, int(n)) for n in shape_zyx)
+    return cast(Box, tuple(slice(0, int(n)) for n in shape_zyx))
 
 
 def union_box(boxes: list[Box]) -> Box:
     """The smallest box holding every box of ``boxes`` (empty boxes are ignored)."""
     boxes = [b for b in boxes if box_size(b) > 0] or boxes[:1]
-    return tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes)) for a in range(3))
+    return cast(Box, tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes)) for a in range(3)))
 
 
 def bounding_box(mask: np.ndarray, pad: tuple[int, int, int] | int = 0) -> Box | None:
@@ -66,17 +74,18 @@ def bounding_box(mask: np.ndarray, pad: tuple[int, int, int] | int = 0) -> Box |
             return None
         box.append(slice(max(0, int(present[0]) - pads[axis]),
                          min(mask.shape[axis], int(present[-1]) + 1 + pads[axis])))
-    return tuple(box)
+    return cast(Box, tuple(box))
 
 
-def radius_voxels(radius_mm: float, spacing_xyz) -> tuple[int, int, int]:
+def radius_voxels(radius_mm: float, spacing_xyz: Spacing) -> tuple[int, int, int]:
     """A radius in millimetres as whole voxels per axis ``(x, y, z)``, as SimpleITK kernels want it."""
-    return tuple(max(0, int(round(radius_mm / float(s)))) for s in spacing_xyz)
+    return cast(tuple[int, int, int], tuple(max(0, int(round(radius_mm / float(s)))) for s in spacing_xyz))
 
 
 # --------------------------------------------------------------------------- brush
-def brush_mask(shape_zyx: tuple[int, int, int], center_zyx, radius_mm: float, spacing_xyz, *,
-               sphere: bool = False, plane_axis: int = 0, end_zyx=None) -> tuple[Box, np.ndarray]:
+def brush_mask(shape_zyx: tuple[int, int, int], center_zyx: Iterable[float], radius_mm: float,
+               spacing_xyz: Spacing, *, sphere: bool = False, plane_axis: int = 0,
+               end_zyx: Iterable[float] | None = None) -> tuple[Box, np.ndarray]:
     """The voxels of a round brush (or of a brush swept along a line), inside its bounding box.
 
     Parameters
@@ -141,7 +150,8 @@ def brush_mask(shape_zyx: tuple[int, int, int], center_zyx, radius_mm: float, sp
         distance2 = sum((coordinates[a] - t * sweep[a]) ** 2 for a in range(3))
     else:
         distance2 = coordinates[0] ** 2 + coordinates[1] ** 2 + coordinates[2] ** 2
-    return tuple(box), np.broadcast_to(distance2 <= radius * radius, box_shape(tuple(box))).copy()
+    brush_box = cast(Box, tuple(box))
+    return brush_box, np.broadcast_to(distance2 <= radius * radius, box_shape(brush_box)).copy()
 
 
 def in_range(values: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
@@ -155,7 +165,7 @@ def in_range(values: np.ndarray, low: float | None, high: float | None) -> np.nd
 
 
 # --------------------------------------------------------------------------- region growing
-def _to_sitk(array: np.ndarray, spacing_xyz=None):
+def _to_sitk(array: np.ndarray, spacing_xyz: Spacing | None = None) -> sitk.Image:
     import SimpleITK as sitk
 
     image = sitk.GetImageFromArray(np.ascontiguousarray(array))
@@ -164,15 +174,17 @@ def _to_sitk(array: np.ndarray, spacing_xyz=None):
     return image
 
 
-def _from_sitk(image) -> np.ndarray:
+def _from_sitk(image: sitk.Image) -> np.ndarray:
     import SimpleITK as sitk
 
-    return sitk.GetArrayFromImage(image)
+    array: np.ndarray = sitk.GetArrayFromImage(image)
+    return array
 
 
-def region_grow(image: np.ndarray, seed_zyx, *, low: float | None = None, high: float | None = None,
-                multiplier: float | None = None, iterations: int = 1, neighborhood: int = 1,
-                spacing_xyz=(1.0, 1.0, 1.0), start_mm: float = 40.0) -> tuple[Box, np.ndarray]:
+def region_grow(image: np.ndarray, seed_zyx: Iterable[float], *, low: float | None = None,
+                high: float | None = None, multiplier: float | None = None, iterations: int = 1,
+                neighborhood: int = 1,
+                spacing_xyz: Spacing = (1.0, 1.0, 1.0), start_mm: float = 40.0) -> tuple[Box, np.ndarray]:
     """The voxels connected to ``seed_zyx`` (6-connectivity) whose values pass a test.
 
     With ``low``/``high`` (either may be omitted: the other side is then open), the
@@ -218,7 +230,8 @@ def region_grow(image: np.ndarray, seed_zyx, *, low: float | None = None, high: 
     upper = float(info.max) if high is None else float(high)
     reach = [max(2, int(math.ceil(start_mm / float(s)))) for s in reversed(list(spacing_xyz))]
     while True:
-        box = tuple(slice(max(0, c - r), min(n, c + r + 1)) for c, r, n in zip(seed, reach, shape, strict=True))
+        box = cast(Box, tuple(slice(max(0, c - r), min(n, c + r + 1))
+                              for c, r, n in zip(seed, reach, shape, strict=True)))
         if lower > upper:
             return box, np.zeros(box_shape(box), dtype=bool)
         local = [c - b.start for c, b in zip(seed, box, strict=True)]
@@ -238,7 +251,7 @@ def region_grow(image: np.ndarray, seed_zyx, *, low: float | None = None, high: 
 
 
 # --------------------------------------------------------------------------- fill between slices
-def fill_between_slices(mask: np.ndarray, spacing_xyz, axis: int = 0) -> np.ndarray:
+def fill_between_slices(mask: np.ndarray, spacing_xyz: Spacing, axis: int = 0) -> np.ndarray:
     """Interpolate a segment across the empty slices between the slices where it was drawn.
 
     Shape-based interpolation: the signed distance map (mm, SimpleITK's Maurer
@@ -310,7 +323,7 @@ def component_sizes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return components, sizes
 
 
-def islands(mask: np.ndarray, spacing_xyz, *, keep_largest: bool = False,
+def islands(mask: np.ndarray, spacing_xyz: Spacing, *, keep_largest: bool = False,
             min_ml: float | None = None) -> np.ndarray:
     """The islands of ``mask`` to keep (6-connectivity).
 
@@ -340,11 +353,12 @@ def islands(mask: np.ndarray, spacing_xyz, *, keep_largest: bool = False,
     if keep_largest:
         largest = int(np.argmax(sizes))
         keep &= np.arange(sizes.size) == largest
-    return keep[components]
+    kept: np.ndarray = keep[components]
+    return kept
 
 
 # --------------------------------------------------------------------------- smoothing
-def smooth(mask: np.ndarray, spacing_xyz, kind: str = "median", radius_mm: float = 1.0) -> np.ndarray:
+def smooth(mask: np.ndarray, spacing_xyz: Spacing, kind: str = "median", radius_mm: float = 1.0) -> np.ndarray:
     """A smoothed copy of ``mask``: binary median or morphological closing.
 
     The kernel's radius in voxels is ``round(radius_mm / spacing)`` per axis (a box
@@ -370,12 +384,16 @@ def smooth(mask: np.ndarray, spacing_xyz, kind: str = "median", radius_mm: float
 
 def logical(active: np.ndarray, other: np.ndarray, operation: str) -> np.ndarray:
     """``active`` combined with ``other``: ``union``, ``subtract`` (active and not other) or ``intersect``."""
+    combined: np.ndarray
     if operation == "union":
-        return active | other
+        combined = active | other
+        return combined
     if operation == "subtract":
-        return active & ~other
+        combined = active & ~other
+        return combined
     if operation == "intersect":
-        return active & other
+        combined = active & other
+        return combined
     raise OutpostError(f"unknown logical operation {operation!r}; expected one of {LOGICAL_OPERATIONS}")
 
 
@@ -399,7 +417,7 @@ class SegmentStatistics:
     maximum: float
 
 
-def mask_statistics(image: np.ndarray, mask: np.ndarray, spacing_xyz) -> SegmentStatistics:
+def mask_statistics(image: np.ndarray, mask: np.ndarray, spacing_xyz: Spacing) -> SegmentStatistics:
     """Voxels, millilitres and the mean, minimum and maximum of ``image`` inside ``mask``."""
     found = roi_statistics(image, mask, (1.0, 1.0))
     voxel_ml = float(np.prod([float(s) for s in spacing_xyz])) / 1000.0
@@ -470,6 +488,7 @@ class LabelDelta:
                 changed[indices] = True
             return cls(box, size, None, np.packbits(changed.reshape(-1)), cls._squeeze(old), cls._squeeze(new))
         if indices is None:
+            assert changed is not None  # the caller gives indices or changed
             indices = np.flatnonzero(changed)
         return cls(box, size, indices.astype(dtype, copy=False), None, cls._squeeze(old), cls._squeeze(new))
 
@@ -483,12 +502,14 @@ class LabelDelta:
     def nbytes(self) -> int:
         """Memory held by the arrays."""
         where = self.indices if self.indices is not None else self.bits
+        assert where is not None  # a delta holds indices or bits
         return int(where.nbytes + self.old.nbytes + self.new.nbytes)
 
     def flat(self) -> np.ndarray:
         """The changed voxels as increasing flat indices into ``labels[box]``."""
         if self.indices is not None:
             return self.indices
+        assert self.bits is not None  # a delta holds indices or bits
         return np.flatnonzero(np.unpackbits(self.bits, count=box_size(self.box)))
 
     def positions(self) -> tuple[np.ndarray, ...]:
@@ -511,7 +532,8 @@ class LabelDelta:
 
     def take(self, array: np.ndarray) -> np.ndarray:
         """The values of ``array`` (on the grid) at the changed voxels, in C order."""
-        return array[self.box][self._selection()]
+        values: np.ndarray = array[self.box][self._selection()]
+        return values
 
     def apply(self, labels: np.ndarray, *, forward: bool = True) -> None:
         """Write :attr:`new` (or :attr:`old` when undoing) into ``labels``."""

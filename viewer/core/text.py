@@ -71,7 +71,7 @@ def printable(value: object, limit: int | None = None) -> str:
     """
     text = value.decode("latin-1") if isinstance(value, bytes | bytearray) else str(value)
     if text.isascii() and text.isprintable() and "\\" not in text:
-        pieces = text  # the common case, checked fast: every character stands for itself
+        pieces: str | list[str] = text  # the common case, checked fast: every character stands for itself
     else:
         pieces = _pieces(text, keep_backslash=False)
     shown = "".join(pieces)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 if TYPE_CHECKING:  # SimpleITK costs 0.2 s to import; only conversions need it.
     import SimpleITK as sitk
@@ -39,7 +40,7 @@ class Provenance:
     series_uid: str = ""
     frame_of_reference_uid: str = ""
     sop_instance_uids: list[str] = field(default_factory=list)
-    slice_positions: np.ndarray | None = None
+    slice_positions: NDArray[np.float64] | None = None
 
 
 @dataclass
@@ -74,10 +75,10 @@ class Volume:
         Source UIDs and slice positions.
     """
 
-    array: np.ndarray
-    origin: np.ndarray = field(default_factory=lambda: np.zeros(3))
-    spacing: np.ndarray = field(default_factory=lambda: np.ones(3))
-    direction: np.ndarray = field(default_factory=lambda: np.eye(3))
+    array: NDArray[Any]
+    origin: NDArray[np.float64] = field(default_factory=lambda: np.zeros(3))
+    spacing: NDArray[np.float64] = field(default_factory=lambda: np.ones(3))
+    direction: NDArray[np.float64] = field(default_factory=lambda: np.eye(3))
     is_rgb: bool = False
     modality: str = ""
     photometric: str = "MONOCHROME2"
@@ -126,7 +127,7 @@ class Volume:
 
     # --------------------------------------------------------------- geometry
     @property
-    def affine(self) -> np.ndarray:
+    def affine(self) -> NDArray[np.float64]:
         """4x4 matrix mapping a voxel index ``(x, y, z, 1)`` to LPS millimetres."""
         matrix = np.eye(4)
         matrix[:3, :3] = self.direction @ np.diag(self.spacing)
@@ -134,22 +135,22 @@ class Volume:
         return matrix
 
     @property
-    def affine_ras(self) -> np.ndarray:
+    def affine_ras(self) -> NDArray[np.float64]:
         """The :attr:`affine` in RAS, as NIfTI, nibabel and MONAI expect it."""
         convert = np.eye(4)
         convert[:3, :3] = LPS_TO_RAS
         return convert @ self.affine
 
-    def index_to_physical(self, index_xyz: np.ndarray) -> np.ndarray:
+    def index_to_physical(self, index_xyz: ArrayLike) -> NDArray[np.float64]:
         """Map voxel indices ``(..., 3)`` in ``(x, y, z)`` order to LPS millimetres."""
-        index_xyz = np.asarray(index_xyz, dtype=np.float64)
-        return index_xyz @ (self.direction @ np.diag(self.spacing)).T + self.origin
+        indices = np.asarray(index_xyz, dtype=np.float64)
+        return indices @ (self.direction @ np.diag(self.spacing)).T + self.origin
 
-    def physical_to_index(self, point_lps: np.ndarray) -> np.ndarray:
+    def physical_to_index(self, point_lps: ArrayLike) -> NDArray[np.float64]:
         """Map LPS points ``(..., 3)`` to continuous voxel indices ``(x, y, z)``."""
-        point_lps = np.asarray(point_lps, dtype=np.float64)
+        points = np.asarray(point_lps, dtype=np.float64)
         inverse = np.linalg.inv(self.direction @ np.diag(self.spacing))
-        return (point_lps - self.origin) @ inverse.T
+        return (points - self.origin) @ inverse.T
 
     def same_grid(self, other: Volume, tolerance_mm: float = 1e-3) -> bool:
         """Whether ``other`` lies on this volume's grid (shape and geometry)."""
@@ -206,11 +207,11 @@ class Volume:
         else:
             origin = image.GetOrigin()[:3]
             spacing = image.GetSpacing()[:3]
-        return cls(array=array, origin=origin, spacing=spacing, direction=direction,
+        return cls(array=array, origin=np.asarray(origin), spacing=np.asarray(spacing), direction=direction,
                    is_rgb=is_rgb, **attributes)
 
 
-def reversed_axes(array: np.ndarray, dtype: Any = None, tile: int = 16) -> np.ndarray:
+def reversed_axes(array: NDArray[Any], dtype: DTypeLike | None = None, tile: int = 16) -> NDArray[Any]:
     """A C-contiguous copy of a 3-D ``array`` with its axes reversed (``[x, y, z]`` to ``[z, y, x]``).
 
     Copying tile by tile keeps reads and writes near each other in memory:

@@ -29,7 +29,7 @@ import time
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -103,7 +103,7 @@ def labels_checksum(labels: np.ndarray) -> str:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{labels.dtype.str}{labels.shape}".encode())
     contiguous = np.ascontiguousarray(labels)
-    digest.update(memoryview(contiguous.reshape(-1)).cast("B"))
+    digest.update(contiguous.reshape(-1).data.cast("B"))
     return digest.hexdigest()
 
 
@@ -153,7 +153,7 @@ class JournalContents:
     torn: bool = False
 
 
-def read_journal(path: str | os.PathLike) -> JournalContents:
+def read_journal(path: str | os.PathLike[str]) -> JournalContents:
     """Read a journal, stopping at the first torn or damaged record.
 
     Raises
@@ -196,9 +196,9 @@ class EditJournal:
         :meth:`start` or :meth:`resume`.
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._file = None
+        self._file: BinaryIO | None = None
 
     @property
     def is_open(self) -> bool:
@@ -284,7 +284,7 @@ class JournalSummary:
     modified: float
 
 
-def summarize(path: str | os.PathLike) -> JournalSummary:
+def summarize(path: str | os.PathLike[str]) -> JournalSummary:
     """The :class:`JournalSummary` of one journal file."""
     contents = read_journal(path)
     header = contents.header

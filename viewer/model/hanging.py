@@ -16,6 +16,7 @@ in one line (:class:`HangingRulesError`) and the defaults are used.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,7 +245,7 @@ def save_user_rule(rule: HangingRule, path: str | Path | None = None) -> Path:
     return path
 
 
-def choose_rule(facts: SeriesFacts, rules) -> HangingRule | None:
+def choose_rule(facts: SeriesFacts, rules: Iterable[HangingRule]) -> HangingRule | None:
     """The first rule that applies to the opened series."""
     return next((rule for rule in rules if rule.applies_to(facts)), None)
 
@@ -271,7 +272,8 @@ class HangingPlan:
     windows: list[Window | None]
 
 
-def plan(rule: HangingRule, current, study_series, facts=facts_of) -> HangingPlan:
+def plan(rule: HangingRule, current: Any, study_series: Iterable[Any],
+         facts: Callable[[Any], SeriesFacts] = facts_of) -> HangingPlan:
     """Apply ``rule`` to ``current`` and the other series of its study.
 
     Parameters

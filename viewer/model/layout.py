@@ -19,6 +19,8 @@ Widgets bind to it (:mod:`viewer.qt.qt_comparison`); a script or a test drives i
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import numpy as np
 
 from viewer.core.mpr import acquisition_plane, extract_plane, is_projection, view_axis
@@ -51,7 +53,7 @@ def view_of(volume: Volume | None) -> str:
     return acquisition_plane(volume)
 
 
-def _slices(volume: Volume | None) -> bool:
+def _slices(volume: Volume | None) -> TypeGuard[Volume]:
     """Whether ``volume`` is a stack of slices that can scroll with others."""
     return volume is not None and not is_projection(volume)
 
@@ -240,6 +242,7 @@ class LayoutModel:
                 self.anchors_mm[number] = position
             else:  # the others keep their anchors: this one joins them where they stand now
                 other = self.states[leader]
+                assert other.volume is not None  # a leader shows slices (_leader)
                 shift = slice_position_mm(other.volume, other.cursor[2]) - self.anchors_mm[leader]
                 self.anchors_mm[number] = position - shift * _alignment(other.volume, state.volume)
                 if number < self.count and same_frame(other.volume, state.volume):
@@ -318,6 +321,7 @@ class LayoutModel:
         if shown is None:
             return []
         volume, lines = self.states[number].volume, []
+        assert volume is not None  # it has a plane (_rect)
         for other in range(self.count):
             other_volume = self.states[other].volume
             if other == number or other_volume is None or not same_frame(volume, other_volume):

@@ -19,7 +19,10 @@ in the other two, and each view's crosshair lines are where the others' planes c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from viewer.core.mpr import VIEWS, is_projection
 from viewer.core.reformat import PATIENT_PLANES, ReformatPlane, corner_positions, covering_plane, release_copy
@@ -30,13 +33,14 @@ from viewer.model.events import Event
 ACROSS = {"axial": (0.0, 0.0, 1.0), "coronal": (0.0, 1.0, 0.0), "sagittal": (1.0, 0.0, 0.0)}
 
 
-def rotation(axis, degrees: float) -> np.ndarray:
+def rotation(axis: ArrayLike, degrees: float) -> np.ndarray:
     """The 3x3 rotation by ``degrees`` about the unit vector ``axis`` (right-handed)."""
-    axis = np.asarray(axis, dtype=np.float64)
-    axis = axis / np.linalg.norm(axis)
+    direction = np.asarray(axis, dtype=np.float64)
+    unit = direction / np.linalg.norm(direction)
     angle = np.radians(degrees)
-    cross = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
-    return np.eye(3) + np.sin(angle) * cross + (1.0 - np.cos(angle)) * (cross @ cross)
+    cross = np.array([[0.0, -unit[2], unit[1]], [unit[2], 0.0, -unit[0]], [-unit[1], unit[0], 0.0]])
+    turned: np.ndarray = np.eye(3) + np.sin(angle) * cross + (1.0 - np.cos(angle)) * (cross @ cross)
+    return turned
 
 
 def can_reformat(volume: Volume | None) -> bool:
@@ -66,8 +70,8 @@ class ObliqueMPR:
         self.reformat = False
         self.turns = {view: np.eye(3) for view in VIEWS}
         self.angles = {view: 0.0 for view in VIEWS}
-        self._planes: dict[str, tuple[tuple, ReformatPlane]] = {}
-        self._fill: tuple[tuple, float] | None = None
+        self._planes: dict[str, tuple[tuple[object, ...], ReformatPlane]] = {}
+        self._fill: tuple[tuple[int, int], float] | None = None
 
     # --------------------------------------------------------------- what is shown
     @property
@@ -144,7 +148,7 @@ class ObliqueMPR:
         turn = self.turns[view]
         return turn @ np.asarray(right), turn @ np.asarray(down), turn @ np.asarray(ACROSS[view])
 
-    def plane(self, volume: Volume, view: str, cursor_xyz, timepoint: int = 0, slab_mode: str = "",
+    def plane(self, volume: Volume, view: str, cursor_xyz: ArrayLike, timepoint: int = 0, slab_mode: str = "",
               slab_mm: float = 0.0) -> ReformatPlane:
         """The resampled plane of ``view`` through the crosshair ``cursor_xyz`` (a continuous voxel).
 
@@ -169,7 +173,9 @@ class ObliqueMPR:
             layers = [sampled.array] + [  # the planes beyond the volume's edge do not count
                 covering_plane(volume, right, down, point + across * (k * step), timepoint=timepoint,
                                fill=np.nan).array for k in range(-half, half + 1) if k]
-            reduce = {"mip": np.nanmax, "minip": np.nanmin, "average": np.nanmean}[slab_mode]
+            reducers: dict[str, Callable[..., np.ndarray]] = {"mip": np.nanmax, "minip": np.nanmin,
+                                                             "average": np.nanmean}
+            reduce = reducers[slab_mode]
             sampled.array = reduce(np.stack(layers), axis=0).astype(np.float32)
         plane = ReformatPlane.of(volume, view, self.slice_position(volume, view, cursor_xyz)[0], sampled, across)
         self._planes[view] = (key, plane)
@@ -196,14 +202,14 @@ class ObliqueMPR:
         along = corner_positions(volume) @ across
         return across, per_mm, 1.0 / float(np.abs(per_mm).max()), float(along.min()), float(along.max())
 
-    def slice_position(self, volume: Volume, view: str, cursor_xyz) -> tuple[int, int]:
+    def slice_position(self, volume: Volume, view: str, cursor_xyz: ArrayLike) -> tuple[int, int]:
         """``(index, total)``: the plane of ``view`` through the crosshair, and how many planes it has."""
         across, _per_mm, step, first, last = self._steps(volume, view)
         total = int(np.floor((last - first) / step + 1e-6)) + 1
         at = float(volume.index_to_physical(np.asarray(cursor_xyz, dtype=np.float64)) @ across)
         return int(np.clip(round((at - first) / step), 0, total - 1)), total
 
-    def cursor_at(self, volume: Volume, view: str, cursor_xyz, index: int) -> np.ndarray:
+    def cursor_at(self, volume: Volume, view: str, cursor_xyz: ArrayLike, index: int) -> np.ndarray:
         """The crosshair moved along ``view``'s normal to plane ``index``, as far as it stays in the volume."""
         across, per_mm, step, first, _last = self._steps(volume, view)
         cursor = np.asarray(cursor_xyz, dtype=np.float64)
@@ -216,7 +222,7 @@ class ObliqueMPR:
         return cursor + per_mm * float(np.clip(wanted, min(low, 0.0), max(high, 0.0)))
 
     def crosshair(self, volume: Volume, view: str, plane: ReformatPlane,
-                  cursor_xyz) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
+                  cursor_xyz: ArrayLike) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
         """Where the other views' planes cut ``plane`` of ``view``: per other view, two pixel ``(row, col)`` ends.
 
         The ends lie on the plane's border (pixel edges at -0.5 and size - 0.5); a view whose
@@ -240,7 +246,8 @@ class ObliqueMPR:
         return lines
 
 
-def _clip_line(a: float, b: float, d: float, rows: int, cols: int):
+def _clip_line(a: float, b: float, d: float, rows: int, cols: int
+               ) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """The two ends of the line ``a * row + b * col + d = 0`` within the picture, or ``None``."""
     top, bottom, left, right = -0.5, rows - 0.5, -0.5, cols - 0.5
     found = []

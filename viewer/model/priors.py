@@ -24,7 +24,7 @@ import difflib
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from viewer.core.dicom.scan import ScanResult, Series, scan
 from viewer.core.errors import Cancelled, OutpostError
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
     from viewer.pacs.nodes import LocalSettings, Node
+    from viewer.pacs.query import StudyMatch
     from viewer.pacs.receiver import Receiver
     from viewer.pacs.store import LocalStore
 
@@ -317,7 +318,8 @@ def pacs_studies(current: Series, source: PacsSource, *, progress: ProgressCallb
         from viewer.pacs.dimse import find
     else:
         from viewer.pacs.dicomweb import search as find
-    matches = find(source.node, query, source.local, progress=progress, cancel=cancel)
+    # A STUDY-level query is answered with study matches.
+    matches = cast("list[StudyMatch]", find(source.node, query, source.local, progress=progress, cancel=cancel))
     found: dict[str, OtherStudy] = {}
     dropped = 0
     for match in matches:
@@ -365,7 +367,9 @@ def pacs_series(study: OtherStudy, source: PacsSource, *, cancel: CancelToken | 
     else:
         from viewer.pacs.dicomweb import search
 
-        answers = [(match, "") for match in search(source.node, query, source.local, cancel=cancel)]
+        # A SERIES-level query is answered with series matches.
+        answers = [(match, "") for match in cast("list[SeriesMatch]",
+                                                  search(source.node, query, source.local, cancel=cancel))]
     found: dict[str, RemoteSeries] = {}
     for match, body_part in answers:
         uid = _uid(match.series_uid)

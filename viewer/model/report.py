@@ -25,6 +25,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -47,6 +48,9 @@ from viewer.export.sr import (
     write_sr,
 )
 from viewer.model.state import Measurement
+
+if TYPE_CHECKING:  # pydicom stays unimported until a study is opened
+    from viewer.core.dicom.scan import Series
 
 #: Where the automatically saved measurement reports live, under the user data folder.
 AUTOSAVE_FOLDER = "measurements"
@@ -81,7 +85,7 @@ def report_of(volume: Volume | None, measurements: list[Measurement],
         Algorithm name to ``(version, probabilities, volumes in mL)``.
     """
     unit = "[hnsf'U]" if volume is not None and volume.modality == "CT" else "1"
-    report, counts = MeasurementReport(), {}
+    report, counts = MeasurementReport(), dict[str, int]()
     for m in measurements:
         if volume is None or not m.values or view_axis(volume, m.view) != 2:
             continue  # a reformatted plane is no source image an SR can point to
@@ -103,7 +107,8 @@ def _on_acquired_plane(volume: Volume, kind: str, image_index: int, points: list
                        text: str = "") -> tuple[SlicePlane, Measurement]:
     """A measurement on the acquired plane from ``(row, col)`` points of stored image ``image_index``."""
     plane = extract_plane(volume, acquisition_plane(volume), image_index)
-    made = [tuple(float(v) for v in plane.pixel_of((col, row, image_index))) for row, col in points]
+    made = [cast(tuple[float, float], tuple(float(v) for v in plane.pixel_of((col, row, image_index))))
+            for row, col in points]
     return plane, Measurement(kind, plane.view, plane.index, made, text=text)
 
 
@@ -114,7 +119,8 @@ def measurements_of(volume: Volume, report: MeasurementReport) -> list[Measureme
     """
     unit = "HU" if volume.modality == "CT" else ""
     made = []
-    for item in [*report.lengths, *report.rois]:
+    items: list[LengthMeasurement | RoiMeasurement] = [*report.lengths, *report.rois]
+    for item in items:
         if not 0 <= item.image_index < volume.shape_zyx[0]:
             continue
         kind = "length" if isinstance(item, LengthMeasurement) else item.kind
@@ -132,7 +138,7 @@ def autosave_path(volume: Volume) -> Path | None:
     return user_data_dir() / AUTOSAVE_FOLDER / study / f"{series}.dcm"
 
 
-def save_measurements(volume: Volume, measurements: list[Measurement], source_files: list[str | os.PathLike],
+def save_measurements(volume: Volume, measurements: list[Measurement], source_files: list[str | os.PathLike[str]],
                       observer: str = "") -> Path | None:
     """Keep the series' measurements on acquired images (none: the file is removed).
 
@@ -196,7 +202,7 @@ class SavedReading:
 ImageIndices = dict[str, dict[int | None, int]]
 
 
-def image_indices(volume: Volume, series=None) -> ImageIndices:
+def image_indices(volume: Volume, series: Series | None = None) -> ImageIndices:
     """Where each image of the series shown is: SOP Instance UID and frame number to slice ``z``.
 
     Parameters
@@ -238,7 +244,7 @@ def _slices(indices: ImageIndices, uid: str, frames: tuple[int, ...] = ()) -> li
     return sorted({known[f] for f in frames if f in known})
 
 
-def read_measurements(path: str | os.PathLike, volume: Volume, series=None) -> SavedReading:
+def read_measurements(path: str | os.PathLike[str], volume: Volume, series: Series | None = None) -> SavedReading:
     """The lengths and planar ROIs of a TID 1500 report (Outpost's or another system's) on the series shown.
 
     Images are found by SOP Instance UID and frame number (:func:`image_indices`), so the report
@@ -256,7 +262,7 @@ def read_measurements(path: str | os.PathLike, volume: Volume, series=None) -> S
         return found[0] if len(found) == 1 else -1
 
     report = read_sr(path, locate)
-    items = [*report.lengths, *report.rois]
+    items: list[LengthMeasurement | RoiMeasurement] = [*report.lengths, *report.rois]
     elsewhere = sum(1 for item in items if item.image_index < 0)
     made = measurements_of(volume, report)
     return SavedReading(made, skipped=report.skipped + len(items) - elsewhere - len(made), elsewhere=elsewhere)
@@ -296,7 +302,7 @@ def _kind_of(graphic: Graphic) -> tuple[str, list[tuple[float, float]]] | None:
         return None
 
 
-def annotations_of(volume: Volume, presentation: PresentationState, series=None) -> SavedReading:
+def annotations_of(volume: Volume, presentation: PresentationState, series: Series | None = None) -> SavedReading:
     """A presentation state's graphics on the series shown, as measurements with the state's text.
 
     Their values are not computed (the text is what the presentation state says), so they
@@ -321,7 +327,7 @@ def annotations_of(volume: Volume, presentation: PresentationState, series=None)
     return reading
 
 
-def presentation_window(presentation: PresentationState, series=None) -> Window | None:
+def presentation_window(presentation: PresentationState, series: Series | None = None) -> Window | None:
     """The presentation state's window in the values the viewer shows (after the images' modality LUT).
 
     A presentation state's window applies to the output of its own modality LUT; where that
@@ -338,7 +344,8 @@ def presentation_window(presentation: PresentationState, series=None) -> Window 
     return Window(stored * frame.slope + frame.intercept, window.width * abs(frame.slope / slope))
 
 
-def shutter_overlay(volume: Volume, presentation: PresentationState, series=None) -> LabelOverlay | None:
+def shutter_overlay(volume: Volume, presentation: PresentationState,
+                    series: Series | None = None) -> LabelOverlay | None:
     """The presentation state's display shutter as an opaque overlay on the images it references.
 
     Returns
@@ -368,7 +375,7 @@ def not_shown(shown: list[Measurement], found: list[Measurement]) -> list[Measur
     A rectangle or an ellipse is the same whichever two opposite corners give it.
     """
 
-    def key(m: Measurement) -> tuple:
+    def key(m: Measurement) -> tuple[str, str, int, tuple[tuple[float, float], ...]]:
         points = [(round(r, 2), round(c, 2)) for r, c in m.points]
         if m.kind in ("rectangle", "ellipse") and points:
             rows, cols = [r for r, _ in points], [c for _, c in points]
@@ -404,7 +411,8 @@ class SavedWithStudy:
     unreadable: int = 0
 
 
-def read_saved(reports: list[str], presentations: list[str], volume: Volume, series=None) -> SavedWithStudy:
+def read_saved(reports: list[str], presentations: list[str], volume: Volume,
+               series: Series | None = None) -> SavedWithStudy:
     """Read the structured reports and presentation states saved with a study, for the series shown.
 
     Parameters

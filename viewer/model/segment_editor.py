@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -44,6 +45,9 @@ from viewer.model.edit_journal import (
     source_to_json,
 )
 from viewer.model.events import Event
+
+if TYPE_CHECKING:  # pydicom stays unimported until a SEG is read
+    from viewer.core.dicom.objects import Segment
 
 __all__ = ["AUTOMATIC", "MANUAL", "SEMIAUTOMATIC", "EditableSegment", "SegmentEditor", "SegmentStatistics",
            "SegmentationSource", "TOOLS"]
@@ -122,6 +126,10 @@ class EditableSegment:
         return row
 
 
+#: A change of the segment table: the segment's number, its row before and after (``None``: absent).
+_TableChange = tuple[int, dict[str, Any] | None, dict[str, Any] | None]
+
+
 @dataclass
 class _Step:
     """One undo step: a voxel change, table changes, and the tools it added to segments."""
@@ -129,7 +137,7 @@ class _Step:
     id: int
     tool: str
     delta: LabelDelta | None = None
-    table: list[tuple[int, dict | None, dict | None]] = field(default_factory=list)
+    table: list[_TableChange] = field(default_factory=list)
     tools_added: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -226,16 +234,16 @@ class SegmentEditor:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_label_overlay(cls, image: Volume, overlay: LabelOverlay, source: SegmentationSource,
-                           **kw) -> SegmentEditor:
+                           **kw: Any) -> SegmentEditor:
         """Edit a label overlay on ``image``'s grid; an AI result's segments are AUTOMATIC."""
         kind = AUTOMATIC if source.kind == "ai-result" else MANUAL
-        segments = [EditableSegment(number, info.name, tuple(info.color), visible=info.visible, from_source=True,
+        segments = [EditableSegment(number, info.name, _rgb(info.color), visible=info.visible, from_source=True,
                                     source_algorithm_type=kind) for number, info in sorted(overlay.info.items())]
         return cls(image, overlay.labels, segments, source, **kw)
 
     @classmethod
-    def from_seg_segments(cls, image: Volume, segments: list, source: SegmentationSource,
-                          **kw) -> tuple[SegmentEditor, int]:
+    def from_seg_segments(cls, image: Volume, segments: list[Segment], source: SegmentationSource,
+                          **kw: Any) -> tuple[SegmentEditor, int]:
         """Edit the segments of a DICOM SEG (from :func:`~viewer.core.dicom.objects.read_seg` on ``image``).
 
         Overlapping segments are flattened with later-numbered segments on top.
@@ -257,13 +265,13 @@ class SegmentEditor:
             region[inside] = segment.number
             kind = getattr(segment, "algorithm_type", "") or (AUTOMATIC if segment.algorithm else MANUAL)
             rows.append(EditableSegment(segment.number, segment.label,
-                                        tuple(segment.color) if segment.color else label_color(segment.number),
+                                        _rgb(segment.color) if segment.color else label_color(segment.number),
                                         from_source=True, source_algorithm_type=str(kind).upper()))
         return cls(image, labels, rows, source, **kw), lost
 
     @classmethod
     def from_contour_overlay(cls, image: Volume, overlay: ContourOverlay, source: SegmentationSource,
-                             **kw) -> tuple[SegmentEditor, int]:
+                             **kw: Any) -> tuple[SegmentEditor, int]:
         """Edit the ROIs of an RT structure set, filled on ``image``'s grid.
 
         A voxel is inside an ROI when its centre is inside an odd number of the ROI's
@@ -286,18 +294,18 @@ class SegmentEditor:
                 _fill_polygon(inside, points)
             lost += int(np.count_nonzero(inside & (labels != 0)))
             labels[inside] = number
-        rows = [EditableSegment(number, info.name, tuple(info.color), visible=info.visible, from_source=True,
+        rows = [EditableSegment(number, info.name, _rgb(info.color), visible=info.visible, from_source=True,
                                 source_algorithm_type=MANUAL) for number, info in sorted(overlay.info.items())]
         return cls(image, labels, rows, source, **kw), lost
 
     @classmethod
-    def empty(cls, image: Volume, source_series_uid: str = "", **kw) -> SegmentEditor:
+    def empty(cls, image: Volume, source_series_uid: str = "", **kw: Any) -> SegmentEditor:
         """A new, empty segmentation of ``image`` (add segments with :meth:`add_segment`)."""
         uid = source_series_uid or image.provenance.series_uid
         return cls(image, None, [], SegmentationSource("empty", "New segmentation", source_series_uid=uid), **kw)
 
     @classmethod
-    def recover(cls, journal_path: str | os.PathLike, base: SegmentEditor) -> SegmentEditor:
+    def recover(cls, journal_path: str | os.PathLike[str], base: SegmentEditor) -> SegmentEditor:
         """Replay a journal over ``base`` and keep journaling into it; returns ``base``.
 
         ``base`` is built from the same source the same way as when the journal was
@@ -336,7 +344,7 @@ class SegmentEditor:
             log.warning("segment editor: %s; edits are no longer protected against a crash", self.journal_error)
             self.journal.close()
 
-    def resume_journal(self, path: str | os.PathLike) -> int:
+    def resume_journal(self, path: str | os.PathLike[str]) -> int:
         """Replay the journal at ``path`` over this editor's source, then keep journaling into it.
 
         The editor must be fresh (no edits, no journal) and built from the same
@@ -394,7 +402,8 @@ class SegmentEditor:
         if not 1 <= int(number) <= _MAX_LABEL:
             raise OutpostError(f"segment numbers lie in 1..{_MAX_LABEL}, not {number}")
         overlay = getattr(self, "overlay", None)
-        if overlay is not None and int(number) > np.iinfo(self.labels.dtype).max:
+        if overlay is not None and int(number) > np.iinfo(cast("np.dtype[np.integer[Any]]",
+                                                               self.labels.dtype)).max:
             # More than 255 segments: the map (and the view's overlay with it) widens to uint16.
             self.labels = self.labels.astype(np.uint16)
             overlay.labels = self.labels
@@ -405,7 +414,7 @@ class SegmentEditor:
         info.clear()
         self._locked[:] = False
         for number, segment in sorted(self.segments.items()):
-            info[number] = LabelInfo(segment.name, tuple(segment.color), segment.visible)
+            info[number] = LabelInfo(segment.name, _rgb(segment.color), segment.visible)
             self._locked[number] = segment.locked
             segment.added, segment.removed = int(self._added[number]), int(self._removed[number])
 
@@ -427,7 +436,7 @@ class SegmentEditor:
         number = self._highest + 1
         self._check_number(number)
         row = EditableSegment(number, name or f"Segment {number}",
-                              tuple(int(c) for c in (color or label_color(number))))._row()
+                              _rgb(int(c) for c in (color or label_color(number))))._row()
         self._commit(_Step(self._take_id(), "table", table=[(number, None, row)]))
         self.active = number
         return self.segments[number]
@@ -542,7 +551,7 @@ class SegmentEditor:
             self._apply_table(step.table, forward=False)
         self._sync_table()
 
-    def _apply_table(self, changes, *, forward: bool) -> None:
+    def _apply_table(self, changes: list[_TableChange], *, forward: bool) -> None:
         for number, before, after in (changes if forward else reversed(changes)):
             row = after if forward else before
             if row is None:
@@ -711,7 +720,7 @@ class SegmentEditor:
             self._commit(_Step(self._take_id(), tool, delta=delta, tools_added=added), apply=False)
         return count
 
-    def paint(self, center_zyx, radius_mm: float, *, sphere: bool = False, plane_axis: int = 0,
+    def paint(self, center_zyx: Iterable[float], radius_mm: float, *, sphere: bool = False, plane_axis: int = 0,
               erase: bool = False, intensity_range: tuple[float, float] | None = None) -> int:
         """Paint (or erase) a round brush into the active segment.
 
@@ -737,7 +746,8 @@ class SegmentEditor:
         """
         return self._brush(center_zyx, None, radius_mm, sphere, plane_axis, erase, intensity_range)
 
-    def _brush(self, start_zyx, end_zyx, radius_mm: float, sphere: bool, plane_axis: int, erase: bool,
+    def _brush(self, start_zyx: Iterable[float], end_zyx: Iterable[float] | None, radius_mm: float, sphere: bool,
+               plane_axis: int, erase: bool,
                intensity_range: tuple[float, float] | None) -> int:
         box, mask = tools.brush_mask(self.labels.shape, start_zyx, radius_mm, self.image.spacing, sphere=sphere,
                                      plane_axis=plane_axis, end_zyx=end_zyx)
@@ -749,7 +759,8 @@ class SegmentEditor:
             return self._edit("erase", box, remove=mask)
         return self._edit("brush", box, add=mask)
 
-    def paint_line(self, start_zyx, end_zyx, radius_mm: float, *, sphere: bool = False, plane_axis: int = 0,
+    def paint_line(self, start_zyx: Iterable[float], end_zyx: Iterable[float], radius_mm: float, *,
+                   sphere: bool = False, plane_axis: int = 0,
                    erase: bool = False, intensity_range: tuple[float, float] | None = None) -> int:
         """Paint (or erase) the brush swept from ``start_zyx`` to ``end_zyx`` (a mouse move in a drag).
 
@@ -764,7 +775,7 @@ class SegmentEditor:
         inside = tools.in_range(self._intensities(), low, high)
         return self._edit("threshold", tools.whole_box(self.labels.shape), add=inside, remove=~inside)
 
-    def region_grow(self, seed_zyx, *, low: float | None = None, high: float | None = None,
+    def region_grow(self, seed_zyx: Iterable[float], *, low: float | None = None, high: float | None = None,
                     multiplier: float | None = None) -> int:
         """Add to the active segment the region connected to ``seed_zyx`` (6-connectivity).
 
@@ -779,7 +790,7 @@ class SegmentEditor:
         tight = tools.bounding_box(grown)
         if tight is None:
             return 0
-        box = tuple(slice(b.start + t.start, b.start + t.stop) for b, t in zip(box, tight, strict=True))
+        box = cast(Box, tuple(slice(b.start + t.start, b.start + t.stop) for b, t in zip(box, tight, strict=True)))
         return self._edit("region-grow", box, add=grown[tight])
 
     def _active_box(self, pad: tuple[int, int, int] | int = 0) -> tuple[Box, np.ndarray] | None:
@@ -812,7 +823,7 @@ class SegmentEditor:
         if kind not in tools.SMOOTHING_KINDS:
             raise OutpostError(f"unknown smoothing {kind!r}; expected one of {tools.SMOOTHING_KINDS}")
         reach = tools.radius_voxels(radius_mm, self.image.spacing)
-        found = self._active_box(pad=tuple(r + 1 for r in reversed(reach)))
+        found = self._active_box(pad=cast(tuple[int, int, int], tuple(r + 1 for r in reversed(reach))))
         if found is None:
             return 0
         box, mask = found
@@ -875,6 +886,11 @@ class SegmentEditor:
 
 
 # --------------------------------------------------------------------------- helpers
+def _rgb(color: Iterable[int]) -> tuple[int, int, int]:
+    """A colour's three components as a tuple (the callers hold RGB triples)."""
+    return cast(tuple[int, int, int], tuple(color))
+
+
 def _fill_polygon(inside: np.ndarray, points: np.ndarray) -> None:
     """Toggle (even-odd) the voxels of ``inside`` whose centres lie in a planar contour.
 
@@ -912,12 +928,12 @@ def _step_record(step: _Step) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     record: dict[str, Any] = {"op": "step", "id": step.id, "tool": step.tool,
                               "table": [[n, b, a] for n, b, a in step.table],
                               "tools": [[n, t] for n, t in step.tools_added]}
-    arrays = {}
+    arrays: dict[str, np.ndarray] = {}
     if step.delta is not None:
         record["box"] = [[s.start, s.stop] for s in step.delta.box]
         delta = step.delta
         record["size"] = delta.size
-        where = {"indices": delta.indices} if delta.indices is not None else {"bits": delta.bits}
+        where = {"indices": delta.indices} if delta.indices is not None else {"bits": cast(np.ndarray, delta.bits)}
         arrays = {**where, "old": delta.old, "new": delta.new}
     return record, arrays
 
@@ -925,7 +941,7 @@ def _step_record(step: _Step) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def _step_from_record(record: dict[str, Any], arrays: dict[str, np.ndarray]) -> _Step:
     delta = None
     if "box" in record:
-        box = tuple(slice(int(a), int(b)) for a, b in record["box"])
+        box = cast(Box, tuple(slice(int(a), int(b)) for a, b in record["box"]))
         indices, bits = arrays.get("indices"), arrays.get("bits")
         delta = LabelDelta(box, int(record["size"]), None if indices is None else indices.copy(),
                            None if bits is None else bits.copy(), arrays["old"].copy(), arrays["new"].copy())

@@ -6,11 +6,16 @@ a PACS's C-FIND answers scored alike) and the hanging protocols (:mod:`viewer.mo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 
 from viewer.core.mpr import PROJECTION, PROJECTION_MODALITIES
+
+if TYPE_CHECKING:
+    from viewer.core.dicom.scan import Series
 
 #: Characters of a text kept and compared: a 10,000-character description must not slow the matching.
 TEXT_LIMIT = 128
@@ -21,7 +26,7 @@ def clean_text(value: object) -> str:
     return str(value or "").strip()[:TEXT_LIMIT]
 
 
-def plane_of_orientation(orientation, modality: str = "") -> str:
+def plane_of_orientation(orientation: Sequence[float] | None, modality: str = "") -> str:
     """The patient plane of Image Orientation (Patient) ``orientation`` (six cosines).
 
     ``"projection"`` for the projection modalities (a radiograph has no slice plane), ``""`` when unknown.
@@ -61,7 +66,7 @@ class SeriesFacts:
         return cls(clean_text(modality).upper(), clean_text(body_part).upper(), clean_text(description), plane)
 
     @classmethod
-    def of_series(cls, series) -> SeriesFacts:
+    def of_series(cls, series: Series) -> SeriesFacts:
         """The facts of a scanned :class:`viewer.core.dicom.scan.Series`."""
         orientation = next((ref.frame.orientation for ref in series.frames if ref.frame.orientation), None)
         modality = clean_text(series.modality)
@@ -69,7 +74,16 @@ class SeriesFacts:
                         plane_of_orientation(orientation, modality))
 
 
-def facts_of(series) -> SeriesFacts:
+class CarriesFacts(Protocol):
+    """Anything that carries its series' facts (a PACS's series)."""
+
+    @property
+    def facts(self) -> SeriesFacts:
+        """The series' facts."""
+        ...
+
+
+def facts_of(series: Series | CarriesFacts | SeriesFacts) -> SeriesFacts:
     """The :class:`SeriesFacts` of a scanned series, of anything carrying ``facts`` (a PACS's series), or
     the facts themselves."""
     if isinstance(series, SeriesFacts):
@@ -77,4 +91,4 @@ def facts_of(series) -> SeriesFacts:
     carried = getattr(series, "facts", None)
     if isinstance(carried, SeriesFacts):
         return carried
-    return SeriesFacts.of_series(series)
+    return SeriesFacts.of_series(cast("Series", series))

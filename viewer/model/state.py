@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from viewer.core.display import Window, default_window, window_lut
 from viewer.core.measure import angle_deg, length_mm, roi_mask, roi_statistics
 from viewer.core.mpr import SlicePlane
-from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
+from viewer.core.overlays import ContourOverlay, LabelOverlay, Overlay
 from viewer.core.volume import Volume
 from viewer.model.events import Event
 from viewer.model.oblique import ObliqueMPR
+
+if TYPE_CHECKING:  # pydicom stays unimported until a study is opened
+    from viewer.core.dicom.scan import Series
 
 _ids = itertools.count(1)
 
@@ -80,7 +85,7 @@ class ViewerState:
         self.overlays_changed = Event()
         self.key_images_changed = Event()
         self.volume: Volume | None = None
-        self.series = None
+        self.series: Series | None = None
         self.timepoint = 0
         self.window = Window(40.0, 400.0)
         self.automatic_window = False
@@ -90,12 +95,12 @@ class ViewerState:
         self.cursor = np.zeros(3)  # voxel (x, y, z) at the crosshair
         self.slab_mode = ""  # "" (one plane), or a thick slab: one of viewer.core.mpr.SLAB_MODES
         self.slab_mm = 10.0
-        self.overlays: list[LabelOverlay | HeatmapOverlay] = []
+        self.overlays: list[Overlay] = []
         self.measurements: list[Measurement] = []
         self.key_images: set[int] = set()
         self.key_images_only = False
-        self._lut_key = None
-        self._lut = None
+        self._lut_key: tuple[Window, bool, str] | None = None
+        self._lut: tuple[np.ndarray, int] | None = None
         # True reformats and the turned crosshair; what it resampled is dropped when pixels change.
         self.oblique = ObliqueMPR()
         self.volume_changed.connect(self.oblique.volume_changed)
@@ -109,7 +114,7 @@ class ViewerState:
         self.display_changed.emit()
 
     # --------------------------------------------------------------- volume
-    def set_volume(self, volume: Volume | None, series=None) -> None:
+    def set_volume(self, volume: Volume | None, series: Series | None = None) -> None:
         """Show another volume; resets the window, crosshair, overlays and measurements."""
         self.volume, self.series = volume, series
         self.timepoint = 0
@@ -160,7 +165,7 @@ class ViewerState:
         self.invert = invert
         self.display_changed.emit()
 
-    def lut(self):
+    def lut(self) -> tuple[np.ndarray, int] | None:
         """The cached window table for the current window and dtype (``None`` if none applies)."""
         if self.volume is None:
             return None
@@ -175,7 +180,7 @@ class ViewerState:
             self.timepoint = int(np.clip(timepoint, 0, self.volume.n_timepoints - 1))
             self.pixels_changed.emit()
 
-    def set_cursor(self, voxel_xyz) -> None:
+    def set_cursor(self, voxel_xyz: ArrayLike) -> None:
         """Move the crosshair (and so each view's slice)."""
         if self.volume is None:
             return
@@ -184,7 +189,7 @@ class ViewerState:
         self.cursor_changed.emit()
 
     # --------------------------------------------------------------- overlays
-    def add_overlay(self, overlay) -> None:
+    def add_overlay(self, overlay: Overlay) -> None:
         """Show an overlay on every view."""
         if self.volume is not None and overlay_shape(overlay) != self.volume.shape_zyx:
             raise ValueError(f"overlay {overlay_shape(overlay)} is not on the image grid "
@@ -193,7 +198,7 @@ class ViewerState:
         self.overlays_changed.emit()
         self.display_changed.emit()
 
-    def remove_overlay(self, overlay) -> None:
+    def remove_overlay(self, overlay: Overlay) -> None:
         """Stop showing an overlay."""
         if any(shown is overlay for shown in self.overlays):  # by identity: == would compare the arrays
             self.overlays = [shown for shown in self.overlays if shown is not overlay]
@@ -249,7 +254,7 @@ class ViewerState:
         self.measurements_changed.emit()
 
 
-def overlay_shape(overlay) -> tuple[int, ...]:
+def overlay_shape(overlay: Overlay) -> tuple[int, ...]:
     """The spatial shape of an overlay's data."""
     if isinstance(overlay, ContourOverlay):
         return tuple(overlay.shape_zyx)

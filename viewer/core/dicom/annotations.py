@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import TypeAlias
 
 from viewer.core.dicom.deadline import call_with_deadline
 from viewer.core.dicom.headers import NotDicomError, read_header
@@ -21,8 +21,12 @@ from viewer.core.dicom.objects import (
 from viewer.core.dicom.scan import ScanResult, Series
 from viewer.core.dicom.sources import Source
 from viewer.core.errors import ObjectError, StalledReadError
+from viewer.core.overlays import ContourOverlay, LabelOverlay
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import Volume
+
+#: What a SEG (one per layer) or an RT Structure Set becomes on a series.
+Annotation: TypeAlias = LabelOverlay | ContourOverlay
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ def _sop_class(path: str) -> str:
 
 
 def read_annotations(paths: list[str], volume: Volume, progress: ProgressCallback | None = None,
-                     cancel: CancelToken | None = None) -> tuple[list, list[str]]:
+                     cancel: CancelToken | None = None) -> tuple[list[Annotation], list[str]]:
     """Read SEGs and RT Structure Sets onto ``volume``'s grid (:func:`read_annotation_files`, without the files).
 
     Returns
@@ -66,7 +70,7 @@ def read_annotations(paths: list[str], volume: Volume, progress: ProgressCallbac
 
 
 def read_annotation_files(paths: list[str], volume: Volume, progress: ProgressCallback | None = None,
-                          cancel: CancelToken | None = None) -> tuple[list[tuple[Any, str]], list[str]]:
+                          cancel: CancelToken | None = None) -> tuple[list[tuple[Annotation, str]], list[str]]:
     """Read SEGs and RT Structure Sets onto ``volume``'s grid, each overlay with the file it came from.
 
     The versions of a result are told apart: a model's SEG and a reader's edit of a SEG are named
@@ -88,7 +92,8 @@ def read_annotation_files(paths: list[str], volume: Volume, progress: ProgressCa
         ``(overlay, path)`` for each layer of each SEG and each structure set; and one line per
         file that could not be placed on this series.
     """
-    found, problems = [], []
+    found: list[tuple[Annotation, str]] = []
+    problems: list[str] = []
     provenance: dict[str, SegProvenance] = {}
     for number, path in enumerate(paths, start=1):
         check_cancel(cancel)
@@ -108,7 +113,7 @@ def read_annotation_files(paths: list[str], volume: Volume, progress: ProgressCa
     return found, problems
 
 
-def _name_versions(found: list[tuple[Any, str]], provenance: dict[str, SegProvenance]) -> None:
+def _name_versions(found: list[tuple[Annotation, str]], provenance: dict[str, SegProvenance]) -> None:
     """Name the versions of a result among ``found`` and hide those another one was edited from."""
     labels = seg_version_labels(provenance)
     sources = {reference.sop_instance_uid for made in provenance.values() for reference in made.derived_from}
@@ -122,14 +127,14 @@ def _name_versions(found: list[tuple[Any, str]], provenance: dict[str, SegProven
                 info.visible = False
 
 
-def _read_one(path: str, volume: Volume) -> tuple[list, SegProvenance | None]:
+def _read_one(path: str, volume: Volume) -> tuple[list[Annotation], SegProvenance | None]:
     name = os.path.basename(path)
     if _sop_class(path) == RTSTRUCT_SOP_CLASS:
         rois = read_rtstruct(path, volume)
         if not any(roi.contours for roi in rois):
             raise ObjectError(f"{name}: no contour lies on this series")
         return [rtstruct_to_contour_overlay(rois, volume, name=f"RTSTRUCT {name}")], None
-    overlays = seg_to_label_overlays(read_seg(path, volume), name=f"SEG {name}")
+    overlays: list[Annotation] = list(seg_to_label_overlays(read_seg(path, volume), name=f"SEG {name}"))
     return overlays, read_seg_provenance(path)
 
 

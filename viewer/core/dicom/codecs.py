@@ -18,7 +18,7 @@ from viewer.core.errors import LoadError
 try:
     import imagecodecs
 except ImportError:  # pragma: no cover - a pinned dependency; pydicom plugins remain
-    imagecodecs = None
+    imagecodecs = None  # type: ignore[assignment]
 
 _JPEG2000 = {
     "1.2.840.10008.1.2.4.90",  # JPEG 2000 Lossless
@@ -74,6 +74,7 @@ def decode_frames(record: InstanceRecord, indices: list[int]) -> list[np.ndarray
     LoadError
         The encapsulated data are damaged or do not decode.
     """
+    assert record.pixel_offset is not None  # the scan found the pixel data of every frame it lists
     with open(record.source.path, "rb") as fp:
         fp.seek(record.pixel_offset)
         encapsulated = fp.read()

@@ -19,12 +19,13 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, TypeVar
 
 from viewer.core.errors import StalledReadError
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 #: Seconds a file may take to answer one read before it is given up
 #: (``OUTPOST_READ_TIMEOUT_S`` overrides the default).
@@ -39,7 +40,7 @@ class _Call:
 
     __slots__ = ("function", "args", "done", "result", "error")
 
-    def __init__(self, function: Callable[..., Any], args: tuple) -> None:
+    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.function = function
         self.args = args
         self.done = threading.Event()
@@ -127,13 +128,15 @@ def call_with_deadline(function: Callable[..., T], *args: Any, what: str,
     if call.error is not None:
         error, call.error = call.error, None  # no cycle through the traceback
         raise error
-    return call.result
+    result: T = call.result
+    return result
 
 
 class _Stream:
     """Shared state of one :func:`map_with_deadline`: the work left and who is on what."""
 
-    def __init__(self, function: Callable[[Any], Any], items: list, initializer) -> None:
+    def __init__(self, function: Callable[[Any], Any], items: list[Any],
+                 initializer: Callable[[], None] | None) -> None:
         self.function = function
         self.initializer = initializer
         self.pending: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -193,10 +196,10 @@ class _Stream:
         return (min(starts) if starts else time.monotonic()) + seconds
 
 
-def map_with_deadline(function: Callable[[Any], T], items: list, *, describe: Callable[[Any], str],
+def map_with_deadline(function: Callable[[S], T], items: Iterable[S], *, describe: Callable[[S], str],
                       timeout: float | None = None, workers: int = 1,
                       initializer: Callable[[], None] | None = None
-                      ) -> Iterator[tuple[int, T | None, BaseException | None]]:
+                      ) -> Generator[tuple[int, T | None, BaseException | None], None, None]:
     """``function(item)`` for every item on ``workers`` daemon threads, each call with a deadline.
 
     The workers stream through the items without waiting for the consumer, so
@@ -262,9 +265,9 @@ def map_with_deadline(function: Callable[[Any], T], items: list, *, describe: Ca
         stream.stopped = True
 
 
-def _drain(results: queue.SimpleQueue) -> list:
+def _drain(results: queue.SimpleQueue[T]) -> list[T]:
     """Everything in ``results`` now, without waiting."""
-    taken = []
+    taken: list[T] = []
     while True:
         try:
             taken.append(results.get_nowait())

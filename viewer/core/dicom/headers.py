@@ -7,16 +7,18 @@ pixel values so that loading can read them straight into the volume.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import struct
 import warnings
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 import pydicom
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.uid import UID
 
@@ -133,7 +135,7 @@ class InstanceRecord:
 
 
 # --------------------------------------------------------------------------- values
-def _value(ds, keyword: str, default: Any = None) -> Any:
+def _value(ds: Dataset, keyword: str, default: Any = None) -> Any:
     """``ds.keyword``, or ``default`` when absent, empty or malformed."""
     try:
         value = ds.get(keyword, default)
@@ -144,14 +146,14 @@ def _value(ds, keyword: str, default: Any = None) -> Any:
     return value
 
 
-def _text(ds, keyword: str) -> str:
+def _text(ds: Dataset, keyword: str) -> str:
     value = _value(ds, keyword, "")
     if isinstance(value, pydicom.multival.MultiValue):
         return "\\".join(str(v) for v in value)
     return str(value).strip()
 
 
-def _float(ds, keyword: str) -> float | None:
+def _float(ds: Dataset, keyword: str) -> float | None:
     value = _value(ds, keyword)
     if isinstance(value, pydicom.multival.MultiValue | list | tuple):
         value = value[0] if len(value) else None
@@ -162,12 +164,12 @@ def _float(ds, keyword: str) -> float | None:
     return number if number is not None and np.isfinite(number) else None
 
 
-def _int(ds, keyword: str, default: int | None = None) -> int | None:
+def _int(ds: Dataset, keyword: str, default: int | None = None) -> int | None:
     number = _float(ds, keyword)
     return int(number) if number is not None else default
 
 
-def _floats(ds, keyword: str, count: int) -> tuple[float, ...] | None:
+def _floats(ds: Dataset, keyword: str, count: int) -> tuple[float, ...] | None:
     value = _value(ds, keyword)
     try:
         numbers = tuple(float(v) for v in value) if value is not None else None
@@ -176,6 +178,14 @@ def _floats(ds, keyword: str, count: int) -> tuple[float, ...] | None:
     if numbers is None or len(numbers) != count or not all(np.isfinite(numbers)):
         return None
     return numbers
+
+
+def _position(ds: Dataset) -> tuple[float, float, float] | None:
+    return cast("tuple[float, float, float] | None", _floats(ds, "ImagePositionPatient", 3))
+
+
+def _pixel_spacing(ds: Dataset, keyword: str) -> tuple[float, float] | None:
+    return cast("tuple[float, float] | None", _floats(ds, keyword, 2))
 
 
 def _seconds(time_text: str | None) -> float | None:
@@ -195,7 +205,7 @@ def _seconds(time_text: str | None) -> float | None:
     return hours * 3600 + minutes * 60 + seconds
 
 
-def _first_item(sequence_owner, keyword: str):
+def _first_item(sequence_owner: Dataset, keyword: str) -> Dataset | None:
     try:
         sequence = sequence_owner.get(keyword)
     except (ValueError, TypeError, KeyError):
@@ -203,7 +213,8 @@ def _first_item(sequence_owner, keyword: str):
     if not sequence:
         return None
     try:
-        return sequence[0]
+        item: Dataset = sequence[0]
+        return item
     except (IndexError, TypeError):
         return None
 
@@ -223,7 +234,7 @@ def _looks_like_dicom_without_preamble(head: bytes) -> bool:
 DEFER_BYTES = 16 * 2**20
 
 
-def _read_dataset(fp, size: int):
+def _read_dataset(fp: BinaryIO, size: int) -> FileDataset:
     head = fp.read(132)
     fp.seek(0)
     if len(head) >= 132 and head[128:132] == b"DICM":
@@ -233,7 +244,7 @@ def _read_dataset(fp, size: int):
     raise NotDicomError("not a DICOM file")
 
 
-def _transfer_syntax(ds) -> str:
+def _transfer_syntax(ds: Dataset) -> str:
     meta = getattr(ds, "file_meta", None)
     uid = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
     if uid:
@@ -245,7 +256,7 @@ def _transfer_syntax(ds) -> str:
     return "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2"
 
 
-def _pixel_element(fp, transfer_syntax: str, file_size: int
+def _pixel_element(fp: BinaryIO, transfer_syntax: str, file_size: int
                    ) -> tuple[int | None, int | None, int | None]:
     """Read the pixel data element header at the file's position.
 
@@ -283,12 +294,12 @@ def _pixel_element(fp, transfer_syntax: str, file_size: int
     return tag, offset, min(length, max(0, file_size - offset))
 
 
-def _frame_infos(ds, record: InstanceRecord) -> list[FrameInfo]:
+def _frame_infos(ds: Dataset, record: InstanceRecord) -> list[FrameInfo]:
     """Per-frame geometry and rescale for every image the instance holds."""
     base = FrameInfo(
-        position=_floats(ds, "ImagePositionPatient", 3),
+        position=_position(ds),
         orientation=_floats(ds, "ImageOrientationPatient", 6),
-        pixel_spacing=_floats(ds, "PixelSpacing", 2) or _floats(ds, "ImagerPixelSpacing", 2),
+        pixel_spacing=_pixel_spacing(ds, "PixelSpacing") or _pixel_spacing(ds, "ImagerPixelSpacing"),
         slice_thickness=_float(ds, "SliceThickness"),
         slope=_float(ds, "RescaleSlope") or 1.0,
         intercept=_float(ds, "RescaleIntercept") or 0.0,
@@ -311,7 +322,7 @@ def _frame_infos(ds, record: InstanceRecord) -> list[FrameInfo]:
     return frames
 
 
-def _enhanced_frame_infos(ds, base: FrameInfo, count: int) -> list[FrameInfo]:
+def _enhanced_frame_infos(ds: Dataset, base: FrameInfo, count: int) -> list[FrameInfo]:
     shared = _first_item(ds, "SharedFunctionalGroupsSequence")
     try:
         per_frame = ds.get("PerFrameFunctionalGroupsSequence") or []
@@ -329,16 +340,16 @@ def _enhanced_frame_infos(ds, base: FrameInfo, count: int) -> list[FrameInfo]:
     return frames
 
 
-def _apply_functional_group(group, frame: FrameInfo) -> None:
+def _apply_functional_group(group: Dataset, frame: FrameInfo) -> None:
     item = _first_item(group, "PlanePositionSequence")
     if item is not None:
-        frame.position = _floats(item, "ImagePositionPatient", 3) or frame.position
+        frame.position = _position(item) or frame.position
     item = _first_item(group, "PlaneOrientationSequence")
     if item is not None:
         frame.orientation = _floats(item, "ImageOrientationPatient", 6) or frame.orientation
     item = _first_item(group, "PixelMeasuresSequence")
     if item is not None:
-        frame.pixel_spacing = _floats(item, "PixelSpacing", 2) or frame.pixel_spacing
+        frame.pixel_spacing = _pixel_spacing(item, "PixelSpacing") or frame.pixel_spacing
         frame.slice_thickness = _float(item, "SliceThickness") or frame.slice_thickness
     item = _first_item(group, "PixelValueTransformationSequence")
     if item is not None:
@@ -360,7 +371,7 @@ def _apply_functional_group(group, frame: FrameInfo) -> None:
         frame.temporal = temporal if temporal is not None else frame.temporal
 
 
-def _mosaic_frame_infos(ds, base: FrameInfo, record: InstanceRecord) -> list[FrameInfo]:
+def _mosaic_frame_infos(ds: Dataset, base: FrameInfo, record: InstanceRecord) -> list[FrameInfo]:
     count = record.mosaic_count or 1
     per_side = siemens.mosaic_tiles_per_side(count)
     tile_rows, tile_cols = record.rows // per_side, record.columns // per_side
@@ -388,7 +399,7 @@ def _mosaic_frame_infos(ds, base: FrameInfo, record: InstanceRecord) -> list[Fra
     return frames
 
 
-def _voi_lut(ds) -> tuple[int, int, np.ndarray] | None:
+def _voi_lut(ds: Dataset) -> tuple[int, int, np.ndarray] | None:
     """The first VOI LUT of the file as ``(first_mapped, bits, table)``, or ``None``."""
     if not _valid_lut_sequence(ds, "VOILUTSequence"):
         return None
@@ -407,7 +418,7 @@ def _voi_lut(ds) -> tuple[int, int, np.ndarray] | None:
     return first, bits, table[: entries or 65536]
 
 
-def _valid_lut_sequence(ds, keyword: str) -> bool:
+def _valid_lut_sequence(ds: Dataset, keyword: str) -> bool:
     """Whether a LUT sequence has an item with a three-value descriptor and data."""
     item = _first_item(ds, keyword)
     if item is None:
@@ -416,7 +427,7 @@ def _valid_lut_sequence(ds, keyword: str) -> bool:
     return descriptor is not None and len(descriptor) == 3 and _value(item, "LUTData") is not None
 
 
-def _person_name(ds, keyword: str) -> str:
+def _person_name(ds: Dataset, keyword: str) -> str:
     return _text(ds, keyword)
 
 
@@ -442,7 +453,8 @@ def read_header(source: Source) -> InstanceRecord:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with source.open() as fp:
-                size = source.size() if source.is_file else len(fp.getbuffer())
+                # A zip member is read into memory (Source.open).
+                size = source.size() if source.is_file else len(cast(io.BytesIO, fp).getbuffer())
                 ds = _read_dataset(fp, size)
                 transfer_syntax = _transfer_syntax(ds)
                 pixel_tag, pixel_offset, pixel_length = _pixel_element(fp, transfer_syntax, size)
@@ -479,7 +491,8 @@ def read_header(source: Source) -> InstanceRecord:
         raise NotDicomError(f"damaged DICOM header ({type(e).__name__}: {e})") from e
 
 
-def _record_from_dataset(ds, source, transfer_syntax, pixel_tag, pixel_offset, pixel_length, size):
+def _record_from_dataset(ds: FileDataset, source: Source, transfer_syntax: str, pixel_tag: int | None,
+                         pixel_offset: int | None, pixel_length: int | None, size: int) -> InstanceRecord:
     meta = getattr(ds, "file_meta", None)
     sop_class = _text(ds, "SOPClassUID") or (str(meta.get("MediaStorageSOPClassUID", "")) if meta else "")
     sop_instance = _text(ds, "SOPInstanceUID") or (

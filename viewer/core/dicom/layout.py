@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from viewer.core.dicom.scan import FrameRef, Series
 from viewer.core.errors import LoadError
@@ -56,13 +58,13 @@ class SeriesLayout:
         return len(self.grid[0])
 
 
-def _identity(ref: FrameRef) -> tuple:
+def _identity(ref: FrameRef) -> tuple[str, int, int | None]:
     instance = ref.instance
     return (instance.sop_instance_uid or str(instance.source), ref.frame.index, ref.frame.tile)
 
 
-def _temporal_key(ref: FrameRef) -> tuple:
-    def part(value):
+def _temporal_key(ref: FrameRef) -> tuple[tuple[int, float], tuple[int, float], tuple[int, float], int, str]:
+    def part(value: float | None) -> tuple[int, float]:
         return (0, 0.0) if value is None else (1, float(value))
 
     instance = ref.instance
@@ -70,14 +72,14 @@ def _temporal_key(ref: FrameRef) -> tuple:
             part(instance.instance_number), ref.frame.index, str(instance.source))
 
 
-def _instance_key(ref: FrameRef) -> tuple:
+def _instance_key(ref: FrameRef) -> tuple[bool, int, str, int, int]:
     instance = ref.instance
     number = instance.instance_number
     return (number is None, number or 0, str(instance.source), ref.frame.index, ref.frame.tile or 0)
 
 
 def _deduplicate(frames: list[FrameRef], warnings: list[str]) -> list[FrameRef]:
-    unique: dict[tuple, FrameRef] = {}
+    unique: dict[tuple[str, int, int | None], FrameRef] = {}
     for ref in frames:
         unique.setdefault(_identity(ref), ref)
     dropped = len(frames) - len(unique)
@@ -160,11 +162,13 @@ def _pixel_spacing(frames: list[FrameRef], warnings: list[str]) -> tuple[float, 
     return float(spacing[0]), float(spacing[1])
 
 
-def _grid_by_position(frames: list[FrameRef], warnings: list[str]):
+def _grid_by_position(frames: list[FrameRef], warnings: list[str]
+                      ) -> tuple[list[list[FrameRef]], NDArray[np.float64], NDArray[np.float64]]:
     orientation = np.asarray(frames[0].frame.orientation, dtype=np.float64)
     normal = np.cross(orientation[:3], orientation[3:])
     normal /= np.linalg.norm(normal) or 1.0
-    distance = np.array([np.dot(r.frame.position, normal) for r in frames])
+    # Called only when every frame has a position (see the caller).
+    distance = np.array([np.dot(cast(tuple[float, float, float], r.frame.position), normal) for r in frames])
     order = np.argsort(distance, kind="stable")
     clusters: list[list[int]] = []
     for index in order:
@@ -189,7 +193,7 @@ def _grid_by_position(frames: list[FrameRef], warnings: list[str]):
 
 
 def _all_same_time(per_position: list[list[FrameRef]]) -> bool:
-    def when(ref: FrameRef) -> tuple:
+    def when(ref: FrameRef) -> tuple[float | None, float | None, int | None, int, int | None]:
         return (ref.frame.temporal, ref.instance.acquisition_time, ref.instance.instance_number,
                 ref.frame.index, ref.frame.tile)
 

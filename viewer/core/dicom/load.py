@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +63,7 @@ class SeriesLoader:
         self._lock = threading.Lock()
         self._widen_to: np.dtype | None = None
         # Set when the array may be widened: stores then take turns (see _store).
-        self._store_lock: threading.Lock | contextlib.nullcontext = contextlib.nullcontext()
+        self._store_lock: threading.Lock | contextlib.nullcontext[None] = contextlib.nullcontext()
         dtype = self._output_dtype(first)
         shape: tuple[int, ...] = (self.layout.n_slices, self.layout.rows, self.layout.columns)
         if self.layout.n_timepoints > 1:
@@ -148,7 +150,7 @@ class SeriesLoader:
             raise out_of_memory(f"loading {_series_label(self.series)}", self._nbytes,
                                 _HINT) from e
 
-    def _load(self, progress, cancel: CancelToken | None, first_slice: int) -> Volume:
+    def _load(self, progress: ProgressCallback | None, cancel: CancelToken | None, first_slice: int) -> Volume:
         tasks = sorted(self._tasks, key=lambda task: (
             min(abs(z - first_slice) for _, _, z in task.places) > 0,
             min(z for _, _, z in task.places)))
@@ -161,8 +163,8 @@ class SeriesLoader:
         check_cancel(cancel)
         return self.volume
 
-    def _run_tasks(self, tasks: list[_Task], progress, cancel: CancelToken | None, workers: int,
-                   initializer=None) -> None:
+    def _run_tasks(self, tasks: list[_Task], progress: ProgressCallback | None, cancel: CancelToken | None,
+                   workers: int, initializer: Callable[[], None] | None = None) -> None:
         """Run tasks on daemon threads, each read with a deadline (a stalled share cannot hang us)."""
         outcomes = map_with_deadline(lambda task: self._run_task(task, progress, cancel), tasks,
                                      describe=lambda task: os.path.basename(str(task.instance.source)),
@@ -176,13 +178,13 @@ class SeriesLoader:
         finally:
             outcomes.close()
 
-    def _run_task(self, task: _Task, progress, cancel: CancelToken | None = None) -> None:
+    def _run_task(self, task: _Task, progress: ProgressCallback | None, cancel: CancelToken | None = None) -> None:
         if cancel is not None and cancel.cancelled:
             return
         decoded = decode_frames(task.instance, [ref.frame.index for ref, _, _ in task.places])
         self._store(task, decoded, progress)
 
-    def _leave_blank(self, task: _Task, error: StalledReadError, progress) -> None:
+    def _leave_blank(self, task: _Task, error: StalledReadError, progress: ProgressCallback | None) -> None:
         """A file that stopped answering (share gone, disc failing) leaves its images blank,
         said in the volume's warnings; the rest of the series still loads."""
         with self._lock:
@@ -202,7 +204,7 @@ class SeriesLoader:
         self.volume.array = self.volume.array.astype(self._widen_to)
         self._widen_to = None
 
-    def _store(self, task: _Task, decoded: list[np.ndarray], progress) -> None:
+    def _store(self, task: _Task, decoded: list[np.ndarray], progress: ProgressCallback | None) -> None:
         is_4d = self.volume.is_4d
         mosaic_cache: dict[int, np.ndarray] = {}
         for (ref, t, z), frame in zip(task.places, decoded, strict=True):
@@ -316,7 +318,7 @@ def _wrap(error: Exception, instance: InstanceRecord) -> LoadError:
     return LoadError(f"cannot read {os.path.basename(str(instance.source))}: {error}")
 
 
-def _metadata(series: Series) -> dict:
+def _metadata(series: Series) -> dict[str, Any]:
     first = series.first
     metadata = dict(first.study)
     metadata.update(first.series)

@@ -32,8 +32,9 @@ import datetime as dt
 import os
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -44,6 +45,11 @@ from viewer.core.errors import ObjectError, OutpostError
 from viewer.core.overlays import ContourOverlay, LabelInfo, LabelOverlay, resample_to_grid
 from viewer.core.text import printable
 from viewer.core.volume import Volume
+
+if TYPE_CHECKING:  # pydicom is imported where a file is read
+    from pydicom.dataset import Dataset, FileDataset
+
+    from viewer.core.dicom.headers import InstanceRecord
 
 SEG_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.66.4": "Segmentation Storage",
@@ -109,7 +115,8 @@ class Segment:
     @property
     def box(self) -> tuple[slice, slice, slice]:
         """The bounding box of :attr:`data` on the image grid."""
-        return tuple(slice(o, o + n) for o, n in zip(self.offset_zyx, self.data.shape, strict=True))
+        return cast(tuple[slice, slice, slice],
+                    tuple(slice(o, o + n) for o, n in zip(self.offset_zyx, self.data.shape, strict=True)))
 
     @property
     def mask(self) -> np.ndarray:
@@ -220,7 +227,8 @@ class _ImageSlices:
 
 
 # --------------------------------------------------------------------------- reading helpers
-def _read(path: str | os.PathLike, kinds: dict[str, str] | set[str], what: str):
+def _read(path: str | os.PathLike[str], kinds: dict[str, str] | set[str], what: str
+          ) -> tuple[str, InstanceRecord, FileDataset]:
     """The header record and full dataset of ``path``, which must be one of ``kinds``."""
     import pydicom
     from pydicom.errors import InvalidDicomError
@@ -240,28 +248,30 @@ def _read(path: str | os.PathLike, kinds: dict[str, str] | set[str], what: str):
     return name, record, ds
 
 
-def _first(owner, keyword: str):
+def _first(owner: Dataset | None, keyword: str) -> Dataset | None:
     sequence = owner.get(keyword) if owner is not None else None
-    return sequence[0] if sequence else None
+    item: Dataset | None = sequence[0] if sequence else None
+    return item
 
 
-def _meaning(owner, keyword: str) -> str:
+def _meaning(owner: Dataset | None, keyword: str) -> str:
     item = _first(owner, keyword)
     return str(item.get("CodeMeaning", "")) if item is not None else ""
 
 
-def _lab_to_rgb(value) -> tuple[int, int, int] | None:
+def _lab_to_rgb(value: Any) -> tuple[int, int, int] | None:
     from highdicom.color import CIELabColor
 
     if value is None or len(value) != 3:
         return None
     try:
-        return tuple(int(v) for v in CIELabColor.from_dicom_value(tuple(int(v) for v in value)).to_rgb())
+        return cast(tuple[int, int, int],
+                    tuple(int(v) for v in CIELabColor.from_dicom_value(tuple(int(v) for v in value)).to_rgb()))
     except (ValueError, TypeError):
         return None
 
 
-def _referenced_uids(group) -> list[str]:
+def _referenced_uids(group: Dataset | None) -> list[str]:
     """ReferencedSOPInstanceUIDs of a functional group's DerivationImageSequence."""
     uids = []
     for derivation in (group.get("DerivationImageSequence") or []) if group is not None else []:
@@ -272,7 +282,7 @@ def _referenced_uids(group) -> list[str]:
     return uids
 
 
-def _frames_of(ds, record) -> np.ndarray:
+def _frames_of(ds: Dataset, record: InstanceRecord) -> np.ndarray:
     """The SEG's frames as ``(frames, rows, columns)`` stored values."""
     from viewer.core.dicom.pixels import check_decodable
 
@@ -282,11 +292,12 @@ def _frames_of(ds, record) -> np.ndarray:
         frames = ds.pixel_array
     except (ValueError, TypeError, AttributeError, NotImplementedError, RuntimeError) as e:
         raise ObjectError(f"cannot decode the SEG's frames ({e})") from e
-    return frames.reshape(record.number_of_frames, record.rows, record.columns)
+    stacked: np.ndarray = frames.reshape(record.number_of_frames, record.rows, record.columns)
+    return stacked
 
 
 # --------------------------------------------------------------------------- SEG
-def read_seg(path: str | os.PathLike, volume: Volume) -> list[Segment]:
+def read_seg(path: str | os.PathLike[str], volume: Volume) -> list[Segment]:
     """Read a DICOM SEG and place each segment on ``volume``'s grid.
 
     Parameters
@@ -323,7 +334,7 @@ def read_seg(path: str | os.PathLike, volume: Volume) -> list[Segment]:
     shared = _first(ds, "SharedFunctionalGroupsSequence")
     per_frame = ds.get("PerFrameFunctionalGroupsSequence") or []
 
-    def group(index: int):
+    def group(index: int) -> Dataset | None:
         return per_frame[index] if index < len(per_frame) else None
 
     # Which segment each frame holds (a LABELMAP frame holds all of them).
@@ -349,7 +360,8 @@ def read_seg(path: str | os.PathLike, volume: Volume) -> list[Segment]:
 
     def values(frame: np.ndarray, number: int) -> np.ndarray:
         if seg_type == "LABELMAP":
-            return frame == number
+            held: np.ndarray = frame == number
+            return held
         if seg_type == "FRACTIONAL":
             return frame.astype(np.float32) / np.float32(maximum)
         return frame.astype(bool)
@@ -412,7 +424,8 @@ def _crop(data: np.ndarray, offset: tuple[int, int, int],
     for axis in range(3):
         present = np.flatnonzero(nonzero.any(axis=tuple(a for a in range(3) if a != axis)))
         box.append(slice(int(present[0]), int(present[-1]) + 1))
-    return data[tuple(box)].copy(), tuple(o + b.start for o, b in zip(offset, box, strict=True))
+    corner = cast(tuple[int, int, int], tuple(o + b.start for o, b in zip(offset, box, strict=True)))
+    return data[tuple(box)].copy(), corner
 
 
 def _assemble_on_image(planes: list[tuple[tuple[int, int, int], np.ndarray]], shape: tuple[int, int, int],
@@ -441,10 +454,10 @@ def _assemble_on_image(planes: list[tuple[tuple[int, int, int], np.ndarray]], sh
             continue
         target = data[z - low[0], ty0 - low[1]:ty1 - low[1], tx0 - low[2]:tx1 - low[2]]
         np.maximum(target, plane[ty0 - y0:ty1 - y0, tx0 - x0:tx1 - x0], out=target)
-    return _crop(data, tuple(int(v) for v in low), data > 0)
+    return _crop(data, cast(tuple[int, int, int], tuple(int(v) for v in low)), data > 0)
 
 
-def _seg_grid(frames: list[FrameInfo], name: str) -> tuple[dict, list[int]]:
+def _seg_grid(frames: list[FrameInfo], name: str) -> tuple[dict[str, Any], list[int]]:
     """The geometry of the regular grid the SEG's frames lie on, and each frame's slice in it."""
     if any(f.position is None or f.orientation is None for f in frames):
         raise ObjectError(f"{name}: frames without position are not on the image's grid")
@@ -474,8 +487,8 @@ def _seg_grid(frames: list[FrameInfo], name: str) -> tuple[dict, list[int]]:
     return geometry, [int(round((h - planes[0]) / step)) for h in heights]
 
 
-def _assemble_resampled(planes: list[tuple[int, np.ndarray]], record, volume: Volume, *, fractional: bool,
-                        name: str) -> tuple[np.ndarray, tuple[int, int, int]]:
+def _assemble_resampled(planes: list[tuple[int, np.ndarray]], record: InstanceRecord, volume: Volume, *,
+                        fractional: bool, name: str) -> tuple[np.ndarray, tuple[int, int, int]]:
     """Stack frames on the SEG's own grid and resample them onto the image's grid."""
     geometry, index = _seg_grid(record.frames, name)
     stack = np.zeros((max(index) + 1, record.rows, record.columns), dtype=np.float32 if fractional else np.uint8)
@@ -632,11 +645,11 @@ VOLUME_EDITING_CODE = ("113077", "DCM", "Volume editing")
 AI_FAMILY_CODE = ("123110", "DCM")
 
 
-def _code(item) -> tuple[str, str]:
+def _code(item: Dataset) -> tuple[str, str]:
     return str(item.get("CodeValue", "") or ""), str(item.get("CodingSchemeDesignator", "") or "")
 
 
-def _content_datetime(ds) -> dt.datetime | None:
+def _content_datetime(ds: Dataset) -> dt.datetime | None:
     """ContentDate + ContentTime (``HHMMSS.FFFFFF``, trailing parts optional), or ``None``."""
     date, time = str(ds.get("ContentDate", "") or "").strip(), str(ds.get("ContentTime", "") or "").strip()
     try:
@@ -648,12 +661,13 @@ def _content_datetime(ds) -> dt.datetime | None:
         return day
     parts = [int(digits[i:i + 2]) for i in range(0, min(len(digits), 6), 2)]
     try:
-        return day.replace(**dict(zip(("hour", "minute", "second"), parts, strict=False)))
+        fields: dict[str, Any] = dict(zip(("hour", "minute", "second"), parts, strict=False))
+        return day.replace(**fields)
     except ValueError:
         return day
 
 
-def _algorithms(items) -> tuple[SegAlgorithm, ...]:
+def _algorithms(items: Iterable[Dataset]) -> tuple[SegAlgorithm, ...]:
     found: list[SegAlgorithm] = []
     for item in items:
         identification = _first(item, "SegmentationAlgorithmIdentificationSequence")
@@ -673,7 +687,7 @@ def _algorithms(items) -> tuple[SegAlgorithm, ...]:
     return tuple(found)
 
 
-def _derived_from(ds) -> tuple[SegReference, ...]:
+def _derived_from(ds: Dataset) -> tuple[SegReference, ...]:
     """The SEGs in SourceImageSequence, with their series and study from the Common Instance Reference module."""
     where: dict[str, tuple[str, str]] = {}
     study_uid = str(ds.get("StudyInstanceUID", "") or "")
@@ -694,7 +708,7 @@ def _derived_from(ds) -> tuple[SegReference, ...]:
     return tuple(references)
 
 
-def seg_provenance(ds) -> SegProvenance:
+def seg_provenance(ds: Dataset) -> SegProvenance:
     """The provenance of a SEG from its header (a pydicom Dataset; pixel data not needed).
 
     Raises
@@ -726,7 +740,7 @@ def seg_provenance(ds) -> SegProvenance:
                                     for c in ds.get("DerivationCodeSequence") or []))
 
 
-def read_seg_provenance(path: str | os.PathLike) -> SegProvenance:
+def read_seg_provenance(path: str | os.PathLike[str]) -> SegProvenance:
     """Read a SEG's header (not its frames) and give its provenance (:func:`seg_provenance`).
 
     Raises
@@ -765,7 +779,7 @@ def _what(provenance: SegProvenance) -> str:
     return f"{what} by {printable(provenance.content_creator, 80)}" if provenance.content_creator else what
 
 
-def seg_version_label(seg, others: Mapping[str, SegProvenance] | None = None) -> str:
+def seg_version_label(seg: SegProvenance | Dataset, others: Mapping[str, SegProvenance] | None = None) -> str:
     """A label that tells a SEG's versions apart, for the list of a study's segmentations.
 
     ``"AI: Demo liver 1.0 (2026-12-07 08:10)"`` for a model's result;
@@ -847,7 +861,7 @@ def label_seg_versions(paths: list[str]) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- RTSTRUCT
-def read_rtstruct(path: str | os.PathLike, volume: Volume) -> list[StructureRoi]:
+def read_rtstruct(path: str | os.PathLike[str], volume: Volume) -> list[StructureRoi]:
     """Read an RT Structure Set and map its contours onto ``volume``'s slices.
 
     Contour points go from patient millimetres to continuous voxel coordinates
@@ -893,7 +907,8 @@ def read_rtstruct(path: str | os.PathLike, volume: Volume) -> list[StructureRoi]
         number = int(item.ReferencedROINumber)
         roi = rois.setdefault(number, StructureRoi(number=number, name=f"ROI {number}", color=None))
         color = item.get("ROIDisplayColor")
-        roi.color = tuple(int(v) for v in color) if color is not None and len(color) == 3 else None
+        roi.color = (cast(tuple[int, int, int], tuple(int(v) for v in color))
+                     if color is not None and len(color) == 3 else None)
         for contour in item.get("ContourSequence") or []:
             placed = None if number in elsewhere else _place_contour(contour, slices)
             if placed is None:
@@ -903,7 +918,7 @@ def read_rtstruct(path: str | os.PathLike, volume: Volume) -> list[StructureRoi]
     return list(rois.values())
 
 
-def _place_contour(contour, slices: _ImageSlices) -> Contour | None:
+def _place_contour(contour: Dataset, slices: _ImageSlices) -> Contour | None:
     data = contour.get("ContourData")
     if not data or len(data) % 3:
         return None

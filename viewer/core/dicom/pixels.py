@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import Any
 
 import numpy as np
 import pydicom
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.pixels import apply_color_lut, apply_modality_lut, get_decoder
 from pydicom.uid import UID
 
@@ -21,7 +23,8 @@ from viewer.core.dicom.headers import NATIVE_SYNTAXES, InstanceRecord
 from viewer.core.dicom.siemens import demosaic
 from viewer.core.errors import LoadError, UnsupportedTransferSyntaxError
 
-_INT_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64]
+_INT_DTYPES: list[type[np.signedinteger[Any] | np.unsignedinteger[Any]]] = [
+    np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64]
 
 
 # --------------------------------------------------------------------------- value transforms
@@ -148,9 +151,10 @@ def read_native_frame(record: InstanceRecord, index: int, buffer: np.ndarray | N
     count = record.rows * record.columns
     if buffer is None or buffer.dtype != dtype or buffer.size != count:
         buffer = np.empty(count, dtype=dtype)
+    assert record.pixel_offset is not None  # the scan found the pixel data of every frame it lists
     with open(record.source.path, "rb", buffering=0) as fp:
         fp.seek(record.pixel_offset + index * record.frame_bytes)
-        read = fp.readinto(memoryview(buffer).cast("B"))
+        read = fp.readinto(buffer.data.cast("B"))
     if read != buffer.nbytes:
         raise LoadError(f"pixel data truncated in {record.source}")
     frame = buffer.reshape(record.rows, record.columns)
@@ -159,13 +163,13 @@ def read_native_frame(record: InstanceRecord, index: int, buffer: np.ndarray | N
     return apply_bits_stored_mask(frame, record.bits_stored, bool(record.pixel_representation))
 
 
-def _dataset(record: InstanceRecord):
+def _dataset(record: InstanceRecord) -> FileDataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with record.source.open() as fp:
             ds = pydicom.dcmread(fp, force=True)
     if "TransferSyntaxUID" not in ds.file_meta:
-        ds.file_meta.TransferSyntaxUID = record.transfer_syntax
+        ds.file_meta.TransferSyntaxUID = UID(record.transfer_syntax)
     return ds
 
 
@@ -236,7 +240,7 @@ def _first_reason(error: BaseException) -> str:
     return (details[0] if details else lines[0] if lines else type(error).__name__)[:200]
 
 
-def _to_output_space(array: np.ndarray, record: InstanceRecord, ds) -> np.ndarray:
+def _to_output_space(array: np.ndarray, record: InstanceRecord, ds: Dataset) -> np.ndarray:
     if record.photometric == "PALETTE COLOR":
         return apply_color_lut(array, ds)
     if record.modality_lut:

@@ -6,9 +6,9 @@ import hashlib
 import os
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from viewer.core.dicom.deadline import map_with_deadline, start_in_background
 from viewer.core.dicom.headers import (
@@ -224,7 +224,7 @@ class ScanResult:
 
 
 # --------------------------------------------------------------------------- discovery
-def _discover(paths: Iterable[str | os.PathLike], skipped: list[SkippedFile]) -> list[Source]:
+def _discover(paths: Iterable[str | os.PathLike[str]], skipped: list[SkippedFile]) -> list[Source]:
     sources: list[Source] = []
     seen: set[Source] = set()
 
@@ -247,7 +247,8 @@ def _discover(paths: Iterable[str | os.PathLike], skipped: list[SkippedFile]) ->
     return sources
 
 
-def _add_file(path: str, add, skipped: list[SkippedFile], explicit: bool = False) -> None:
+def _add_file(path: str, add: Callable[[Source], None], skipped: list[SkippedFile],
+              explicit: bool = False) -> None:
     name = os.path.basename(path)
     if not os.path.isfile(path):
         # A named pipe would block the first read (or open) until someone writes to it.
@@ -293,7 +294,13 @@ def _series_key(record: InstanceRecord) -> str:
         record.frame_of_reference_uid, s.get("series_date"), s.get("series_time")))
 
 
-def _split_key(record: InstanceRecord, frame: FrameInfo) -> tuple:
+#: What must agree within one volume: SOP class, rows, columns, samples, photometric, orientation,
+#: echo, frame type, and whether the instance is a mosaic.
+_SplitKey: TypeAlias = tuple[str, int, int, int, str, tuple[float, ...] | None, float | None, tuple[str, ...],
+                             bool]
+
+
+def _split_key(record: InstanceRecord, frame: FrameInfo) -> _SplitKey:
     """Attributes that must agree within one volume (as dcm2niix splits series)."""
     orientation = (tuple(round(v, 3) for v in frame.orientation)
                    if frame.orientation is not None else None)
@@ -310,7 +317,7 @@ def _split_key(record: InstanceRecord, frame: FrameInfo) -> tuple:
     )
 
 
-def _describe_split(key: tuple) -> str:
+def _describe_split(key: _SplitKey) -> str:
     _, rows, columns, _, photometric, orientation, echo, frame_type, _ = key
     parts = [f"{rows}x{columns}"]
     if orientation is not None:
@@ -349,13 +356,13 @@ def group_records(records: Sequence[InstanceRecord],
     list of Patient
         Patients sorted by ID, their studies by date, their series by number.
     """
-    buckets: dict[tuple, list[FrameRef]] = defaultdict(list)
+    buckets: dict[tuple[str, str, _SplitKey], list[FrameRef]] = defaultdict(list)
     for record in records:
         for frame in record.frames:
             key = (_study_key(record), _series_key(record), _split_key(record, frame))
             buckets[key].append(FrameRef(record, frame))
 
-    splits_per_series: dict[tuple, int] = defaultdict(int)
+    splits_per_series: dict[tuple[str, str], int] = defaultdict(int)
     for study_key, series_key, _ in buckets:
         splits_per_series[(study_key, series_key)] += 1
 
@@ -449,7 +456,7 @@ def _prefetch(sources: Sequence[Source]) -> None:
             os.close(descriptor)
 
 
-def scan(paths: str | os.PathLike | Iterable[str | os.PathLike],
+def scan(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
          progress: ProgressCallback | None = None,
          cancel: CancelToken | None = None,
          read_timeout: float | None = None) -> ScanResult:
