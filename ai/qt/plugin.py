@@ -23,14 +23,17 @@ class AIPlugin:
     def activate(self, context) -> None:
         """Build the panel and wire it to the viewer through ``context`` only."""
         from ai.qt.qt_ai_panel import AIPanel
+        from ai.qt.qt_i18n import translate as _tr
 
         self.panel = AIPanel(context, store=self.store)
         context.add_dock("AI", self.panel)
-        context.add_menu_action("AI", "Run model", self.panel.run, "Ctrl+Shift+R")
-        context.add_menu_action("AI", "Cancel AI job", self.panel.cancel, "Ctrl+Shift+X")
-        context.add_menu_action("AI", "Explain result", self.panel.explain, "Ctrl+Shift+E")
-        context.add_menu_action("AI", "Install the selected pack…", self.panel.install_selected)
-        context.add_menu_action("AI", "Open batch worklist…", self.open_worklist)
+        # The dock and the menu are named in English (the viewer shows them translated); the actions' texts
+        # are given translated.
+        context.add_menu_action("AI", _tr("Run model"), self.panel.run, "Ctrl+Shift+R")
+        context.add_menu_action("AI", _tr("Cancel AI job"), self.panel.cancel, "Ctrl+Shift+X")
+        context.add_menu_action("AI", _tr("Explain result"), self.panel.explain, "Ctrl+Shift+E")
+        context.add_menu_action("AI", _tr("Install the selected pack…"), self.panel.install_selected)
+        context.add_menu_action("AI", _tr("Open batch worklist…"), self.open_worklist)
         context.on_series_changed(self.panel.series_changed)
         context.on_series_loaded(self.panel.series_loaded)
         self.context = context

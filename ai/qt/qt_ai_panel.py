@@ -61,6 +61,9 @@ from ai.packs.catalogue import (
     offered_packs_dirs,
     read_offered,
 )
+from ai.qt.qt_i18n import noop as _n
+from ai.qt.qt_i18n import number
+from ai.qt.qt_i18n import translate as _tr
 from ai.qt.qt_pack_install import make_install_button, offer_install
 from ai.suitability import NOT_CHECKED, input_verdict
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay, label_statistics
@@ -70,8 +73,18 @@ log = logging.getLogger(__name__)
 
 #: The viewer's setting that remembers the folder of offered packs the user chose.
 OFFERED_SETTING = "ai/offered_packs_folder"
-#: The catalogue's columns.
-COLUMNS = ("Name", "Where", "Licence", "Size", "Status")
+#: The catalogue's columns (shown translated).
+COLUMNS = (_n("Name"), _n("Where"), _n("Licence"), _n("Size"), _n("Status"))
+#: The model card's headings (:data:`ai.packs.card.CARD_FIELDS`, with the site threshold's) and the banner,
+#: marked for translation: the card shows them in the interface's language.
+CARD_HEADINGS = (_n("Task"), _n("Version"), _n("Authors"), _n("Intended use"), _n("Training data"),
+                 _n("Published metrics"), _n("Checked here"), _n("References"), _n("Licence"),
+                 _n("Site threshold"), _n("not stated"), _n("Not for diagnostic use"))
+#: The catalogue's words for where a pack is, its state and an unnamed group (:mod:`ai.packs.catalogue`),
+#: shown translated (:func:`_word`).
+CATALOGUE_WORDS = {"bundled": _n("bundled"), "installed": _n("installed"), "file": _n("file"),
+                   "ready": _n("ready"), "needs trust": _n("needs trust"), "refused": _n("refused"),
+                   "any": _n("any"), "any modality": _n("any modality")}
 #: How much of a licence a tooltip shows (the card shows it all).
 LICENCE_TOOLTIP_CHARACTERS = 1500
 SUITED_MARK = "✓ "
@@ -190,7 +203,7 @@ class CatalogueTree(QTreeWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setColumnCount(len(COLUMNS))
-        self.setHeaderLabels(list(COLUMNS))
+        self.setHeaderLabels([_tr(column) for column in COLUMNS])
         self.setAlternatingRowColors(True)
         self.setUniformRowHeights(True)
         self.setRootIsDecorated(True)
@@ -198,7 +211,7 @@ class CatalogueTree(QTreeWidget):
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # pack names differ at both ends
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setAccessibleName("Model pack catalogue")
+        self.setAccessibleName(self.tr("Model pack catalogue"))
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # see fit_columns
@@ -304,7 +317,7 @@ class AIPanel(QWidget):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        self.banner = QLabel(NOT_FOR_DIAGNOSIS.upper())
+        self.banner = QLabel(_tr(NOT_FOR_DIAGNOSIS).upper())
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setStyleSheet("background:#7a1010; color:white; font-weight:bold; padding:4px;")
         self.banner.setVisible(False)
@@ -315,7 +328,7 @@ class AIPanel(QWidget):
         self.pack_list.setMaximumHeight(340)
         self.pack_list.currentItemChanged.connect(lambda *_: self._on_pack_selected())
         self.pack_list.itemActivated.connect(lambda *_: self._on_pack_activated())
-        self.catalogue_label = QLabel("Model packs (suited to this series first, marked ✓)")
+        self.catalogue_label = QLabel(self.tr("Model packs (suited to this series first, marked ✓)"))
         self.catalogue_label.setBuddy(self.pack_list)
         layout.addWidget(self.catalogue_label)
         layout.addWidget(self.pack_list, 10)  # the room the panel has to spare goes to the catalogue first
@@ -332,16 +345,17 @@ class AIPanel(QWidget):
         layout.addWidget(self.warning)
 
         controls = QHBoxLayout()
-        self.run_button = QPushButton("Run")
-        self.run_button.setToolTip("Run the selected model on this series (Ctrl+Shift+R)")
+        self.run_button = QPushButton(self.tr("Run"))
+        self.run_button.setToolTip(self.tr("Run the selected model on this series (Ctrl+Shift+R)"))
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the AI job (Ctrl+Shift+X)")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop the AI job (Ctrl+Shift+X)"))
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
-        self.install_offered_button = QPushButton("Install…")
-        self.install_offered_button.setToolTip("Install the selected pack from its file: it is checked first, "
-                                               "and you are asked to trust it where it needs trust (Enter)")
+        self.install_offered_button = QPushButton(self.tr("Install…"))
+        self.install_offered_button.setToolTip(self.tr("Install the selected pack from its file: it is checked "
+                                                       "first, and you are asked to trust it where it needs trust "
+                                                       "(Enter)"))
         self.install_offered_button.clicked.connect(self.install_selected)
         self.install_offered_button.setVisible(False)
         controls.addWidget(self.run_button)
@@ -349,7 +363,7 @@ class AIPanel(QWidget):
         controls.addWidget(self.cancel_button)
         layout.addLayout(controls)
 
-        self.device_label = QLabel("Device: looking…")
+        self.device_label = QLabel(self.tr("Device: looking…"))
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.status = QLabel()
@@ -359,7 +373,7 @@ class AIPanel(QWidget):
         layout.addWidget(self.status)
 
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Structure", "Volume (mL)", "Slices"])
+        self.table.setHorizontalHeaderLabels([self.tr("Structure"), self.tr("Volume (mL)"), self.tr("Slices")])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -372,15 +386,16 @@ class AIPanel(QWidget):
         self.volumetry_label.setVisible(False)
         layout.addWidget(self.volumetry_label)
         self.volumetry = QTableWidget(0, 5)
-        self.volumetry.setHorizontalHeaderLabels(["Structure", "Left mL", "Right mL", "Total mL", "% ICV"])
+        self.volumetry.setHorizontalHeaderLabels([self.tr("Structure"), self.tr("Left mL"), self.tr("Right mL"),
+                                                  self.tr("Total mL"), self.tr("% ICV")])
         self.volumetry.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.volumetry.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.volumetry.setAccessibleName("Volumetry")
+        self.volumetry.setAccessibleName(self.tr("Volumetry"))
         self.volumetry.setVisible(False)
         layout.addWidget(self.volumetry)
 
         self.probabilities = QTableWidget(0, 2)
-        self.probabilities.setHorizontalHeaderLabels(["Class", "Probability"])
+        self.probabilities.setHorizontalHeaderLabels([self.tr("Class"), self.tr("Probability")])
         self.probabilities.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.probabilities.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.probabilities.setVisible(False)
@@ -391,22 +406,22 @@ class AIPanel(QWidget):
         for key, title in METHOD_TITLES.items():
             self.method.addItem(title, key)
         self.target = QComboBox()
-        self.explain_button = QPushButton("Explain")
-        self.explain_button.setToolTip("Compute the attention map of the result (Ctrl+Shift+E)")
+        self.explain_button = QPushButton(self.tr("Explain"))
+        self.explain_button.setToolTip(self.tr("Compute the attention map of the result (Ctrl+Shift+E)"))
         self.explain_button.clicked.connect(self.explain)
-        explain.addWidget(QLabel("Attention"), 0, 0)
+        explain.addWidget(QLabel(self.tr("Attention")), 0, 0)
         explain.addWidget(self.method, 0, 1)
-        explain.addWidget(QLabel("for"), 1, 0)
+        explain.addWidget(QLabel(self.tr("for")), 1, 0)
         explain.addWidget(self.target, 1, 1)
         explain.addWidget(self.explain_button, 2, 1)
         layout.addLayout(explain)
 
         previous = QHBoxLayout()
         self.previous_box = QComboBox()
-        self.previous_button = QPushButton("Show")
-        self.previous_button.setToolTip("Show a result saved earlier for this series")
+        self.previous_button = QPushButton(self.tr("Show"))
+        self.previous_button.setToolTip(self.tr("Show a result saved earlier for this series"))
         self.previous_button.clicked.connect(self.show_previous)
-        previous.addWidget(QLabel("Earlier"))
+        previous.addWidget(QLabel(self.tr("Earlier")))
         previous.addWidget(self.previous_box, 1)
         previous.addWidget(self.previous_button)
         self.previous_row = QWidget()
@@ -414,8 +429,8 @@ class AIPanel(QWidget):
         self.previous_row.setVisible(False)
         layout.addWidget(self.previous_row)
 
-        self.save_button = QPushButton("Save result…")
-        self.save_button.setToolTip("Write result.json, labels, DICOM SEG and heatmap")
+        self.save_button = QPushButton(self.tr("Save result…"))
+        self.save_button.setToolTip(self.tr("Write result.json, labels, DICOM SEG and heatmap"))
         self.save_button.clicked.connect(lambda: self.save())
         layout.addWidget(self.save_button)
         self.install_button = make_install_button(self)  # "Install pack…": provenance first
@@ -461,9 +476,9 @@ class AIPanel(QWidget):
         if self._listing_started:
             return
         self._listing_started = True
-        self.status.setText("Reading model packs…")
+        self.status.setText(self.tr("Reading model packs…"))
         self._start("list", list_packs, self.store, self.engine, tuple(offered_packs_dirs(self.offered_folder())),
-                    name="AI: reading model packs", on_result=self._on_listing)
+                    name=self.tr("AI: reading model packs"), on_result=self._on_listing)
 
     def reload_packs(self) -> None:
         """Read the packs again (after one was installed)."""
@@ -472,7 +487,7 @@ class AIPanel(QWidget):
 
     def _on_listing(self, listing: Listing) -> None:
         self.listing = listing
-        self.device_label.setText(f"Device: {listing.device}")
+        self.device_label.setText(self.tr("Device: {device}").format(device=listing.device))
         self.status.setText("")
         self._refresh_list()
         self._auto_run()
@@ -492,7 +507,7 @@ class AIPanel(QWidget):
                 self.pack_list.setCurrentRow(row)
                 self.run()
                 return
-        self._fail(f"No model pack named {wanted!r}")
+        self._fail(self.tr("No model pack named {name}").format(name=repr(wanted)))
 
     def _offer_previous(self) -> None:
         from ai.results import previous_results
@@ -515,8 +530,8 @@ class AIPanel(QWidget):
         read in the background with progress (the worklist opens a batch's series this way)."""
         if self.volume is None:
             return
-        self._start("previous", load_previous_result, Path(folder), self.volume, name="AI: reading a saved result",
-                    on_result=self._on_previous)
+        self._start("previous", load_previous_result, Path(folder), self.volume,
+                    name=self.tr("AI: reading a saved result"), on_result=self._on_previous)
 
     def _on_previous(self, loaded: tuple) -> None:
         from ai.inference import Result
@@ -550,7 +565,8 @@ class AIPanel(QWidget):
             return item.reason or item.status
         unsuitable = item.unsuitable_reason(self.volume) if self.volume is not None else ""
         if item.location == FILE:
-            offered = f"{item.name} is offered as a file and not installed: choose Install… (it is checked first)"
+            offered = self.tr("{name} is offered as a file and not installed: choose Install… (it is checked "
+                              "first)").format(name=item.name)
             return f"{unsuitable}; {offered}" if unsuitable else offered
         return unsuitable
 
@@ -604,26 +620,30 @@ class AIPanel(QWidget):
         self._on_pack_selected()
 
     def _group_title(self, title: str, count: int, suited: int) -> str:
-        packs = f"{count} pack{'s' if count != 1 else ''}"
-        return f"{title} · {packs}" + (f", {suited} suited" if suited and self.volume is not None else "")
+        title = _word(title)
+        packs = (self.tr("{n} pack") if count == 1 else self.tr("{n} packs")).format(n=count)
+        suited_text = self.tr("{n} suited").format(n=suited) if suited and self.volume is not None else ""
+        return f"{title} · {packs}" + (f", {suited_text}" if suited_text else "")
 
     def _pack_row(self, item: CatalogueItem) -> PackItem:
         suited = item.suits(self.volume)
         name = f"{SUITED_MARK if suited else ''}{item.name}"  # the version is in the card
-        row = PackItem([name, item.location, item.licence, item.size_text, item.status])
+        row = PackItem([name, _word(item.location), item.licence, item.size_text, _word(item.status)])
         row.setData(0, Qt.ItemDataRole.UserRole, item)
         reason = self._reason(item)
         if reason:
             row.setToolTip(0, reason)
         elif item.entry is not None and item.entry.status == "unverified":
-            row.setToolTip(0, "no checksums: its files cannot be verified")
+            row.setToolTip(0, self.tr("no checksums: its files cannot be verified"))
         if suited:
-            row.setData(0, Qt.ItemDataRole.AccessibleDescriptionRole, "suits this series")
+            row.setData(0, Qt.ItemDataRole.AccessibleDescriptionRole, self.tr("suits this series"))
         licence = item.licence_text.strip() or item.licence
         if len(licence) > LICENCE_TOOLTIP_CHARACTERS:
-            licence = licence[:LICENCE_TOOLTIP_CHARACTERS] + "\n… (the full text is in the model card)"
+            licence = (licence[:LICENCE_TOOLTIP_CHARACTERS] + "\n… "
+                       + self.tr("(the full text is in the model card)"))
         row.setToolTip(2, licence)
-        where = str(item.path) + (f"\nunpacks to {_size(item.unpacked_bytes)}" if item.unpacked_bytes else "")
+        where = str(item.path) + ("\n" + self.tr("unpacks to {size}").format(size=_size(item.unpacked_bytes))
+                                  if item.unpacked_bytes else "")
         row.setToolTip(1, where)
         row.setToolTip(3, where)
         if item.reason:
@@ -647,27 +667,30 @@ class AIPanel(QWidget):
         self.install_offered_button.setEnabled(item is not None and item.location == FILE
                                                and item.status != REFUSED)
         if item is None:
-            self.card.setHtml("<i>No model selected</i>" if self.listing else "")
+            self.card.setHtml(f"<i>{html.escape(self.tr('No model selected'))}</i>" if self.listing else "")
             self.banner.setVisible(False)
             self.warning.setVisible(False)
             self._update_buttons()
             return
-        rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
+        rows = "".join(f"<tr><td><b>{html.escape(_tr(k))}</b></td>"
+                       f"<td>{html.escape(_tr(v) if v == 'not stated' else v)}</td></tr>"
                        for k, v in model_card(item.metadata, item.pack))
         reason = self._reason(item) if item.location != FILE else "; ".join(
             r for r in (item.reason, item.unsuitable_reason(self.volume) if self.volume is not None else "") if r)
         note = f"<p style='color:#ffb347'>{html.escape(reason)}</p>" if reason else ""
-        where = {FILE: "offered as a file, not installed (Install… checks it first)"}.get(item.location,
-                                                                                          item.location)
-        facts = (f"<p>{html.escape(where)} · {html.escape(item.size_text)} · {html.escape(item.status)}"
+        where = {FILE: self.tr("offered as a file, not installed (Install… checks it first)")}.get(
+            item.location, _word(item.location))
+        facts = (f"<p>{html.escape(where)} · {html.escape(item.size_text)} · {html.escape(_word(item.status))}"
                  f"<br><small>{html.escape(str(item.path))}</small></p>")
         if item.pack is not None:
-            checksum = (f"<p>Checksum {item.pack.checksum[:16]}… "
-                        f"({'verified' if item.entry.status == 'ok' else item.entry.status})</p>")
+            state = self.tr("verified") if item.entry.status == "ok" else item.entry.status
+            checksum = "<p>" + html.escape(self.tr("Checksum {checksum}… ({state})").format(
+                checksum=item.pack.checksum[:16], state=state)) + "</p>"
         else:
-            checksum = "<p>Checksums are verified when it is installed</p>" if item.location == FILE else ""
+            checksum = (f"<p>{html.escape(self.tr('Checksums are verified when it is installed'))}</p>"
+                        if item.location == FILE else "")
         licence = item.licence_text.strip()
-        licence_html = (f"<h4>Licence: {html.escape(item.licence)}</h4>"
+        licence_html = (f"<h4>{html.escape(self.tr('Licence: {licence}').format(licence=item.licence))}</h4>"
                         f"<pre style='white-space:pre-wrap'>{html.escape(licence)}</pre>") if licence else ""
         self.card.setHtml(f"<h3>{html.escape(item.name)}</h3>{note}{facts}<table>{rows}</table>{checksum}"
                           f"{licence_html}")
@@ -704,7 +727,7 @@ class AIPanel(QWidget):
         self.settings.setValue(OFFERED_SETTING, str(folder))
         self.settings.sync()
         self._start("offered", read_offered, tuple(offered_packs_dirs(self.offered_folder())),
-                    name="AI: reading the offered packs", on_result=self._on_offered)
+                    name=self.tr("AI: reading the offered packs"), on_result=self._on_offered)
 
     def _on_offered(self, offered: list) -> None:
         if self.listing is not None:
@@ -744,7 +767,7 @@ class AIPanel(QWidget):
                 function, *args, name=name, on_result=on_result, on_error=self._on_error, **kwargs)
             self._job_started = time.monotonic()
             job.signals.progress.connect(self._on_progress)
-            job.signals.cancelled.connect(lambda: self.status.setText("Cancelled; nothing was changed"))
+            job.signals.cancelled.connect(lambda: self.status.setText(self.tr("Cancelled; nothing was changed")))
             job.signals.finished.connect(lambda: self._on_finished(job))
             self.progress.setVisible(True)
             self.progress.setRange(0, 0)  # busy until the first progress report
@@ -755,7 +778,8 @@ class AIPanel(QWidget):
         # ``done``: otherwise that late signal would launch the next queued job beside this one.
         if self._running is not None:
             self.queue.append((name, launch))
-            self.status.setText(f"{len(self.queue)} waiting: " + ", ".join(n for n, _ in self.queue))
+            self.status.setText(self.tr("{n} waiting: {names}").format(
+                n=len(self.queue), names=", ".join(n for n, _ in self.queue)))
         else:
             launch()
 
@@ -763,7 +787,8 @@ class AIPanel(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         elapsed = time.monotonic() - self._job_started
-        left = f", about {elapsed / done * (total - done):.0f} s left" if 0 < done < total else ""
+        left = (", " + self.tr("about {seconds} s left").format(seconds=number(elapsed / done * (total - done)))
+                if 0 < done < total else "")
         self.progress.setFormat(f"{text} %v/%m{left}")
 
     def _on_finished(self, job) -> None:
@@ -781,15 +806,16 @@ class AIPanel(QWidget):
 
         message = str(error) or type(error).__name__
         if not isinstance(error, OutpostError | MemoryError):  # AIError is an OutpostError
-            message = f"the model failed ({type(error).__name__}): {message}"
+            message = self.tr("the model failed ({error}): {message}").format(error=type(error).__name__,
+                                                                             message=message)
         if isinstance(error, MemoryError) or "out of memory" in message.lower():
-            message = f"not enough memory for this model: {message}"
+            message = self.tr("not enough memory for this model: {message}").format(message=message)
         self._fail(message)
 
     def _fail(self, message: str) -> None:
         self.last_error = message
         self.status.setText(f"<span style='color:#ff6b6b'>{html.escape(message)}</span>")
-        self.context.show_status(f"AI: {message}")
+        self.context.show_status(self.tr("AI: {message}").format(message=message))
 
     def cancel(self) -> None:
         """Stop the running AI job and drop the queued ones."""
@@ -807,7 +833,8 @@ class AIPanel(QWidget):
         if reason:
             self._fail(reason)
             return
-        self._start("run", run_pack, self.volume, item.pack, name=f"AI: {item.name}",
+        self._start("run", run_pack, self.volume, item.pack,
+                    name=self.tr("AI: {message}").format(message=item.name),
                     on_result=self._on_outcome, engine=self.engine)
 
     def _on_outcome(self, outcome: Outcome, saved: bool = False) -> None:
@@ -832,10 +859,11 @@ class AIPanel(QWidget):
             self.context.add_finding(self._pack_name(), str(result.provenance.get("version", "")),
                                      result.probabilities, result.volumes_ml)
         if saved:
-            self.context.show_status(f"AI: showing the saved result of {self._pack_name()}")
+            self.context.show_status(
+                self.tr("AI: showing the saved result of {pack}").format(pack=self._pack_name()))
             return
-        self.context.show_status(f"AI: {self._pack_name()} finished on {result.device} in "
-                                 f"{result.timings.get('total', 0):.1f} s")
+        self.context.show_status(self.tr("AI: {pack} finished on {device} in {seconds} s").format(
+            pack=self._pack_name(), device=result.device, seconds=number(result.timings.get("total", 0), 1)))
         method = self._auto.pop("explain", None)
         if method:
             self.method.setCurrentIndex(max(0, self.method.findData(method)))
@@ -876,7 +904,7 @@ class AIPanel(QWidget):
                     swatch.setBackground(QColor(*color, 90))
                 swatch.setData(Qt.ItemDataRole.UserRole, value)
                 self.table.setItem(row, 0, swatch)
-                self.table.setItem(row, 1, QTableWidgetItem(f"{stats.volume_ml:.1f}"))
+                self.table.setItem(row, 1, QTableWidgetItem(number(stats.volume_ml, 1)))
                 self.table.setItem(row, 2, QTableWidgetItem(f"{stats.first_slice + 1}-{stats.last_slice + 1}"))
                 self.target.addItem(name, name)
         if result is not None and result.probabilities:
@@ -887,7 +915,7 @@ class AIPanel(QWidget):
                 row = self.probabilities.rowCount()
                 self.probabilities.insertRow(row)
                 self.probabilities.setItem(row, 0, QTableWidgetItem(name))
-                self.probabilities.setItem(row, 1, QTableWidgetItem(f"{probability:.3f}"))
+                self.probabilities.setItem(row, 1, QTableWidgetItem(number(probability, 3)))
                 self.target.addItem(name, name)
             self.probabilities.setToolTip(verdict)
             self._threshold_text = verdict
@@ -907,9 +935,10 @@ class AIPanel(QWidget):
         self.volumetry_label.setVisible(shown)
         if not shown:
             return
-        icv, source = volumetry.get("icv_ml"), str(volumetry.get("icv_source") or "not stated")
-        icv_text = f"{float(icv):.0f} mL" if _is_number(icv) else "not known"
-        self.volumetry_label.setText(f"Volumetry: intracranial volume {icv_text} (from {source})")
+        icv, source = volumetry.get("icv_ml"), str(volumetry.get("icv_source") or self.tr("not stated"))
+        icv_text = f"{number(icv)} mL" if _is_number(icv) else self.tr("not known")
+        self.volumetry_label.setText(self.tr("Volumetry: intracranial volume {icv} (from {source})").format(
+            icv=icv_text, source=source))
         for row in rows:
             if not isinstance(row, dict):
                 continue
@@ -930,19 +959,19 @@ class AIPanel(QWidget):
         if self.outcome is None:
             self.context.set_view_note("")
             return
-        result, parts = self.outcome.result, [f"AI {self._pack_name()}"]
+        result, parts = self.outcome.result, [self.tr("AI {pack}").format(pack=self._pack_name())]
         if result.probabilities:
             top, probability = next(iter(result.probabilities.items()))
             parts.append(f"{top} {probability:.2f}")
         elif self.outcome.statistics:
-            parts.append(f"{len(self.outcome.statistics)} structures")
+            parts.append(self.tr("{n} structures").format(n=len(self.outcome.statistics)))
         if self.heatmap is not None:
             parts.append(f"{METHOD_TITLES.get(self.heatmap.method, self.heatmap.method)}: {self.heatmap.target}")
         pack = self.outcome.pack
         if pack is not None and self.volume is not None and self._distribution_warnings(pack):
-            parts.append("out of distribution")
+            parts.append(self.tr("out of distribution"))
         if pack is None or needs_diagnostic_banner(pack.metadata):
-            parts.append("not for diagnostic use")
+            parts.append(self.tr("not for diagnostic use"))
         self.context.set_view_note(" · ".join(parts))
 
     def _provenance_text(self) -> str:
@@ -976,7 +1005,8 @@ class AIPanel(QWidget):
         method = self.method.currentData()
         target = self.target.currentData()
         self._start("explain", explain_result, self.volume, self.outcome.pack, self.outcome.result, method,
-                    target, name=f"AI: {METHOD_TITLES[method]}", on_result=self._on_heatmap, engine=self.engine)
+                    target, name=self.tr("AI: {message}").format(message=METHOD_TITLES[method]),
+                    on_result=self._on_heatmap, engine=self.engine)
 
     def _on_heatmap(self, heatmap) -> None:
         if self.volume is None or heatmap.values.shape != self.volume.shape_zyx:
@@ -1008,7 +1038,7 @@ class AIPanel(QWidget):
         elif series is not None:
             choices = result_folders(series, self.outcome.pack.name)
         else:
-            self._fail("a picture that is not a DICOM series has no study folder to save beside")
+            self._fail(self.tr("a picture that is not a DICOM series has no study folder to save beside"))
             return None
         failure = ""
         for choice in choices:
@@ -1018,12 +1048,18 @@ class AIPanel(QWidget):
             except (OSError, OutpostError) as e:
                 failure = str(e)
                 continue
-            note = f" (no SEG: {summary['files']['seg_error']})" if "seg_error" in summary["files"] else ""
-            self.context.show_status(f"AI result saved in {choice}{note}")
+            note = (" " + self.tr("(no SEG: {error})").format(error=summary["files"]["seg_error"])
+                    if "seg_error" in summary["files"] else "")
+            self.context.show_status(self.tr("AI result saved in {folder}").format(folder=choice) + note)
             self._offer_previous()
             return choice
-        self._fail(f"could not save the result: {failure}")
+        self._fail(self.tr("could not save the result: {error}").format(error=failure))
         return None
+
+
+def _word(value: str) -> str:
+    """A word of the catalogue (:data:`CATALOGUE_WORDS`) in the interface's language; anything else as it is."""
+    return _tr(CATALOGUE_WORDS[value]) if value in CATALOGUE_WORDS else value
 
 
 def _is_number(value: Any) -> bool:

@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from ai.packs.provenance import InstallPreview
+from ai.qt.qt_i18n import noop as _n
+from ai.qt.qt_i18n import translate as _tr
 
-TRUST = "I trust where this pack came from"
+TRUST = _n("I trust where this pack came from")
 
 
 def install_pack(store, source: Path, trusted: bool, engine=None):
@@ -80,14 +82,14 @@ class QPackInstallDialog(QDialog):
         self.preview, self.store, self._run_job, self.engine = preview, store, run_job, engine
         self.job = None
         self.pack = None
-        self.setWindowTitle(f"Install pack: {preview.name or preview.source.name}")
+        self.setWindowTitle(self.tr("Install pack: {name}").format(name=preview.name or preview.source.name))
         layout = QVBoxLayout(self)
 
         self.facts = QLabel(self._facts_html())
         self.facts.setWordWrap(True)
         layout.addWidget(self.facts)
 
-        self.trust = QCheckBox(TRUST)
+        self.trust = QCheckBox(_tr(TRUST))
         self.trust.setVisible(preview.needs_confirmation)  # a pack without checksums, or with TorchScript, asks
         self.trust.toggled.connect(lambda _checked: self._update())
         layout.addWidget(self.trust)
@@ -97,13 +99,13 @@ class QPackInstallDialog(QDialog):
         layout.addWidget(self.status)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.install_button = self.buttons.addButton("Install", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.install_button = self.buttons.addButton(self.tr("Install"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.rejected.connect(self.reject)
         self.install_button.clicked.connect(self.install)
         layout.addWidget(self.buttons)
         if preview.refused:
-            self.status.setText(f"<span style='color:#ff6b6b'>Cannot be installed: "
-                                f"{html.escape(preview.refused)}</span>")
+            self.status.setText("<span style='color:#ff6b6b'>" + html.escape(
+                self.tr("Cannot be installed: {reason}").format(reason=preview.refused)) + "</span>")
         self._update()
 
     def _facts_html(self) -> str:
@@ -128,53 +130,56 @@ class QPackInstallDialog(QDialog):
         """Install the pack in a job (it is checked again there); does nothing when not allowed."""
         if not self.can_install():
             return
-        self.status.setText("Installing…")
+        self.status.setText(self.tr("Installing…"))
         self.job = self._run_job(install_pack, self.store, self.preview.source, self.trust.isChecked(),
                                  self.engine,
-                                 name=f"AI: installing {self.preview.name or self.preview.source.name}",
+                                 name=self.tr("AI: installing {name}").format(
+                                     name=self.preview.name or self.preview.source.name),
                                  on_result=self._on_installed, on_error=self._on_error)
         self._update()
 
     def _on_installed(self, pack) -> None:
         self.pack = pack
-        self.status.setText(f"Installed {pack.name} {pack.version}")
+        self.status.setText(self.tr("Installed {name} {version}").format(name=pack.name, version=pack.version))
         self.installed.emit(pack)
         self.accept()
 
     def _on_error(self, error: BaseException) -> None:
         self.job = None
-        self.status.setText(f"<span style='color:#ff6b6b'>Not installed: {html.escape(str(error))}</span>")
+        self.status.setText("<span style='color:#ff6b6b'>"
+                            + html.escape(self.tr("Not installed: {error}").format(error=error)) + "</span>")
         self._update()
 
 
 # --------------------------------------------------------------------------- the panel's side
 def make_install_button(panel) -> QPushButton:
     """The AI panel's "Install pack..." button: a menu offers a .zip file or a folder."""
-    button = QPushButton("Install pack…")
-    button.setToolTip("Install a model pack after reading who made it and its checksum")
+    button = QPushButton(_tr("Install pack…"))
+    button.setToolTip(_tr("Install a model pack after reading who made it and its checksum"))
     menu = QMenu(button)
-    menu.addAction("From a .zip file…", lambda: _choose(panel, folder=False))
-    menu.addAction("From a folder…", lambda: _choose(panel, folder=True))
+    menu.addAction(_tr("From a .zip file…"), lambda: _choose(panel, folder=False))
+    menu.addAction(_tr("From a folder…"), lambda: _choose(panel, folder=True))
     if hasattr(panel, "set_offered_folder"):
         menu.addSeparator()
-        menu.addAction("List the packs of a folder in the catalogue…", lambda: _choose_offered(panel))
+        menu.addAction(_tr("List the packs of a folder in the catalogue…"), lambda: _choose_offered(panel))
     button.setMenu(menu)
     return button
 
 
 def _choose_offered(panel) -> None:
     """Let the user choose the folder whose packs the catalogue offers as files (remembered)."""
-    chosen = QFileDialog.getExistingDirectory(panel, "A folder of model packs (.zip files or pack folders) "
-                                                     "to list in the catalogue", panel.offered_folder())
+    chosen = QFileDialog.getExistingDirectory(panel, _tr("A folder of model packs (.zip files or pack folders) "
+                                                         "to list in the catalogue"), panel.offered_folder())
     if chosen:
         panel.set_offered_folder(Path(chosen))
 
 
 def _choose(panel, folder: bool) -> None:
     if folder:
-        chosen = QFileDialog.getExistingDirectory(panel, "Install a model pack from a folder")
+        chosen = QFileDialog.getExistingDirectory(panel, _tr("Install a model pack from a folder"))
     else:
-        chosen, _ = QFileDialog.getOpenFileName(panel, "Install a model pack", "", "Model packs (*.zip)")
+        chosen, _ = QFileDialog.getOpenFileName(panel, _tr("Install a model pack"), "",
+                                                _tr("Model packs (*.zip)"))
     if chosen:
         offer_install(panel, Path(chosen))
 
@@ -187,7 +192,7 @@ def offer_install(panel, source: Path) -> None:
         describe = engine.describe_for_install
     else:
         from ai.packs.provenance import describe_for_install as describe
-    panel._start("install", describe, source, name=f"AI: reading {Path(source).name}",
+    panel._start("install", describe, source, name=_tr("AI: reading {name}").format(name=Path(source).name),
                  on_result=lambda preview: show_install_dialog(panel, preview))
 
 

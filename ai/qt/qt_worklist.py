@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QLocale, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,10 +43,13 @@ from PySide6.QtWidgets import (
 from ai.batch.database import AGREE, DATABASE_FILE, DISAGREE, DONE, STATUSES, BatchDatabase, BatchError, SeriesRow
 from ai.batch.report import Threshold, batch_threshold
 from ai.batch.report import flagged as is_flagged
+from ai.qt.qt_i18n import noop as _n
+from ai.qt.qt_i18n import translate as _tr
 from viewer.core.text import one_line, printable
 
 #: The table's columns.
-COLUMNS = ("Flag", "Score", "Study date", "Modality", "Description", "Status", "Read", "Opinion")
+COLUMNS = (_n("Flag"), _n("Score"), _n("Study date"), _n("Modality"), _n("Description"), _n("Status"), _n("Read"),
+           _n("Opinion"))
 #: The mark of a flagged series, and its colour.
 FLAG_MARK = "⚑ flagged"
 FLAG_COLOR = QColor("#c0392b")
@@ -292,7 +295,7 @@ class WorklistModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The columns' titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return _tr(COLUMNS[section])
         return None
 
     def text(self, row: int, column: int) -> str:
@@ -312,7 +315,7 @@ class WorklistModel(QAbstractTableModel):
         if name == "Status":
             return series.status
         if name == "Read":
-            return "✓ read" if series.read else ""
+            return "✓ " + _tr("read") if series.read else ""
         return series.opinion
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -406,7 +409,7 @@ class WorklistPanel(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         self.title = _plain_label()
-        self.title.setText("No batch open")
+        self.title.setText(self.tr("No batch open"))
         layout.addWidget(self.title)
         self.threshold_label = _plain_label()
         layout.addWidget(self.threshold_label)
@@ -416,14 +419,17 @@ class WorklistPanel(QWidget):
 
         filters = QHBoxLayout()
         self.status_box = QComboBox()
-        self.status_box.addItem("Every status", None)
+        self.status_box.addItem(self.tr("Every status"), None)
         for status in STATUSES:
             self.status_box.addItem(status, status)
         self.flag_box = QComboBox()
-        self.flag_box.addItem("Flagged or not", None)
-        self.flag_box.addItem("Flagged", True)
-        self.flag_box.addItem("Not flagged", False)
-        self.since_edit, self.until_edit = _date_edit("from"), _date_edit("until")
+        self.flag_box.addItem(self.tr("Flagged or not"), None)
+        self.flag_box.addItem(self.tr("Flagged"), True)
+        self.flag_box.addItem(self.tr("Not flagged"), False)
+        self.since_edit = _date_edit(self.tr("from: any date"),
+                                     self.tr("Studies dated from this day (the earliest date: any)"))
+        self.until_edit = _date_edit(self.tr("until: any date"),
+                                     self.tr("Studies dated until this day (the earliest date: any)"))
         for widget in (self.status_box, self.flag_box):
             widget.currentIndexChanged.connect(lambda *_: self.refresh())
             filters.addWidget(widget)
@@ -435,7 +441,7 @@ class WorklistPanel(QWidget):
         self.model = WorklistModel()
         self.table = WorklistTable()
         self.table.setModel(self.model)
-        self.table.setAccessibleName("Worklist")
+        self.table.setAccessibleName(self.tr("Worklist"))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -452,13 +458,16 @@ class WorklistPanel(QWidget):
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
-        self.open_button = _button("Open", "Open the study with its result (Enter or double click)",
+        self.open_button = _button(self.tr("Open"),
+                                   self.tr("Open the study with its result (Enter or double click)"),
                                    self.open_selected)
-        self.read_button = _button("Read", "Mark as read, or not (R)", lambda: self.mark("read"))
-        self.agree_button = _button("Agree", "Agree with the AI's result (A)", lambda: self.mark(AGREE))
-        self.disagree_button = _button("Disagree", "Disagree with the AI's result (D)",
+        self.read_button = _button(self.tr("Read"), self.tr("Mark as read, or not (R)"), lambda: self.mark("read"))
+        self.agree_button = _button(self.tr("Agree"), self.tr("Agree with the AI's result (A)"),
+                                    lambda: self.mark(AGREE))
+        self.disagree_button = _button(self.tr("Disagree"), self.tr("Disagree with the AI's result (D)"),
                                        lambda: self.mark(DISAGREE))
-        self.refresh_button = _button("Refresh", "Read the batch and its threshold again", self.refresh)
+        self.refresh_button = _button(self.tr("Refresh"), self.tr("Read the batch and its threshold again"),
+                                      self.refresh)
         for button in (self.open_button, self.read_button, self.agree_button, self.disagree_button,
                        self.refresh_button):
             buttons.addWidget(button)
@@ -469,7 +478,7 @@ class WorklistPanel(QWidget):
         """Show the worklist of the batch in ``folder``."""
         self.folder = Path(folder)
         self.worklist = None
-        self.title.setText(f"Batch {printable(self.folder.name, 80)}: reading…")
+        self.title.setText(self.tr("Batch {name}: reading…").format(name=printable(self.folder.name, 80)))
         self.threshold_label.setText("")
         self.line.setText("")
         self.model.set_rows([], None)
@@ -511,7 +520,8 @@ class WorklistPanel(QWidget):
     def _on_read_error(self, error: BaseException) -> None:
         self.worklist = None
         self.model.set_rows([], None)
-        self.title.setText(f"Batch {printable(self.folder.name, 80)}" if self.folder else "No batch open")
+        self.title.setText(self.tr("Batch {name}").format(name=printable(self.folder.name, 80)) if self.folder
+                           else self.tr("No batch open"))
         self.threshold_label.setText("")
         self.line.setText(_message(error))
 
@@ -522,10 +532,12 @@ class WorklistPanel(QWidget):
         meta, counts = worklist.meta, worklist.counts
         pack = printable(f"{meta.get('pack', '?')} {meta.get('version', '')}".strip(), 80)
         done = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
-        self.title.setText(f"Batch {printable(worklist.folder.name, 80)} · {pack} · {sum(counts.values())} "
-                           f"series ({done or 'none'}) · {worklist.flagged} flagged")
-        self.threshold_label.setText(one_line(f"Threshold {worklist.threshold.describe()}"))
-        self.line.setText("" if worklist.rows else "No series match these filters")
+        self.title.setText(self.tr("Batch {name} · {pack} · {n} series ({done}) · {flagged} flagged").format(
+            name=printable(worklist.folder.name, 80), pack=pack, n=sum(counts.values()),
+            done=done or self.tr("none"), flagged=worklist.flagged))
+        self.threshold_label.setText(one_line(self.tr("Threshold {threshold}").format(
+            threshold=worklist.threshold.describe())))
+        self.line.setText("" if worklist.rows else self.tr("No series match these filters"))
         wanted = self.selected_uid()
         self.model.set_rows(worklist.rows, worklist.threshold)
         uids = [row.series_uid for row in worklist.rows]
@@ -567,7 +579,7 @@ class WorklistPanel(QWidget):
                              on_error=self._on_mark_error)
 
     def _on_mark_error(self, error: BaseException) -> None:
-        self.line.setText(f"The mark was not kept: {_message(error)}")
+        self.line.setText(self.tr("The mark was not kept: {error}").format(error=_message(error)))
         self.refresh()
 
     # ------------------------------------------------------------------ opening
@@ -577,13 +589,13 @@ class WorklistPanel(QWidget):
         if row is None or self.folder is None:
             return
         store_dir = self.store_dir or (self.worklist.meta.get("store_dir") if self.worklist else None) or None
-        self.line.setText("Finding the study's files…")
+        self.line.setText(self.tr("Finding the study's files…"))
         self.context.run_job(prepare_opening, self.folder, row, store_dir, name="Worklist: finding the study",
                              on_result=self._open, on_error=lambda e: self.line.setText(_message(e)))
 
     def _open(self, opening: Opening) -> None:
         self._awaiting = opening
-        self.line.setText("Opening the study…")
+        self.line.setText(self.tr("Opening the study…"))
         self.context.open_paths(opening.paths, series_key=opening.series_key)
 
     def _series_loaded(self, volume) -> None:
@@ -592,13 +604,14 @@ class WorklistPanel(QWidget):
             return
         series = self.context.current_series()
         if series is None or series.series_uid != opening.row.series_uid:
-            self.line.setText("Another series of the study is shown: choose the batch's series in the browser")
+            self.line.setText(self.tr("Another series of the study is shown: choose the batch's series in the "
+                                      "browser"))
             return
         if opening.result_folder is None:
             self.line.setText("; ".join(opening.notes))
             return
         if self.ai_panel is None:
-            self.line.setText("The AI panel is not there to show the result")
+            self.line.setText(self.tr("The AI panel is not there to show the result"))
             return
         self.line.setText("")
         self.ai_panel.show_saved(opening.result_folder)
@@ -619,14 +632,16 @@ def _button(text: str, tip: str, slot) -> QPushButton:
     return button
 
 
-def _date_edit(prefix: str) -> QDateEdit:
+def _date_edit(any_date: str, tip: str) -> QDateEdit:
+    """A date filter, shown in the locale's short date format; ``any_date`` is what its earliest date reads."""
     edit = QDateEdit()
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+    short = QLocale().dateFormat(QLocale.FormatType.ShortFormat)
+    edit.setDisplayFormat(short if "yyyy" in short else short.replace("yy", "yyyy"))  # four-digit years
     edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText(f"{prefix}: any date")
+    edit.setSpecialValueText(any_date)
     edit.setDate(NO_DATE)
-    edit.setToolTip(f"Studies dated {prefix} this day (the earliest date: any)")
+    edit.setToolTip(tip)
     return edit
 
 

@@ -40,7 +40,11 @@ def _qt_message(kind, context, message: str) -> None:
 
 
 def create_application(argv: list[str] | None = None):
-    """The QApplication, with HiDPI scaling and the dark theme; Qt's messages go to the log."""
+    """The QApplication, with HiDPI scaling, the dark theme and the interface's language.
+
+    Qt's messages go to the log. The language (Outpost's and Qt's own translations) follows the
+    system's locale unless the reader chose one (:mod:`viewer.qt.qt_i18n`).
+    """
     from PySide6.QtCore import Qt, qInstallMessageHandler
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
@@ -55,6 +59,9 @@ def create_application(argv: list[str] | None = None):
         app.setOrganizationName("Outpost")
         app.setStyle("Fusion")
         app.setStyleSheet(DARK_STYLE)
+        from viewer.qt.qt_i18n import install_translators
+
+        install_translators(app)
     return app
 
 

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core import audit
+from viewer.qt.qt_i18n import noop as _n
+from viewer.qt.qt_i18n import translate as _tr
 
-COLUMNS = ("Time", "User", "Event", "Details")
+COLUMNS = (_n("Time"), _n("User"), _n("Event"), _n("Details"))
 
 
 def _details_text(details: dict) -> str:
@@ -38,21 +40,21 @@ class QtAuditDialog(QDialog):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Audit log")
+        self.setWindowTitle(self.tr("Audit log"))
         self.resize(900, 480)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter: event, user, UID, pack, node…")
+        self.filter.setPlaceholderText(self.tr("Filter: event, user, UID, pack, node…"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._on_filter_changed)
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.clicked.connect(self.refresh)
         row.addWidget(self.filter, 1)
         row.addWidget(self.refresh_button)
         layout.addLayout(row)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([_tr(column) for column in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)

@@ -34,27 +34,27 @@ class QtExportDialog(QDialog):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
-        self.setWindowTitle("Export series")
+        self.setWindowTitle(self.tr("Export series"))
         self.plan = None
         layout = QVBoxLayout(self)
         form = QFormLayout()
         folder_row = QHBoxLayout()
         self.folder = QLineEdit()
-        self.folder.setPlaceholderText("a new or empty folder")
-        browse = QPushButton("Choose…")
+        self.folder.setPlaceholderText(self.tr("a new or empty folder"))
+        browse = QPushButton(self.tr("Choose…"))
         browse.clicked.connect(self._choose_folder)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
         holder = QWidget()
         holder.setLayout(folder_row)
-        form.addRow("Folder", holder)
-        self.anonymize = QCheckBox("Anonymise (DICOM PS3.15 basic profile)")
+        form.addRow(self.tr("Folder"), holder)
+        self.anonymize = QCheckBox(self.tr("Anonymise (DICOM PS3.15 basic profile)"))
         self.anonymize.setChecked(True)
         self.anonymize.toggled.connect(self._invalidate)
         form.addRow(self.anonymize)
         self.patient_name = QLineEdit("Anonymous")
         self.patient_id = QLineEdit("ANON")
-        self.shift_dates = QCheckBox("Shift dates instead of removing them, by (days)")
+        self.shift_dates = QCheckBox(self.tr("Shift dates instead of removing them, by (days)"))
         self.shift_days = QSpinBox()
         self.shift_days.setRange(-36500, 36500)
         self.shift_days.setValue(-365)
@@ -62,17 +62,18 @@ class QtExportDialog(QDialog):
             widget.textChanged.connect(self._invalidate)
         self.shift_dates.toggled.connect(self._invalidate)
         self.shift_days.valueChanged.connect(self._invalidate)
-        form.addRow("New patient name", self.patient_name)
-        form.addRow("New patient ID", self.patient_id)
+        form.addRow(self.tr("New patient name"), self.patient_name)
+        form.addRow(self.tr("New patient ID"), self.patient_id)
         form.addRow(self.shift_dates, self.shift_days)
         layout.addLayout(form)
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
-        self.summary.setPlaceholderText("Press Review to see what will be removed before anything is written.")
+        self.summary.setPlaceholderText(
+            self.tr("Press Review to see what will be removed before anything is written."))
         layout.addWidget(self.summary, 1)
         self.buttons = QDialogButtonBox()
-        self.review_button = self.buttons.addButton("Review", QDialogButtonBox.ButtonRole.ActionRole)
-        self.write_button = self.buttons.addButton("Write", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.review_button = self.buttons.addButton(self.tr("Review"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.write_button = self.buttons.addButton(self.tr("Write"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.review_button.clicked.connect(self.review)
         self.write_button.clicked.connect(self.write)
@@ -82,7 +83,7 @@ class QtExportDialog(QDialog):
         self.resize(720, 520)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export into a new or empty folder")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Export into a new or empty folder"))
         if folder:
             self.folder.setText(folder)
 
@@ -110,14 +111,16 @@ class QtExportDialog(QDialog):
     def review(self) -> Job | None:
         """Plan the anonymisation in the background and show what it will do."""
         if not self.anonymize.isChecked():
-            self.summary.setPlainText(f"{len(self._files())} file(s) will be copied unchanged.")
+            self.summary.setPlainText(
+                self.tr("{n} file(s) will be copied unchanged.").format(n=len(self._files())))
             return None
         from viewer.export.anonymize import plan_anonymization
 
-        self.summary.setPlainText("Reading the files…")
+        self.summary.setPlainText(self.tr("Reading the files…"))
         return self.window.run_job(plan_anonymization, self._files(), self._options(), name="anonymisation plan",
                                    on_result=self._on_plan,
-                                   on_error=lambda e: self.summary.setPlainText(f"Cannot anonymise: {e}"))
+                                   on_error=lambda e: self.summary.setPlainText(
+                                       self.tr("Cannot anonymise: {error}").format(error=e)))
 
     def _on_plan(self, plan) -> None:
         self.plan = plan
@@ -130,7 +133,7 @@ class QtExportDialog(QDialog):
 
         folder = self.folder.text().strip()
         if not folder:
-            self.summary.appendPlainText("Choose a folder first.")
+            self.summary.appendPlainText(self.tr("Choose a folder first."))
             return None
         if self.anonymize.isChecked():
             if self.plan is None:
@@ -146,12 +149,14 @@ class QtExportDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             known = isinstance(error, OutpostError | OSError)
-            self.window.notify_error(f"Export failed: {error if known else type(error).__name__}")
+            self.window.notify_error(self.tr("Export failed: {error}").format(
+                error=error if known else type(error).__name__))
 
         return self.window.run_job(  # the main window's jobs show progress and can be cancelled
             function, what, Path(folder), name=name, on_result=lambda written: self._on_written(folder, written),
             on_error=failed)
 
     def _on_written(self, folder: str, written) -> None:
-        self.window.show_status(f"Exported {len(written)} file(s) into {folder}")
+        self.window.show_status(
+            self.tr("Exported {n} file(s) into {folder}").format(n=len(written), folder=folder))
         self.accept()

@@ -20,6 +20,7 @@ from viewer.model.hanging import (
 )
 from viewer.model.layout import GRIDS
 from viewer.model.series_facts import SeriesFacts, facts_of
+from viewer.qt.qt_i18n import translate as _tr
 
 
 def choose_layout(window, name: str) -> None:
@@ -58,8 +59,8 @@ def apply_hanging_protocol(window, series=None, quiet: bool = False) -> HangingP
     series = series if series is not None else window.state.series
     if series is None:
         if not quiet:
-            window.notify_error("Open a series first: the hanging protocol is chosen by its modality, "
-                                "body part and description")
+            window.notify_error(_tr("Open a series first: the hanging protocol is chosen by its modality, "
+                                    "body part and description"))
         return None
     rules, problem = all_rules()
     if problem:
@@ -67,7 +68,7 @@ def apply_hanging_protocol(window, series=None, quiet: bool = False) -> HangingP
     rule = choose_rule(facts_of(series), rules)
     if rule is None:
         if not quiet:
-            window.show_status("No hanging protocol matches this series")
+            window.show_status(_tr("No hanging protocol matches this series"))
         return None
     study = series.study
     hanging = plan(rule, series, list(study.series) if study is not None else [series])
@@ -89,7 +90,8 @@ def apply_hanging_protocol(window, series=None, quiet: bool = False) -> HangingP
         _show(window, hanging)
 
     window.run_job(prior_search(window, series), name="prior", on_result=found,
-                   on_error=lambda e: window.show_status(f"Hanging protocol: no prior ({e})"))
+                   on_error=lambda e: window.show_status(
+                       _tr("Hanging protocol: no prior ({error})").format(error=e)))
     return hanging
 
 
@@ -109,7 +111,7 @@ def _show(window, hanging: HangingPlan) -> None:
     for number, chosen in enumerate(hanging.windows[:len(hanging.series)]):
         if chosen is not None and hanging.series[number] is not None:
             model.states[number].set_window(chosen)
-    window.show_status(f"Hanging protocol: {hanging.rule.name}")
+    window.show_status(_tr("Hanging protocol: {name}").format(name=hanging.rule.name))
 
 
 def arrangement_rule(window, name: str) -> HangingRule:
@@ -140,7 +142,7 @@ def save_layout_as_protocol(window, name: str) -> HangingRule:
     """Save the arrangement on screen as the reader's hanging protocol ``name`` (first among theirs)."""
     rule = arrangement_rule(window, name)
     path = save_user_rule(rule)
-    window.show_status(f"Hanging protocol {name!r} saved in {path}")
+    window.show_status(_tr("Hanging protocol {name} saved in {path}").format(name=repr(name), path=path))
     return rule
 
 
@@ -150,11 +152,12 @@ def save_layout_dialog(window) -> HangingRule | None:
 
     series = window.state.series
     if series is None:
-        window.notify_error("Open a series first: a hanging protocol is saved for its modality and body part")
+        window.notify_error(_tr("Open a series first: a hanging protocol is saved for its modality and body part"))
         return None
     facts = facts_of(series)
     suggested = " ".join(part for part in (facts.modality, facts.body_part.lower(), window.layout_name) if part)
-    name, ok = QInputDialog.getText(window, "Save layout as hanging protocol", "Name:", text=suggested)
+    name, ok = QInputDialog.getText(window, _tr("Save layout as hanging protocol"), _tr("Name:"),
+                                    text=suggested)
     if not ok or not name.strip():
         return None
     return save_layout_as_protocol(window, name.strip())

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QLocale, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,9 +36,12 @@ from viewer.core.overlays import LabelOverlay
 from viewer.model.report import load_measurements, report_of, save_measurements
 from viewer.model.state import ViewerState
 from viewer.plugins import PluginLoad, discover_plugins
-from viewer.qt.qt_actions import ACTIONS, LAYOUT_TABLE, TOOLS_TABLE, ActionSpec
+from viewer.qt.qt_actions import ACTIONS, LAYOUT_TABLE, MENU_TITLES, TOOLS_TABLE, ActionSpec, action_text
 from viewer.qt.qt_comparison import LAYOUTS, QtComparison
 from viewer.qt.qt_hanging import hang_on_open
+from viewer.qt.qt_i18n import LANGUAGES, chosen_language, set_chosen_language
+from viewer.qt.qt_i18n import noop as _n
+from viewer.qt.qt_i18n import translate as _tr
 from viewer.qt.qt_loading import refresh_automatic_window, series_load_job
 from viewer.qt.qt_overlay_panel import QtOverlayPanel
 from viewer.qt.qt_panels import (
@@ -59,6 +62,14 @@ JOB_EXIT_WAIT_MS = 10000
 #: How long after the last change the measurements are kept (several quick changes: one write).
 KEEP_DELAY_MS = 500
 RECENT_LIMIT = 10
+
+
+#: The docks' titles (the window knows a dock by its English title, :attr:`QtMainWindow.docks`; it shows
+#: it translated). The AI plugin's dock is among them.
+DOCK_TITLES = (_n("Studies"), _n("Not shown"), _n("Measurements"), _n("Overlays"), _n("Network"),
+               _n("Segment editor"), _n("AI"), _n("Worklist"))
+#: Menus that plugins add by name (:meth:`QtMainWindow.add_menu_action`), shown translated.
+PLUGIN_MENUS = (_n("AI"),)
 
 
 def _import_dicom_stack() -> None:
@@ -202,7 +213,7 @@ class QtMainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
         self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancel_jobs)
         self.window_label = QLabel()
         self.statusBar().addPermanentWidget(self.window_label)
@@ -242,48 +253,52 @@ class QtMainWindow(QMainWindow):
         bar = self.menuBar()
         menus: dict[str, Any] = {}
         for top in ("File", "View", "Window", "Tools"):
-            menus[top] = bar.addMenu(f"&{top}")
-        self.plugins_menu = bar.addMenu("&Plugins")
-        menus["Help"] = bar.addMenu("&Help")
+            menus[top] = bar.addMenu(_tr(MENU_TITLES[top]))
+        self.plugins_menu = bar.addMenu(_tr(MENU_TITLES["Plugins"]))
+        menus["Help"] = bar.addMenu(_tr(MENU_TITLES["Help"]))
+        #: The top-level menus by their English names (plugins name them so, :meth:`add_menu_action`).
+        self.menus = {name: menus[name] for name in ("File", "View", "Window", "Tools", "Help")}
+        self.menus["Plugins"] = self.plugins_menu
         groups: dict[str, QActionGroup] = {}
         self.menu_actions: dict[str, QAction] = {}
         for spec in ACTIONS:
             if spec.menu not in menus:
                 parent, _, name = spec.menu.rpartition("/")
-                menus[spec.menu] = menus[parent].addMenu(name)
+                menus[spec.menu] = menus[parent].addMenu(_tr(MENU_TITLES.get(spec.menu, name)))
             menu = menus[spec.menu]
             if spec.separator:
                 menu.addSeparator()
             shortcut = QKeySequence.StandardKey.Quit if spec.shortcut == "Quit" else spec.shortcut
-            action = self._action(menu, spec.text, self._slot_of(spec), shortcut, checkable=spec.checkable)
+            action = self._action(menu, action_text(spec), self._slot_of(spec), shortcut, checkable=spec.checkable)
             action.setChecked(spec.checked)
             if spec.group:
                 groups.setdefault(spec.group, QActionGroup(self)).addAction(action)
             self.menu_actions[spec.ident] = action
             if spec.ident == "open_file":  # the recent studies follow the two ways of opening
-                self.recent_menu = menu.addMenu("Recent studies")
+                self.recent_menu = menu.addMenu(self.tr("Recent studies"))
                 self._refresh_recent_menu()
             if spec.ident == "file_window":
-                self.file_windows_menu = menu.addMenu("File windows and VOI LUT")
+                self.file_windows_menu = menu.addMenu(self.tr("File windows and VOI LUT"))
         self.mpr_action, self.crosshair_action = self.menu_actions["mpr"], self.menu_actions["crosshair"]
         self.sync_action, self.key_only_action = self.menu_actions["sync"], self.menu_actions["key_only"]
         self.cine_action = self.menu_actions["cine"]
         self.layout_actions = {name: self.menu_actions[f"layout_{name}"] for name, _text, _key in LAYOUT_TABLE}
         self.tool_actions = {tool: self.menu_actions[f"tool_{tool}"] for tool, _key, _text in TOOLS_TABLE}
         network = self.docks["Network"].toggleViewAction()
-        network.setText("Network: study store, PACS, receiver")
+        network.setText(self.tr("Network: study store, PACS, receiver"))
         network.setShortcut(QKeySequence("Ctrl+Shift+N"))
         menus["View"].addSeparator()
         menus["View"].addAction(network)
+        self._build_language_menu(menus["View"])
 
-        toolbar = QToolBar("Tools")
+        toolbar = QToolBar(self.tr("Tools"))
         toolbar.setObjectName("tools")
         for tool in TOOLS:
             toolbar.addAction(self.tool_actions[tool])
         toolbar.addSeparator()
         toolbar.addAction(self.mpr_action)
         toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Cine fps "))
+        toolbar.addWidget(QLabel(" " + self.tr("Cine fps") + " "))
         self.fps = QSpinBox()
         self.fps.setRange(1, 60)
         self.fps.setValue(10)
@@ -291,22 +306,42 @@ class QtMainWindow(QMainWindow):
         toolbar.addWidget(self.fps)
         toolbar.addAction(self.cine_action)
         toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Slab "))
+        toolbar.addWidget(QLabel(" " + self.tr("Slab") + " "))
         self.slab_mode = QComboBox()
-        self.slab_mode.setToolTip("Thick slab: maximum (MIP), minimum (MinIP) or mean intensity "
-                                  "over the thickness, in every view")
-        self.slab_mode.addItem("Off", "")
+        self.slab_mode.setToolTip(self.tr("Thick slab: maximum (MIP), minimum (MinIP) or mean intensity "
+                                          "over the thickness, in every view"))
+        self.slab_mode.addItem(self.tr("Off"), "")
         for mode in SLAB_MODES:
             self.slab_mode.addItem(SLAB_NAMES[mode], mode)
         self.slab_thickness = QDoubleSpinBox()
         self.slab_thickness.setRange(1.0, 200.0)
         self.slab_thickness.setSuffix(" mm")
+        self.slab_thickness.setLocale(QLocale())  # the decimal separator of the interface's language
         self.slab_thickness.setValue(self.state.slab_mm)
         self.slab_mode.currentIndexChanged.connect(self._on_slab_changed)
         self.slab_thickness.valueChanged.connect(self._on_slab_changed)
         toolbar.addWidget(self.slab_mode)
         toolbar.addWidget(self.slab_thickness)
         self.addToolBar(toolbar)
+
+    def _build_language_menu(self, view_menu) -> None:
+        """View ▸ Language: the system's language or one of the translations; kept in the settings."""
+        menu = view_menu.addMenu(self.tr("Language"))
+        group = QActionGroup(self)
+        chosen = chosen_language(self.settings)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in (("", self.tr("System language")), *LANGUAGES.items()):
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            action.triggered.connect(lambda _checked=False, c=code: self.choose_language(c))
+            group.addAction(action)
+            self.language_actions[code] = action
+
+    def choose_language(self, language: str) -> None:
+        """Keep ``language`` ("" for the system's) as the reader's choice; it applies on restart."""
+        set_chosen_language(language, self.settings)
+        self.show_status(self.tr("The language will change when Outpost is started again"))
 
     # ------------------------------------------------------------------ plugin context
     def current_series(self):
@@ -390,7 +425,7 @@ class QtMainWindow(QMainWindow):
     def undo_segment_edit(self) -> None:
         """Undo the last segment edit (Ctrl+Z)."""
         if self._segment_editor is None or self._segment_editor.editor is None:
-            self.show_status("Nothing to undo: no segmentation is being edited")
+            self.show_status(self.tr("Nothing to undo: no segmentation is being edited"))
             return
         self._segment_editor.undo()
 
@@ -402,7 +437,7 @@ class QtMainWindow(QMainWindow):
     def add_dock(self, title: str, widget: QWidget,
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         """Add a dock panel (plugin API)."""
-        dock = QDockWidget(title, self)
+        dock = QDockWidget(_tr(title), self)  # shown translated; known by its English title
         dock.setObjectName(title)
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
@@ -412,9 +447,10 @@ class QtMainWindow(QMainWindow):
     def add_menu_action(self, menu: str, text: str, callback: Callable[[], None],
                         shortcut: str | None = None) -> QAction:
         """Add an action to a top-level menu (plugin API)."""
-        target = next((m.menu() for m in self.menuBar().actions() if m.text().replace("&", "") == menu), None)
-        if target is None:
-            target = self.menuBar().addMenu(menu)
+        target = self.menus.get(menu) or next(
+            (m.menu() for m in self.menuBar().actions() if m.text().replace("&", "") in (menu, _tr(menu))), None)
+        if target is None:  # a plugin's own menu, named in English and shown translated
+            target = self.menus[menu] = self.menuBar().addMenu(_tr(menu))
         return self._action(target, text, callback, shortcut)
 
     def show_status(self, text: str) -> None:
@@ -508,15 +544,17 @@ class QtMainWindow(QMainWindow):
                     load.error = f"{type(e).__name__}: {e}"
                     load.plugin = None
             self.plugins.append(load)
-            status = "loaded" if load.plugin is not None else f"failed: {load.error}"
+            status = (self.tr("loaded") if load.plugin is not None
+                      else self.tr("failed: {error}").format(error=load.error))
             action = QAction(f"{load.name} — {status}", self)
             action.setEnabled(False)
             self.plugins_menu.addAction(action)
             if load.plugin is None:
-                self.show_status(f"Plugin {load.name} was skipped: {load.error}")
+                self.show_status(self.tr("Plugin {name} was skipped: {error}").format(
+                    name=load.name, error=load.error))
                 log.warning("plugin %s skipped: %s", load.name, load.error)
         if not loads:
-            empty = QAction("No plugins installed", self)
+            empty = QAction(self.tr("No plugins installed"), self)
             empty.setEnabled(False)
             self.plugins_menu.addAction(empty)
 
@@ -526,7 +564,7 @@ class QtMainWindow(QMainWindow):
         self.cancel_jobs()
         self._pending_series_key = series_key
         self._remember_recent(paths)
-        self.show_status("Reading headers…")
+        self.show_status(self.tr("Reading headers…"))
         from viewer.core.dicom import scan  # pydicom costs 0.25 s: not before the window shows
 
         job = Job(scan, list(paths), name="scan")
@@ -548,7 +586,7 @@ class QtMainWindow(QMainWindow):
         try:
             job = series_load_job(self.state, series, self.load_job, before_show)
         except OutpostError as e:
-            self.notify_error(f"Cannot show this series: {e}")
+            self.notify_error(self.tr("Cannot show this series: {error}").format(error=e))
             return None
         if self.layout_name == "single":  # a sagittal series opens sagittal, a radiograph as taken
             self.active_viewport = self.native_viewport()
@@ -556,7 +594,7 @@ class QtMainWindow(QMainWindow):
         job.signals.progress.connect(self._on_load_progress)
         job.signals.result.connect(self._on_load_result)
         job.signals.errored.connect(self._on_load_error)
-        job.signals.cancelled.connect(lambda: self.show_status("Loading cancelled"))
+        job.signals.cancelled.connect(lambda: self.show_status(self.tr("Loading cancelled")))
         job.signals.finished.connect(lambda finished=job: self._on_load_finished(finished))
         self.load_job = job
         self._track(job)
@@ -573,9 +611,10 @@ class QtMainWindow(QMainWindow):
         self.scan_result = result
         self.browser.show_scan(result)
         self.skipped.show_skipped(result.skipped)
-        self.docks["Not shown"].setWindowTitle(f"Not shown ({len(result.skipped)})")
+        self.docks["Not shown"].setWindowTitle(
+            self.tr("Not shown ({n})").format(n=QLocale().toString(len(result.skipped))))
         if not result.series:
-            self.notify_error("No images found in what was opened")
+            self.notify_error(self.tr("No images found in what was opened"))
             return
         series = None
         if self._pending_series_key:
@@ -615,7 +654,7 @@ class QtMainWindow(QMainWindow):
             self.load_job = None
             self.state.set_volume(volume, series)
             gc.collect()
-        self.notify_error(f"Loading stopped: {error}")
+        self.notify_error(self.tr("Loading stopped: {error}").format(error=error))
 
     def _on_load_progress(self, done: int, total: int, text: str) -> None:
         self.show_progress(done, total, text)
@@ -638,7 +677,7 @@ class QtMainWindow(QMainWindow):
             if native is not None:
                 self.browser.set_thumbnail(series.key, native.array, volume.metadata)
         warnings = "; ".join(volume.warnings)
-        self.show_status("Loaded" + (f" — {warnings}" if warnings else ""))
+        self.show_status(self.tr("Loaded") + (f" — {warnings}" if warnings else ""))
         self._run_callbacks(self._loaded_callbacks, volume)
         if series is not None and self.scan_result is not None:
             from viewer.core.dicom.annotations import annotation_candidates
@@ -675,15 +714,16 @@ class QtMainWindow(QMainWindow):
             if overlays:
                 hidden = sum(1 for o in overlays if isinstance(o, LabelOverlay)
                              and o.info and not any(info.visible for info in o.info.values()))
-                self.show_status(f"Showing {len(overlays)} annotation layer(s): "
-                                 + ", ".join(o.name for o in overlays)
-                                 + (f" ({hidden} edited since: hidden, tick it in Overlays)" if hidden else ""))
+                self.show_status(self.tr("Showing {n} annotation layer(s): {names}").format(
+                    n=len(overlays), names=", ".join(o.name for o in overlays))
+                    + (" " + self.tr("({n} edited since: hidden, tick it in Overlays)").format(n=hidden)
+                       if hidden else ""))
             if problems and not quiet:
-                self.notify_error("Not shown: " + "; ".join(problems))
+                self.notify_error(self.tr("Not shown: {problems}").format(problems="; ".join(problems)))
 
         job = Job(read_annotation_files, list(paths), volume, name="annotations")
         job.signals.result.connect(show)
-        job.signals.errored.connect(lambda e: self.notify_error(f"Annotations: {e}"))
+        job.signals.errored.connect(lambda e: self.notify_error(self.tr("Annotations: {error}").format(error=e)))
         self._track(job)
         return start_job(job)
 
@@ -733,7 +773,8 @@ class QtMainWindow(QMainWindow):
             menu.setEnabled(False)
             return
         for number, window in enumerate(file_windows(volume.metadata), start=1):
-            action = menu.addAction(f"Window {number}: W {window.width:g} / L {window.center:g}")
+            action = menu.addAction(self.tr("Window {number}: W {width} / L {center}").format(
+                number=number, width=f"{window.width:g}", center=f"{window.center:g}"))
             action.triggered.connect(lambda checked=False, w=window: self.state.set_window(w))
         if volume.metadata.get("voi_lut") is not None:
             menu.addAction("VOI LUT").triggered.connect(self.state.set_voi_lut)
@@ -789,7 +830,8 @@ class QtMainWindow(QMainWindow):
 
         measurements = list(self.state.measurements)
         job = Job(keep, name="keep measurements")
-        job.signals.errored.connect(lambda e: self.show_status(f"Measurements not kept: {e}"))
+        job.signals.errored.connect(
+            lambda e: self.show_status(self.tr("Measurements not kept: {error}").format(error=e)))
         self._keep_job = job
         if wait:
             job.run()
@@ -807,7 +849,7 @@ class QtMainWindow(QMainWindow):
                 self.state.add_measurement(measurement)
         finally:
             self._restoring = False
-        self.show_status(f"{len(kept)} measurement(s) kept from the last reading shown")
+        self.show_status(self.tr("{n} measurement(s) kept from the last reading shown").format(n=len(kept)))
 
     # ------------------------------------------------------------------ layout and tools
     def native_viewport(self) -> QtViewport:
@@ -848,7 +890,8 @@ class QtMainWindow(QMainWindow):
         if number == 0:
             return self.open_series(series)
         return self.comparison.load(number, series,
-                                    on_error=lambda e: self.notify_error(f"Cannot show this series: {e}"))
+                                    on_error=lambda e: self.notify_error(
+                                        self.tr("Cannot show this series: {error}").format(error=e)))
 
     def _on_series_activated(self, series) -> None:
         number = self.viewport_number(self.active_viewport)
@@ -874,7 +917,7 @@ class QtMainWindow(QMainWindow):
         on the configured PACS node, retrieved first (see :mod:`viewer.qt.qt_priors`)."""
         series = self.state.series
         if series is None:
-            self.notify_error("Open a series first: its prior is looked for by the patient's ID")
+            self.notify_error(self.tr("Open a series first: its prior is looked for by the patient's ID"))
             return None
         from viewer.qt.qt_priors import prior_search
 
@@ -897,7 +940,7 @@ class QtMainWindow(QMainWindow):
 
     def _on_resynchronise(self) -> None:
         self.comparison.resynchronise()
-        self.show_status("Scrolling synchronised from the slices shown")
+        self.show_status(self.tr("Scrolling synchronised from the slices shown"))
 
     def set_tool(self, tool: str) -> None:
         """Choose what a left drag does in every view."""
@@ -967,27 +1010,28 @@ class QtMainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ handlers
     def _on_open_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of DICOM files")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a folder of DICOM files"))
         if folder:
             self.open_paths([folder])
 
     def _on_open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a DICOM file, .zip or DICOMDIR")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a DICOM file, .zip or DICOMDIR"))
         if path:
             self.open_paths([path])
 
     def _on_import_annotations(self) -> None:
         if self.state.volume is None:
-            self.notify_error("Open a series first: a segmentation or structure set is shown on its images")
+            self.notify_error(
+                self.tr("Open a series first: a segmentation or structure set is shown on its images"))
             return
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import DICOM SEG or RT Structure Set")
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Import DICOM SEG or RT Structure Set"))
         if paths:
             self.load_annotations(paths)
 
     def show_export_dialog(self):
         """The export dialog for the series shown (``None`` when nothing is shown)."""
         if self.state.series is None:
-            self.notify_error("Open a series first")
+            self.notify_error(self.tr("Open a series first"))
             return None
         from viewer.qt.qt_export_dialog import QtExportDialog
 
@@ -1005,14 +1049,15 @@ class QtMainWindow(QMainWindow):
         self.state.set_key_image(index, index not in self.state.key_images)
         self.key_only_action.setChecked(self.state.key_images_only)
         count = len(self.state.key_images)
-        self.show_status(f"Image {index + 1} {'marked' if index in self.state.key_images else 'unmarked'}; "
-                         f"{count} key image{'s' if count != 1 else ''}")
+        text = (self.tr("Image {n} marked; {count} key image(s)") if index in self.state.key_images
+                else self.tr("Image {n} unmarked; {count} key image(s)"))
+        self.show_status(text.format(n=index + 1, count=count))
 
     def _on_key_images_only(self, checked: bool) -> None:
         self.state.set_key_images_only(checked)
         self.key_only_action.setChecked(self.state.key_images_only)
         if checked and not self.state.key_images_only:
-            self.show_status("No key image is marked (K marks the image on screen)")
+            self.show_status(self.tr("No key image is marked (K marks the image on screen)"))
         elif self.state.key_images_only:
             self.native_viewport().scroll(0 if int(round(self.state.cursor[2])) in self.state.key_images else 1)
 
@@ -1054,35 +1099,36 @@ class QtMainWindow(QMainWindow):
                     self.state.set_key_image(index_of[uid], True)
                     marked += 1
         if marked:
-            self.show_status(f"{len(self.state.key_images)} key image(s) from the study's key object "
-                             "selection; Shift+K shows only them")
+            self.show_status(self.tr("{n} key image(s) from the study's key object selection; "
+                                     "Shift+K shows only them").format(n=len(self.state.key_images)))
 
     def _on_save_key_images(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save key images (KOS)", "outpost-key-images.dcm",
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save key images (KOS)"), "outpost-key-images.dcm",
                                               "DICOM (*.dcm)")
         if path:
             try:
                 self.save_key_images(path)
-                self.show_status(f"Saved {path}")
+                self.show_status(self.tr("Saved {path}").format(path=path))
             except (OutpostError, OSError) as e:
                 self.notify_error(str(e))
 
     def _on_save_report(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save report as DICOM SR", "outpost-report.dcm",
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save report as DICOM SR"), "outpost-report.dcm",
                                               "DICOM (*.dcm)")
         if path:
             try:
                 self.save_report(path)
-                self.show_status(f"Saved {path}")
+                self.show_status(self.tr("Saved {path}").format(path=path))
             except (OutpostError, OSError) as e:
                 self.notify_error(str(e))
 
     def _on_export_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", "outpost-view.png", "PNG (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export view as PNG"), "outpost-view.png",
+                                              "PNG (*.png)")
         if path:
             try:
                 self.export_png(path)
-                self.show_status(f"Saved {path}")
+                self.show_status(self.tr("Saved {path}").format(path=path))
             except (OutpostError, OSError) as e:
                 self.notify_error(str(e))
 

@@ -123,14 +123,17 @@ class QtNetworkPanel(QWidget):
 
     # ------------------------------------------------------------------ local store
     def _build_store(self) -> QGroupBox:
-        group = QGroupBox("Local study store")
+        group = QGroupBox(self.tr("Local study store"))
         layout = QVBoxLayout(group)
-        self.store_table = _table(["Date", "Patient", "ID", "Modality", "Series", "Images", "Size", "Description"])
+        self.store_table = _table([self.tr("Date"), self.tr("Patient"), self.tr("ID"), self.tr("Modality"),
+                                   self.tr("Series"), self.tr("Images"), self.tr("Size"), self.tr("Description")])
         self.store_table.cellDoubleClicked.connect(lambda *_: self.open_selected_study())
-        self.disk_label = QLabel("Not opened yet")
+        self.disk_label = QLabel(self.tr("Not opened yet"))
         buttons = QHBoxLayout()
-        for text, slot in (("Refresh", self.refresh_store), ("Import folder…", self._import_folder),
-                           ("Open", self.open_selected_study), ("Delete", self.delete_selected_study)):
+        for text, slot in ((self.tr("Refresh"), self.refresh_store),
+                           (self.tr("Import folder…"), self._import_folder),
+                           (self.tr("Open"), self.open_selected_study),
+                           (self.tr("Delete"), self.delete_selected_study)):
             button = QPushButton(text)
             button.clicked.connect(lambda checked=False, s=slot: s())
             buttons.addWidget(button)
@@ -150,19 +153,19 @@ class QtNetworkPanel(QWidget):
                                                 s.patient_id, ",".join(s.modalities), str(s.series_count),
                                                 str(s.instance_count), format_size(s.size_bytes),
                                                 s.description]) for s in studies])
-        self.disk_label.setText(f"{len(studies)} studies, {format_size(sum(s.size_bytes for s in studies))} "
-                                f"in {self.store.root}")
+        self.disk_label.setText(self.tr("{n} studies, {size} in {folder}").format(
+            n=len(studies), size=format_size(sum(s.size_bytes for s in studies)), folder=self.store.root))
 
     def _import_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder, CD or USB stick into the store")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Import a folder, CD or USB stick into the store"))
         if folder:
             self.import_paths([folder])
 
     def import_paths(self, paths: list[str]):
         """Copy studies into the store in the background; the same instance is stored once."""
-        return self.window.run_job(self.store.import_paths, list(paths), name="import",
+        return self.window.run_job(self.store.import_paths, list(paths), name=self.tr("import"),
                                    on_result=lambda result: self.refresh_store())
 
     def open_selected_study(self) -> None:
@@ -184,8 +187,9 @@ class QtNetworkPanel(QWidget):
         study_uid = _selected_key(self.store_table)
         if not study_uid:
             return
-        answer = QMessageBox.question(self, "Delete study", "Delete this study from the local store? "
-                                      "Its files are removed from this computer.")
+        answer = QMessageBox.question(self, self.tr("Delete study"),
+                                      self.tr("Delete this study from the local store? "
+                                              "Its files are removed from this computer."))
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_study(study_uid)
 
@@ -204,11 +208,11 @@ class QtNetworkPanel(QWidget):
         nodes = QHBoxLayout()
         self.node_box = QComboBox()
         self.node_box.setMinimumContentsLength(16)
-        add = QPushButton("Add…")
-        add.setToolTip("Add a node as AET@host:port")
+        add = QPushButton(self.tr("Add…"))
+        add.setToolTip(self.tr("Add a node as AET@host:port"))
         add.clicked.connect(self._add_node_dialog)
-        echo = QPushButton("Echo")
-        echo.setToolTip("Check the node answers (C-ECHO)")
+        echo = QPushButton(self.tr("Echo"))
+        echo.setToolTip(self.tr("Check the node answers (C-ECHO)"))
         echo.clicked.connect(self.echo)
         nodes.addWidget(self.node_box, 1)
         nodes.addWidget(add)
@@ -217,24 +221,25 @@ class QtNetworkPanel(QWidget):
         form = QFormLayout()
         self.query_fields = {name: QLineEdit() for name in ("patient_name", "patient_id", "dates", "modality",
                                                             "accession_number")}
-        self.query_fields["dates"].setPlaceholderText("YYYYMMDD, or YYYYMMDD-YYYYMMDD")
-        for name, title in (("patient_name", "Patient name"), ("patient_id", "Patient ID"),
-                            ("dates", "Study date"), ("modality", "Modality"),
-                            ("accession_number", "Accession")):
+        self.query_fields["dates"].setPlaceholderText(self.tr("YYYYMMDD, or YYYYMMDD-YYYYMMDD"))
+        for name, title in (("patient_name", self.tr("Patient name")), ("patient_id", self.tr("Patient ID")),
+                            ("dates", self.tr("Study date")), ("modality", self.tr("Modality")),
+                            ("accession_number", self.tr("Accession"))):
             self.query_fields[name].returnPressed.connect(self.search)
             form.addRow(title, self.query_fields[name])
         layout.addLayout(form)
-        self.matches_table = _table(["Date", "Patient", "ID", "Modality", "Series", "Description"])
+        self.matches_table = _table([self.tr("Date"), self.tr("Patient"), self.tr("ID"), self.tr("Modality"),
+                                     self.tr("Series"), self.tr("Description")])
         self.matches_table.cellDoubleClicked.connect(lambda *_: self.retrieve_selected())
         layout.addWidget(self.matches_table)
         buttons = QHBoxLayout()
         self.method_box = QComboBox()
         self.method_box.addItems(["C-GET", "C-MOVE", "WADO-RS"])
-        self.method_box.setToolTip("C-MOVE needs the PACS to know this computer's receiver; "
-                                   "WADO-RS needs the node's DICOMweb address")
-        for text, slot in (("Search", self.search), ("Retrieve", self.retrieve_selected),
-                           ("Send series shown", self.send_shown_series),
-                           ("Send files…", self._send_files_dialog)):
+        self.method_box.setToolTip(self.tr("C-MOVE needs the PACS to know this computer's receiver; "
+                                           "WADO-RS needs the node's DICOMweb address"))
+        for text, slot in ((self.tr("Search"), self.search), (self.tr("Retrieve"), self.retrieve_selected),
+                           (self.tr("Send series shown"), self.send_shown_series),
+                           (self.tr("Send files…"), self._send_files_dialog)):
             button = QPushButton(text)
             button.clicked.connect(lambda checked=False, s=slot: s())
             buttons.addWidget(button)
@@ -262,7 +267,7 @@ class QtNetworkPanel(QWidget):
         self.node_box.setCurrentIndex(self.node_box.findData(node.name))
 
     def _add_node_dialog(self) -> None:
-        address, ok = QInputDialog.getText(self, "Add a DICOM node", "AE title@host:port")
+        address, ok = QInputDialog.getText(self, self.tr("Add a DICOM node"), self.tr("AE title@host:port"))
         if ok and address.strip():
             try:
                 self.add_node(address.strip())
@@ -285,7 +290,8 @@ class QtNetworkPanel(QWidget):
         job = self.window.run_job(function, node, *args, name=name, on_result=on_result,
                                   on_error=self._on_remote_error, **kwargs)
         # Cancelling aborts the association, so even a hung PACS lets go at once.
-        job.signals.cancelled.connect(lambda: self.remote_status.setText(f"{name} cancelled"))
+        job.signals.cancelled.connect(
+            lambda: self.remote_status.setText(self.tr("{name} cancelled").format(name=name)))
         return job
 
     def _on_remote_error(self, error: BaseException) -> None:
@@ -297,9 +303,9 @@ class QtNetworkPanel(QWidget):
         """C-ECHO the selected node."""
         from viewer.pacs.dimse import echo
 
-        return self._remote_job(echo, self.settings.local, name="echo",
+        return self._remote_job(echo, self.settings.local, name=self.tr("echo"),
                                 on_result=lambda seconds: self.remote_status.setText(
-                                    f"The node answered in {seconds * 1000:.0f} ms"))
+                                    self.tr("The node answered in {ms} ms").format(ms=f"{seconds * 1000:.0f}")))
 
     def query(self):
         """The study-level query the form describes."""
@@ -323,7 +329,8 @@ class QtNetworkPanel(QWidget):
             from viewer.pacs.dicomweb import search
         else:
             from viewer.pacs.dimse import find as search
-        return self._remote_job(search, query, self.settings.local, name="search", on_result=self._on_matches)
+        return self._remote_job(search, query, self.settings.local, name=self.tr("search"),
+                                on_result=self._on_matches)
 
     def _on_matches(self, matches: list) -> None:
         self.matches = matches
@@ -331,7 +338,7 @@ class QtNetworkPanel(QWidget):
                                                   m.patient_id, ",".join(m.modalities),
                                                   "" if m.series_count is None else str(m.series_count),
                                                   m.study_description]) for m in matches])
-        self.remote_status.setText(f"{len(matches)} studies found")
+        self.remote_status.setText(self.tr("{n} studies found").format(n=len(matches)))
 
     def retrieve_selected(self):
         """Retrieve the selected study into the store, then open it."""
@@ -354,8 +361,9 @@ class QtNetworkPanel(QWidget):
                                 name="retrieve (C-GET)", on_result=self._on_retrieved)
 
     def _on_retrieved(self, result) -> None:
-        self.remote_status.setText(f"Retrieved {len(result.instances)} images ({result.added} new)"
-                                   + (f", {result.failed} failed" if result.failed else ""))
+        self.remote_status.setText(self.tr("Retrieved {n} images ({new} new)").format(
+            n=len(result.instances), new=result.added)
+            + (", " + self.tr("{n} failed").format(n=result.failed) if result.failed else ""))
         self.refresh_store()
         for study_uid in result.study_uids[:1]:
             self.open_study(study_uid)
@@ -364,14 +372,14 @@ class QtNetworkPanel(QWidget):
         """C-STORE (or STOW-RS) the series on screen to the selected node."""
         series = self.window.state.series
         if series is None:
-            self.window.notify_error("Open a series first")
+            self.window.notify_error(self.tr("Open a series first"))
             return None
         return self.send_files([str(instance.source.path) for instance in series.instances])
 
     def _send_files_dialog(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        files, _ = QFileDialog.getOpenFileNames(self, "Send DICOM files (e.g. a SEG or SR Outpost made)")
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Send DICOM files (e.g. a SEG or SR Outpost made)"))
         if files:
             self.send_files(files)
 
@@ -381,42 +389,46 @@ class QtNetworkPanel(QWidget):
             from viewer.pacs.dicomweb import store_files as send
         else:
             from viewer.pacs.dimse import send
-        return self._remote_job(send, files, self.settings.local, name="send", on_result=self._on_sent)
+        return self._remote_job(send, files, self.settings.local, name=self.tr("send"), on_result=self._on_sent)
 
     def _on_sent(self, result) -> None:
-        failed = f"; {len(result.failed)} refused: {result.failed[0][1]}" if result.failed else ""
-        self.remote_status.setText(f"Sent {result.sent} images{failed}")
+        failed = ("; " + self.tr("{n} refused: {reason}").format(n=len(result.failed),
+                                                                 reason=result.failed[0][1])
+                  if result.failed else "")
+        self.remote_status.setText(self.tr("Sent {n} images").format(n=result.sent) + failed)
 
     # ------------------------------------------------------------------ receiver
     def _build_receiver(self) -> QGroupBox:
-        group = QGroupBox("Receive from modalities (storage SCP)")
+        group = QGroupBox(self.tr("Receive from modalities (storage SCP)"))
         layout = QVBoxLayout(group)
         row = QHBoxLayout()
-        self.receiver_check = QCheckBox("On")
-        self.receiver_check.setToolTip("Off by default: when on, this computer accepts DICOM images sent to it")
+        self.receiver_check = QCheckBox(self.tr("On"))
+        self.receiver_check.setToolTip(self.tr("Off by default: when on, this computer accepts DICOM images sent "
+                                               "to it"))
         self.receiver_check.toggled.connect(self.set_receiver)
         self.receiver_ae = QLineEdit("OUTPOST")
         self.receiver_port = QSpinBox()
         self.receiver_port.setRange(0, 65535)
         self.receiver_port.setValue(11112)
         row.addWidget(self.receiver_check)
-        row.addWidget(QLabel("AE title"))
+        row.addWidget(QLabel(self.tr("AE title")))
         row.addWidget(self.receiver_ae)
-        row.addWidget(QLabel("port"))
+        row.addWidget(QLabel(self.tr("port")))
         row.addWidget(self.receiver_port)
         layout.addLayout(row)
         callers = QHBoxLayout()
         self.receiver_callers = QLineEdit()
-        self.receiver_callers.setPlaceholderText("anyone (or e.g. CT1@10.0.0.5, MR2)")
-        self.receiver_callers.setToolTip("Calling AE titles allowed to send, each optionally @ an IP address or "
-                                         "network; everyone else is refused. Saved in pacs.json.")
+        self.receiver_callers.setPlaceholderText(self.tr("anyone (or e.g. CT1@10.0.0.5, MR2)"))
+        self.receiver_callers.setToolTip(self.tr("Calling AE titles allowed to send, each optionally @ an IP "
+                                                 "address or network; everyone else is refused. Saved in "
+                                                 "pacs.json."))
         self._callers_loaded = False
-        callers.addWidget(QLabel("Allowed callers"))
+        callers.addWidget(QLabel(self.tr("Allowed callers")))
         callers.addWidget(self.receiver_callers)
         layout.addLayout(callers)
         self.arrivals = QListWidget()
         self.arrivals.setMaximumHeight(120)
-        self.receiver_status = QLabel("Off")
+        self.receiver_status = QLabel(self.tr("Off"))
         layout.addWidget(self.receiver_status)
         layout.addWidget(self.arrivals)
         return group
@@ -456,7 +468,7 @@ class QtNetworkPanel(QWidget):
             if self.receiver is not None:
                 self.receiver.stop()
                 self.receiver = None
-            self.receiver_status.setText("Off")
+            self.receiver_status.setText(self.tr("Off"))
             return
         try:
             local = self.settings.local
@@ -472,24 +484,24 @@ class QtNetworkPanel(QWidget):
             self.receiver_check.blockSignals(False)
             self.window.notify_error(str(e))
             return
-        self.receiver_status.setText(f"Listening as {self.receiver.ae_title} on "
-                                     f"{self.receiver.host}:{self.receiver.port}, from "
-                                     f"{self.receiver.describe_callers()}")
+        self.receiver_status.setText(self.tr("Listening as {ae} on {host}:{port}, from {callers}").format(
+            ae=self.receiver.ae_title, host=self.receiver.host, port=self.receiver.port,
+            callers=self.receiver.describe_callers()))
 
     def _on_arrival(self, arrival) -> None:
         from viewer.core.dicom.headers import sop_class_name
         from viewer.core.text import printable
 
         instance = arrival.instance
-        note = (" (other content under a stored UID: kept apart)" if instance.conflict
-                else " (already stored)" if instance.duplicate else "")
+        note = (" " + self.tr("(other content under a stored UID: kept apart)") if instance.conflict
+                else " " + self.tr("(already stored)") if instance.duplicate else "")
         self.arrivals.insertItem(0, f"{printable(arrival.calling_ae)}: {sop_class_name(instance.sop_class_uid)} "
                                     f"…{printable(instance.sop_uid[-12:])}{note}")
         while self.arrivals.count() > ARRIVALS_SHOWN:
             self.arrivals.takeItem(self.arrivals.count() - 1)
-        self.receiver_status.setText(f"Listening as {self.receiver.ae_title} on {self.receiver.host}:"
-                                     f"{self.receiver.port}; {self.receiver.received} received"
-                                     if self.receiver is not None else "Off")
+        self.receiver_status.setText(self.tr("Listening as {ae} on {host}:{port}; {n} received").format(
+            ae=self.receiver.ae_title, host=self.receiver.host, port=self.receiver.port, n=self.receiver.received)
+            if self.receiver is not None else self.tr("Off"))
 
     def close(self) -> bool:  # noqa: D102 - QWidget override: stop listening and close the index
         if self.receiver is not None:

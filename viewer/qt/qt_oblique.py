@@ -10,6 +10,7 @@ from typing import Any
 
 from viewer.core.mpr import VIEWS
 from viewer.model.oblique import can_reformat
+from viewer.qt.qt_i18n import translate as _tr
 
 #: Degrees one key press turns the crosshair.
 TURN_STEP = 5.0
@@ -20,16 +21,16 @@ def set_true_reformats(window: Any, checked: bool) -> None:
     state = window.state
     state.oblique.set_reformat(checked)
     if checked and state.volume is not None and not can_reformat(state.volume):
-        window.show_status("This series has no true reformats (a projection image, a single image or colour)")
+        window.show_status(_tr("This series has no true reformats (a projection image, a single image or colour)"))
     elif checked:
-        window.show_status("True reformats: the patient's planes, resampled linearly")
+        window.show_status(_tr("True reformats: the patient's planes, resampled linearly"))
 
 
 def turn_crosshair(window: Any, degrees: float) -> None:
     """Turn the crosshair in the active view by ``degrees`` (the other two views turn about its normal)."""
     viewport = window.active_viewport
     if viewport.view not in VIEWS or not can_reformat(viewport.state.volume):
-        window.show_status("The crosshair turns on a volume's axial, coronal and sagittal views only")
+        window.show_status(_tr("The crosshair turns on a volume's axial, coronal and sagittal views only"))
         return
     viewport.state.oblique.rotate(viewport.view, degrees)
 

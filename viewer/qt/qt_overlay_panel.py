@@ -66,11 +66,11 @@ class QtOverlayPanel(QScrollArea):
         form = QFormLayout(group)
         opacity = _percent_slider(overlay.opacity)
         opacity.valueChanged.connect(lambda v, o=overlay: self._set(o, "opacity", v / 100.0))
-        outline = QCheckBox("Outline only")
+        outline = QCheckBox(self.tr("Outline only"))
         outline.setChecked(overlay.outline)
         outline.toggled.connect(lambda on, o=overlay: self._set(o, "outline", on))
         table = self._visibility_table(overlay)
-        form.addRow("Opacity", opacity)
+        form.addRow(self.tr("Opacity"), opacity)
         form.addRow(outline)
         form.addRow(table)
         self.controls.append({"overlay": overlay, "opacity": opacity, "outline": outline, "labels": table})
@@ -79,7 +79,7 @@ class QtOverlayPanel(QScrollArea):
     def _visibility_table(self, overlay: LabelOverlay | ContourOverlay) -> QTableWidget:
         """A row per label or ROI: a check box (in its colour) to show it, and its name."""
         table = QTableWidget(len(overlay.info), 2)
-        table.setHorizontalHeaderLabels(["Show", "Label"])
+        table.setHorizontalHeaderLabels([self.tr("Show"), self.tr("Label")])
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         table.verticalHeader().hide()
         for row, (value, info) in enumerate(sorted(overlay.info.items())):
@@ -106,9 +106,9 @@ class QtOverlayPanel(QScrollArea):
         opacity.valueChanged.connect(lambda v, o=overlay: self._set(o, "opacity", v / 100.0))
         threshold = _percent_slider(overlay.threshold)
         threshold.valueChanged.connect(lambda v, o=overlay: self._set(o, "threshold", v / 100.0))
-        form.addRow("Colour map", colormap)
-        form.addRow("Opacity", opacity)
-        form.addRow("Threshold", threshold)
+        form.addRow(self.tr("Colour map"), colormap)
+        form.addRow(self.tr("Opacity"), opacity)
+        form.addRow(self.tr("Threshold"), threshold)
         self.controls.append({"overlay": overlay, "colormap": colormap, "opacity": opacity,
                               "threshold": threshold})
         return group

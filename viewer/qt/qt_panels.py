@@ -51,7 +51,7 @@ class QtStudyBrowser(QTreeWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setHeaderLabels(["Patient / study / series", "Mod", "Images"])
+        self.setHeaderLabels([self.tr("Patient / study / series"), self.tr("Mod"), self.tr("Images")])
         self.setIconSize(self.iconSize() * 2)
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.itemActivated.connect(self._on_item_activated)
@@ -77,14 +77,15 @@ class QtStudyBrowser(QTreeWidget):
         self.clear()
         self._series_items = {}
         for patient in result.patients:
-            name = patient.name.replace("^", " ").strip() or "(no name)"
+            name = patient.name.replace("^", " ").strip() or self.tr("(no name)")
             patient_item = QTreeWidgetItem(self, [f"{name}  [{patient.patient_id}]", "", ""])
             for study in patient.studies:
                 date = study.attributes.get("study_date", "")
                 text = " ".join(v for v in (date, study.attributes.get("study_description", "")) if v)
-                study_item = QTreeWidgetItem(patient_item, [text or "(study)", "", ""])
+                study_item = QTreeWidgetItem(patient_item, [text or self.tr("(study)"), "", ""])
                 for series in study.series:
-                    label = series.description or f"series {series.number if series.number is not None else ''}"
+                    label = series.description or self.tr("series {number}").format(
+                        number=series.number if series.number is not None else "")
                     item = QTreeWidgetItem(study_item, [label, series.modality, str(len(series.frames))])
                     item.setData(0, SERIES_ROLE, series)
                     item.setToolTip(0, f"key {series.key}")
@@ -98,7 +99,8 @@ class QtStudyBrowser(QTreeWidget):
         label = f"{listing.kind}: {listing.description}" if listing.description else listing.kind
         item = QTreeWidgetItem(study_item, [label, "", ""])
         item.setData(0, OBJECT_ROLE, listing)
-        item.setToolTip(0, f"{listing.path}\n{listing.reason}\n(not an image: not shown in the views)")
+        item.setToolTip(0, f"{listing.path}\n{listing.reason}\n"
+                        + self.tr("(not an image: not shown in the views)"))
         # Greyed, unselectable rows: they are listed so a reader knows they exist, not offered.
         item.setFlags(Qt.ItemFlag.ItemIsEnabled)
         font = item.font(0)
@@ -150,12 +152,12 @@ class QtMeasurementPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Kind", "Plane", "Value"])
+        self.table.setHorizontalHeaderLabels([self.tr("Kind"), self.tr("Plane"), self.tr("Value")])
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
-        delete = QPushButton("Delete")
+        delete = QPushButton(self.tr("Delete"))
         delete.clicked.connect(self._on_delete_clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -190,12 +192,12 @@ class QtTagBrowser(QDialog):
 
     def __init__(self, dataset, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"DICOM tags — {title}")
+        self.setWindowTitle(self.tr("DICOM tags — {title}").format(title=title))
         self.resize(760, 560)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by tag, keyword or value")
+        self.filter.setPlaceholderText(self.tr("Filter by tag, keyword or value"))
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Tag", "Keyword", "VR", "Value"])
+        self.tree.setHeaderLabels([self.tr("Tag"), self.tr("Keyword"), "VR", self.tr("Value")])
         self.tree.header().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self._fill(self.tree.invisibleRootItem(), dataset)
         self.filter.textChanged.connect(self._on_filter_text_changed)
@@ -209,16 +211,16 @@ class QtTagBrowser(QDialog):
     def _fill(self, parent: QTreeWidgetItem, dataset) -> None:
         for element in dataset:
             if element.tag == 0x7FE00010:
-                value = f"<pixel data, {len(element.value or b'')} bytes>"
+                value = self.tr("<pixel data, {n} bytes>").format(n=len(element.value or b""))
             elif element.VR == "SQ":
-                value = f"<sequence of {len(element.value)} item(s)>"
+                value = self.tr("<sequence of {n} item(s)>").format(n=len(element.value))
             else:
                 value = element.repval if element.VR in ("OB", "OW", "UN") else str(element.value)
             item = QTreeWidgetItem(parent, [f"({element.tag.group:04X},{element.tag.element:04X})",
                                             element.keyword or element.name, element.VR, value[:200]])
             if element.VR == "SQ":
                 for index, child in enumerate(element.value):
-                    child_item = QTreeWidgetItem(item, [f"item {index + 1}", "", "", ""])
+                    child_item = QTreeWidgetItem(item, [self.tr("item {n}").format(n=index + 1), "", "", ""])
                     self._fill(child_item, child)
 
     def _on_filter_text_changed(self, text: str) -> None:
@@ -238,13 +240,14 @@ class QtShortcutsDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
+        self.setWindowTitle(self.tr("Keyboard shortcuts"))
         self.resize(560, 640)
-        table = QTableWidget(len(SHORTCUTS), 2)
-        table.setHorizontalHeaderLabels(["Keys", "Action"])
+        shortcuts = shortcut_help()  # in the interface's language
+        table = QTableWidget(len(shortcuts), 2)
+        table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Action")])
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         table.verticalHeader().hide()
-        for row, (keys, action) in enumerate(SHORTCUTS):
+        for row, (keys, action) in enumerate(shortcuts):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(action))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

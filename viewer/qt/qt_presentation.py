@@ -38,6 +38,7 @@ from viewer.model.report import (
     shutter_overlay,
 )
 from viewer.model.state import Measurement
+from viewer.qt.qt_i18n import translate as _tr
 
 #: What the scan calls the objects read here (see viewer.core.dicom.scan.OBJECT_FAMILIES).
 REPORT_KIND, PRESENTATION_KIND = "structured report", "presentation state"
@@ -47,7 +48,7 @@ def describe(presentation: PresentationState) -> str:
     """One line for a list: date and time, label, description (no person's name)."""
     created = presentation.created
     when = f"{created[:4]}-{created[4:6]}-{created[6:8]} {created[9:11]}:{created[11:13]}" \
-        if len(created) >= 13 else created or "undated"
+        if len(created) >= 13 else created or _tr("undated")
     return " — ".join(part for part in (when, presentation.label, presentation.description) if part)
 
 
@@ -57,9 +58,9 @@ class QtPresentationChooser(QDialog):
     def __init__(self, presentations: list[PresentationState], current: int | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Presentation states")
+        self.setWindowTitle(self.tr("Presentation states"))
         self.list = QListWidget()
-        self.list.addItem("None: the images as stored, measurements as read")
+        self.list.addItem(self.tr("None: the images as stored, measurements as read"))
         for presentation in presentations:
             self.list.addItem(describe(presentation))
         self.list.setCurrentRow(0 if current is None else current + 1)
@@ -68,7 +69,7 @@ class QtPresentationChooser(QDialog):
         buttons.rejected.connect(self.reject)
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Saved with this study for the series shown:"))
+        layout.addWidget(QLabel(self.tr("Saved with this study for the series shown:")))
         layout.addWidget(self.list)
         layout.addWidget(buttons)
 
@@ -139,14 +140,14 @@ class QtPresentationStates:
                 state.add_measurement(measurement)
         notes = []
         if drawn:
-            notes.append(f"{len(drawn)} measurement(s) drawn from the study's reports")
+            notes.append(_tr("{n} measurement(s) drawn from the study's reports").format(n=len(drawn)))
         if saved.reading.skipped:
-            notes.append(f"{saved.reading.skipped} not drawn (no place on these images)")
+            notes.append(_tr("{n} not drawn (no place on these images)").format(n=saved.reading.skipped))
         if self.presentations:
-            notes.append(f"{len(self.presentations)} presentation state(s) saved with this study: "
-                         "View ▸ Presentation states…")
+            notes.append(_tr("{n} presentation state(s) saved with this study: View ▸ Presentation states…")
+                         .format(n=len(self.presentations)))
         if saved.unreadable:
-            notes.append(f"{saved.unreadable} presentation state(s) could not be read")
+            notes.append(_tr("{n} presentation state(s) could not be read").format(n=saved.unreadable))
         if notes:
             self.window.show_status("; ".join(notes))
 
@@ -163,7 +164,7 @@ class QtPresentationStates:
     def choose(self) -> QtPresentationChooser | None:
         """Offer the presentation states of the series shown; the one chosen is applied."""
         if not self.presentations:
-            self.window.show_status("No presentation state was saved with this study for the series shown")
+            self.window.show_status(_tr("No presentation state was saved with this study for the series shown"))
             return None
         dialog = QtPresentationChooser([p for _path, p in self.presentations], self.applied, self.window)
         dialog.accepted.connect(lambda: self.apply(dialog.chosen))
@@ -196,9 +197,9 @@ class QtPresentationStates:
         if self._overlay is not None:
             state.add_overlay(self._overlay)
         self.shutter, self.applied = presentation.shutter, index
-        skipped = f"; {reading.skipped} graphic(s) not drawn" if reading.skipped else ""
-        self.window.show_status(f"Presentation state {describe(presentation)} applied: "
-                                f"{len(self._annotations)} annotation(s){skipped}")
+        skipped = "; " + _tr("{n} graphic(s) not drawn").format(n=reading.skipped) if reading.skipped else ""
+        self.window.show_status(_tr("Presentation state {name} applied: {n} annotation(s)").format(
+            name=describe(presentation), n=len(self._annotations)) + skipped)
 
     def clear(self) -> None:
         """Take the applied presentation state's annotations and shutter off (the window stays)."""
@@ -231,11 +232,11 @@ class QtPresentationStates:
 
     def save_dialog(self) -> None:
         """Ask where, then :meth:`save`."""
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save presentation state (GSPS)",
+        path, _ = QFileDialog.getSaveFileName(self.window, _tr("Save presentation state (GSPS)"),
                                               "outpost-presentation-state.dcm", "DICOM (*.dcm)")
         if path:
             try:
                 self.save(path)
-                self.window.show_status(f"Saved {path}")
+                self.window.show_status(_tr("Saved {path}").format(path=path))
             except (OutpostError, OSError) as e:
                 self.window.notify_error(str(e))

@@ -48,10 +48,12 @@ from viewer.model.priors import (
     patient_studies,
 )
 from viewer.qt.qt_comparison import LAYOUTS
+from viewer.qt.qt_i18n import noop as _n
+from viewer.qt.qt_i18n import translate as _tr
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Date", "Description", "Modalities", "Where")
+COLUMNS = (_n("Date"), _n("Description"), _n("Modalities"), _n("Where"))
 #: Characters of a description shown (the rest is cut, with "...").
 SHOWN = 80
 METHODS = {"C-GET": "get", "C-MOVE": "move", "WADO-RS": "wado"}
@@ -66,7 +68,7 @@ def where_text(study: OtherStudy, pacs: PacsSource | None = None) -> str:
     """Where a study is, for the reader."""
     if study.where == PACS:
         return f"PACS ({printable(pacs.node.name, 40)})" if pacs is not None else "PACS"
-    return {OPENED: "opened folders", STORE: "local store"}.get(study.where, study.where)
+    return {OPENED: _tr("opened folders"), STORE: _tr("local store")}.get(study.where, study.where)
 
 
 # --------------------------------------------------------------------------- where to look
@@ -163,11 +165,12 @@ def show_prior(window, found: PatientStudies | tuple | None) -> None:
         found = PatientStudies(prior=found)
     problems = "; ".join(found.problems)
     if found.prior is None:
-        places = ["in the opened folders", "the local study store"] + (["on the PACS"] if found.pacs_searched
+        places = [_tr("in the opened folders"), _tr("the local study store")] + ([_tr("on the PACS")]
+                                                                                 if found.pacs_searched
                                                                        else [])
-        where = ", ".join(places[:-1]) + " or " + places[-1]
-        window.notify_error(f"No earlier study of this patient with a matching series was found {where}"
-                            + (f" ({problems})" if problems else ""))
+        where = _tr("{places} or {last}").format(places=", ".join(places[:-1]), last=places[-1])
+        window.notify_error(_tr("No earlier study of this patient with a matching series was found {where}")
+                            .format(where=where) + (f" ({problems})" if problems else ""))
         return
     study, series = found.prior
     show_beside(window, study, series, problems)
@@ -188,7 +191,7 @@ class QtPatientStudies(QDialog):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
-        self.setWindowTitle("Patient's other studies")
+        self.setWindowTitle(self.tr("Patient's other studies"))
         self.resize(720, 360)
         self.current: Series | None = window.state.series
         self.found = PatientStudies()
@@ -196,7 +199,7 @@ class QtPatientStudies(QDialog):
         self.job = None
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([_tr(column) for column in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -209,13 +212,13 @@ class QtPatientStudies(QDialog):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         buttons = QHBoxLayout()
-        self.open_button = QPushButton("Open beside")
-        self.open_button.setToolTip("Show the study's best matching series beside the current one "
-                                    "(retrieved first when it is on the PACS)")
+        self.open_button = QPushButton(self.tr("Open beside"))
+        self.open_button.setToolTip(self.tr("Show the study's best matching series beside the current one "
+                                            "(retrieved first when it is on the PACS)"))
         self.open_button.clicked.connect(self.open_selected)
-        refresh = QPushButton("Refresh")
+        refresh = QPushButton(self.tr("Refresh"))
         refresh.clicked.connect(self.refresh)
-        close = QPushButton("Close")
+        close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.close)
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
@@ -230,12 +233,14 @@ class QtPatientStudies(QDialog):
         if self.current is None:
             self.table.setRowCount(0)
             self.found = PatientStudies()
-            self.status.setText("Open a series first: the patient's studies are looked for by the patient's ID")
+            self.status.setText(self.tr("Open a series first: the patient's studies are looked for by the "
+                                        "patient's ID"))
             return None
         self.pacs, pacs_problem = pacs_source(self.window)
         store, store_problem = _open_store(self.window)
         current, scanned, pacs = self.current, self.window.scan_result, self.pacs
-        self.status.setText("Looking" + (f" on {printable(pacs.node.name, 40)} too" if pacs else "") + "…")
+        self.status.setText(self.tr("Looking on {node} too…").format(node=printable(pacs.node.name, 40)) if pacs
+                            else self.tr("Looking…"))
 
         def listing(progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> PatientStudies:
             found = patient_studies(current, scanned, store, pacs, progress, cancel)
@@ -250,13 +255,14 @@ class QtPatientStudies(QDialog):
         self.found = found
         self.table.setRowCount(len(found.studies))
         for row, study in enumerate(found.studies):
-            texts = (shown_date(study.study_date) or "no date", printable(study.description, SHOWN),
+            texts = (shown_date(study.study_date) or self.tr("no date"), printable(study.description, SHOWN),
                      ", ".join(printable(m, 16) for m in study.modalities), where_text(study, self.pacs))
             for column, text in enumerate(texts):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         if found.studies:
             self.table.selectRow(0)
-        count = f"{len(found.studies)} other stud{'y' if len(found.studies) == 1 else 'ies'}"
+        count = (self.tr("1 other study") if len(found.studies) == 1
+                 else self.tr("{n} other studies").format(n=len(found.studies)))
         self.status.setText("; ".join([count, *found.problems]))
 
     def _on_error(self, error: BaseException) -> None:
@@ -280,14 +286,15 @@ class QtPatientStudies(QDialog):
         if study.where == PACS and store is None:
             self.status.setText(store_problem)
             return None
-        self.status.setText("Retrieving from the PACS…" if study.where == PACS else "Opening…")
+        self.status.setText(self.tr("Retrieving from the PACS…") if study.where == PACS else self.tr("Opening…"))
 
         def load(progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> Series:
             return loadable_series(current, study, pacs=pacs, store=store, progress=_retrieving(progress),
                                    cancel=cancel)
 
         def shown(series: Series) -> None:
-            self.status.setText(f"Shown beside: {printable(series.description or series.modality, SHOWN)}")
+            self.status.setText(self.tr("Shown beside: {series}").format(
+                series=printable(series.description or series.modality, SHOWN)))
             show_beside(self.window, study, series, label="Beside")
 
         self.job = self.window.run_job(load, name="open beside", on_result=shown, on_error=self._on_error)

@@ -45,6 +45,8 @@ from PySide6.QtWidgets import (
 from viewer.core.errors import OutpostError
 from viewer.core.overlays import ContourOverlay, LabelOverlay
 from viewer.model.segment_editor import EditableSegment, SegmentationSource, SegmentEditor
+from viewer.qt.qt_i18n import noop as _n
+from viewer.qt.qt_i18n import translate as _tr
 
 if TYPE_CHECKING:
     from viewer.model.edit_journal import JournalSummary
@@ -58,12 +60,12 @@ STATISTICS_DELAY_MS = 250
 #: What the algorithm of segments the reader changed is called in the saved SEG.
 EDITOR_NAME = "Outpost segment editor"
 #: The brush tools of the dock: (tool, button text, tooltip).
-BRUSH_TOOLS = (("paint", "Paint", "Paint the active segment with a round brush (left drag)"),
-               ("erase", "Erase", "Erase the active segment with a round brush (left drag)"),
-               ("seed", "Grow from click", "Region growing: click a seed in a view"))
+BRUSH_TOOLS = (("paint", _n("Paint"), _n("Paint the active segment with a round brush (left drag)")),
+               ("erase", _n("Erase"), _n("Erase the active segment with a round brush (left drag)")),
+               ("seed", _n("Grow from click"), _n("Region growing: click a seed in a view")))
 #: Index axis (z, y, x) of each view, for fill between slices.
-AXES = (("Axial", 0), ("Coronal", 1), ("Sagittal", 2))
-_COLUMNS = ("", "Segment", "Show", "Lock", "mL", "Mean", "Range")
+AXES = ((_n("Axial"), 0), (_n("Coronal"), 1), (_n("Sagittal"), 2))
+_COLUMNS = ("", _n("Segment"), _n("Show"), _n("Lock"), "mL", _n("Mean"), _n("Range"))
 
 
 @dataclass
@@ -157,60 +159,60 @@ class QtSegmentEditor(QScrollArea):
     def _build(self) -> None:
         body = QWidget()
         layout = QVBoxLayout(body)
-        start = QGroupBox("Segmentation")
+        start = QGroupBox(self.tr("Segmentation"))
         start_layout = QGridLayout(start)
         self.choices = QComboBox()
-        self.choices.setToolTip("The AI result or DICOM SEG to correct, or a new empty segmentation. "
-                                "It is never changed: editing makes a new segmentation.")
-        self.start_button = QPushButton("Start editing")
+        self.choices.setToolTip(self.tr("The AI result or DICOM SEG to correct, or a new empty segmentation. "
+                                        "It is never changed: editing makes a new segmentation."))
+        self.start_button = QPushButton(self.tr("Start editing"))
         self.start_button.clicked.connect(lambda: self.start(self.choices.currentData()))
-        self.stop_button = QPushButton("Stop editing")
+        self.stop_button = QPushButton(self.tr("Stop editing"))
         self.stop_button.clicked.connect(lambda: self.stop())
         self.source_label = QLabel()
         self.source_label.setWordWrap(True)
-        start_layout.addWidget(QLabel("Start from"), 0, 0)
+        start_layout.addWidget(QLabel(self.tr("Start from")), 0, 0)
         start_layout.addWidget(self.choices, 0, 1, 1, 2)
         start_layout.addWidget(self.start_button, 1, 1)
         start_layout.addWidget(self.stop_button, 1, 2)
         start_layout.addWidget(self.source_label, 2, 0, 1, 3)
         layout.addWidget(start)
 
-        segments = QGroupBox("Segments")
+        segments = QGroupBox(self.tr("Segments"))
         segments_layout = QVBoxLayout(segments)
         self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(_COLUMNS))
+        self.table.setHorizontalHeaderLabels([_tr(column) if column else "" for column in _COLUMNS])
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setToolTip("Click a row to paint into that segment; double-click a name to rename it "
-                              "and the colour to change it")
+        self.table.setToolTip(self.tr("Click a row to paint into that segment; double-click a name to rename it "
+                                      "and the colour to change it"))
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.table.cellDoubleClicked.connect(self._on_cell_double_clicked)
         segments_layout.addWidget(self.table)
         row = QHBoxLayout()
-        self.add_button = QPushButton("Add")
+        self.add_button = QPushButton(self.tr("Add"))
         self.add_button.clicked.connect(lambda: self.add_segment())
-        self.color_button = QPushButton("Colour…")
+        self.color_button = QPushButton(self.tr("Colour…"))
         self.color_button.clicked.connect(self._choose_color)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton(self.tr("Remove"))
         self.remove_button.clicked.connect(lambda: self.remove_segment(self.editor.active if self.editor else 0))
         for button in (self.add_button, self.color_button, self.remove_button):
             row.addWidget(button)
         segments_layout.addLayout(row)
         layout.addWidget(segments)
 
-        brush = QGroupBox("Brush")
+        brush = QGroupBox(self.tr("Brush"))
         brush_layout = QFormLayout(brush)
         tools = QHBoxLayout()
         self.tool_buttons: dict[str, QToolButton] = {}
         for tool, text, tip in BRUSH_TOOLS:
             button = QToolButton()
-            button.setText(text)
-            button.setToolTip(tip)
+            button.setText(_tr(text))
+            button.setToolTip(_tr(tip))
             button.setCheckable(True)
             button.toggled.connect(lambda checked, t=tool: self.set_tool(t if checked else ""))
             tools.addWidget(button)
@@ -222,15 +224,15 @@ class QtSegmentEditor(QScrollArea):
         self.radius.setSingleStep(0.5)
         self.radius.setSuffix(" mm")
         self.radius.valueChanged.connect(lambda _v: self._each_viewport(lambda v: v.update()))
-        self.sphere = QCheckBox("Sphere (3-D)")
-        self.sphere.setToolTip("Paint a ball through the neighbouring slices, not a disc on the plane")
-        brush_layout.addRow("Radius", self.radius)
+        self.sphere = QCheckBox(self.tr("Sphere (3-D)"))
+        self.sphere.setToolTip(self.tr("Paint a ball through the neighbouring slices, not a disc on the plane"))
+        brush_layout.addRow(self.tr("Radius"), self.radius)
         brush_layout.addRow(self.sphere)
-        self.limit = QCheckBox("Only voxels in the intensity range")
+        self.limit = QCheckBox(self.tr("Only voxels in the intensity range"))
         brush_layout.addRow(self.limit)
         layout.addWidget(brush)
 
-        intensity = QGroupBox("Intensity range, threshold and region growing")
+        intensity = QGroupBox(self.tr("Intensity range, threshold and region growing"))
         intensity_layout = QFormLayout(intensity)
         self.low, self.high = QDoubleSpinBox(), QDoubleSpinBox()
         for spin, value in ((self.low, -100.0), (self.high, 300.0)):
@@ -239,32 +241,32 @@ class QtSegmentEditor(QScrollArea):
             spin.setValue(value)
         span = QHBoxLayout()
         span.addWidget(self.low)
-        span.addWidget(QLabel("to"))
+        span.addWidget(QLabel(self.tr("to")))
         span.addWidget(self.high)
-        intensity_layout.addRow("Range", span)
-        self.threshold_button = QPushButton("Threshold into the active segment")
+        intensity_layout.addRow(self.tr("Range"), span)
+        self.threshold_button = QPushButton(self.tr("Threshold into the active segment"))
         self.threshold_button.clicked.connect(lambda: self.apply("threshold"))
         intensity_layout.addRow(self.threshold_button)
         self.grow_method = QComboBox()
-        self.grow_method.addItem("Connected (the range)", "connected")
-        self.grow_method.addItem("Confidence connected (× SD)", "confidence")
+        self.grow_method.addItem(self.tr("Connected (the range)"), "connected")
+        self.grow_method.addItem(self.tr("Confidence connected (× SD)"), "confidence")
         self.multiplier = QDoubleSpinBox()
         self.multiplier.setRange(0.5, 10.0)
         self.multiplier.setValue(2.5)
-        intensity_layout.addRow("Growing", self.grow_method)
-        intensity_layout.addRow("Multiplier", self.multiplier)
+        intensity_layout.addRow(self.tr("Growing"), self.grow_method)
+        intensity_layout.addRow(self.tr("Multiplier"), self.multiplier)
         layout.addWidget(intensity)
 
-        operations = QGroupBox("Operations on the active segment")
+        operations = QGroupBox(self.tr("Operations on the active segment"))
         grid = QGridLayout(operations)
         self.fill_axis = QComboBox()
         for text, axis in AXES:
-            self.fill_axis.addItem(text, axis)
-        self.fill_button = QPushButton("Fill between slices")
+            self.fill_axis.addItem(_tr(text), axis)
+        self.fill_button = QPushButton(self.tr("Fill between slices"))
         self.fill_button.clicked.connect(lambda: self.apply("fill"))
         grid.addWidget(self.fill_button, 0, 0)
         grid.addWidget(self.fill_axis, 0, 1)
-        self.largest_button = QPushButton("Keep largest island")
+        self.largest_button = QPushButton(self.tr("Keep largest island"))
         self.largest_button.clicked.connect(lambda: self.apply("largest"))
         grid.addWidget(self.largest_button, 1, 0, 1, 2)
         self.min_ml = QDoubleSpinBox()
@@ -272,46 +274,46 @@ class QtSegmentEditor(QScrollArea):
         self.min_ml.setDecimals(3)
         self.min_ml.setValue(1.0)
         self.min_ml.setSuffix(" mL")
-        self.islands_button = QPushButton("Remove islands under")
+        self.islands_button = QPushButton(self.tr("Remove islands under"))
         self.islands_button.clicked.connect(lambda: self.apply("islands"))
         grid.addWidget(self.islands_button, 2, 0)
         grid.addWidget(self.min_ml, 2, 1)
         self.smooth_kind = QComboBox()
-        self.smooth_kind.addItem("Median", "median")
-        self.smooth_kind.addItem("Closing (fill gaps)", "closing")
+        self.smooth_kind.addItem(self.tr("Median"), "median")
+        self.smooth_kind.addItem(self.tr("Closing (fill gaps)"), "closing")
         self.smooth_radius = QDoubleSpinBox()
         self.smooth_radius.setRange(0.5, 20.0)
         self.smooth_radius.setValue(1.5)
         self.smooth_radius.setSuffix(" mm")
-        self.smooth_button = QPushButton("Smooth")
+        self.smooth_button = QPushButton(self.tr("Smooth"))
         self.smooth_button.clicked.connect(lambda: self.apply("smooth"))
         grid.addWidget(self.smooth_button, 3, 0)
         grid.addWidget(self.smooth_kind, 3, 1)
         grid.addWidget(self.smooth_radius, 4, 1)
         self.logical_operation = QComboBox()
-        for text, operation in (("Union with", "union"), ("Subtract", "subtract"),
-                                ("Intersect with", "intersect")):
+        for text, operation in ((self.tr("Union with"), "union"), (self.tr("Subtract"), "subtract"),
+                                (self.tr("Intersect with"), "intersect")):
             self.logical_operation.addItem(text, operation)
         self.logical_other = QComboBox()
-        self.logical_button = QPushButton("Apply")
+        self.logical_button = QPushButton(self.tr("Apply"))
         self.logical_button.clicked.connect(lambda: self.apply("logical"))
         grid.addWidget(self.logical_operation, 5, 0)
         grid.addWidget(self.logical_other, 5, 1)
         grid.addWidget(self.logical_button, 6, 1)
         layout.addWidget(operations)
 
-        history = QGroupBox("History and saving")
+        history = QGroupBox(self.tr("History and saving"))
         history_layout = QGridLayout(history)
-        self.undo_button = QPushButton("Undo")
+        self.undo_button = QPushButton(self.tr("Undo"))
         self.undo_button.setToolTip("Ctrl+Z")
         self.undo_button.clicked.connect(lambda: self.undo())
-        self.redo_button = QPushButton("Redo")
-        self.redo_button.setToolTip("Ctrl+Y or Ctrl+Shift+Z")
+        self.redo_button = QPushButton(self.tr("Redo"))
+        self.redo_button.setToolTip(self.tr("Ctrl+Y or Ctrl+Shift+Z"))
         self.redo_button.clicked.connect(lambda: self.redo())
         self.memory_label = QLabel()
-        self.save_button = QPushButton("Save as DICOM SEG")
-        self.save_button.setToolTip("A new SEG series beside the study, referencing its images and the "
-                                    "segmentation the editing started from")
+        self.save_button = QPushButton(self.tr("Save as DICOM SEG"))
+        self.save_button.setToolTip(self.tr("A new SEG series beside the study, referencing its images and the "
+                                            "segmentation the editing started from"))
         self.save_button.clicked.connect(lambda: self.save())
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -345,7 +347,7 @@ class QtSegmentEditor(QScrollArea):
                 choices.append(StartChoice(overlay.name, "seg" if path else "ai-result", overlay, path))
             elif isinstance(overlay, ContourOverlay):
                 choices.append(StartChoice(overlay.name, "rtstruct", overlay, path))
-        choices.append(StartChoice("Empty segmentation", "empty"))
+        choices.append(StartChoice(self.tr("Empty segmentation"), "empty"))
         return choices
 
     def start(self, choice: StartChoice | None = None) -> SegmentEditor | None:
@@ -357,7 +359,7 @@ class QtSegmentEditor(QScrollArea):
         volume = self.state.volume
         choice = choice if choice is not None else self.choices.currentData()
         if volume is None or choice is None:
-            self._say("Open a series first: a segmentation is edited on its images")
+            self._say(self.tr("Open a series first: a segmentation is edited on its images"))
             return None
         if self.editor is not None:
             self.stop()
@@ -378,12 +380,12 @@ class QtSegmentEditor(QScrollArea):
                 editor = SegmentEditor.from_label_overlay(volume, choice.overlay, source,
                                                           **self._journal_options())
         except (OutpostError, OSError, ValueError) as e:
-            self._fail(f"Cannot edit {choice.text}: {e}")
+            self._fail(self.tr("Cannot edit {name}: {error}").format(name=choice.text, error=e))
             return None
         self._begin(editor, choice.overlay)
         if lost:
-            self._say(f"{lost} voxel(s) lay in more than one segment: each now belongs to the "
-                      "higher-numbered one")
+            self._say(self.tr("{n} voxel(s) lay in more than one segment: each now belongs to the "
+                              "higher-numbered one").format(n=lost))
         return editor
 
     @staticmethod
@@ -460,18 +462,19 @@ class QtSegmentEditor(QScrollArea):
         self.fill_table()
         self._statistics_timer.start()
         self._update_enabled()
-        self._say(f"Editing {editor.source.description or 'a new segmentation'}: choose a segment and a tool")
+        self._say(self.tr("Editing {name}: choose a segment and a tool").format(
+            name=editor.source.description or self.tr("a new segmentation")))
 
     def _source_text(self) -> str:
         source = self.editor.source
         if source.kind == "empty":
-            return "A new segmentation"
-        text = {"ai-result": "From the AI result", "seg": "From the DICOM SEG",
-                "rtstruct": "From the structure set"}.get(source.kind, "From")
-        text += f" {source.description}"
+            return self.tr("A new segmentation")
+        text = {"ai-result": self.tr("From the AI result {name}"), "seg": self.tr("From the DICOM SEG {name}"),
+                "rtstruct": self.tr("From the structure set {name}")}.get(source.kind, self.tr("From {name}"))
+        text = text.format(name=source.description)
         if source.pack_checksum:
-            text += f" (checksum {source.pack_checksum[:12]}…)"
-        return text + ". It is not changed: saving makes a new SEG series."
+            text += " " + self.tr("(checksum {checksum}…)").format(checksum=source.pack_checksum[:12])
+        return text + ". " + self.tr("It is not changed: saving makes a new SEG series.")
 
     def stop(self, keep_journal: bool = True) -> None:
         """Stop editing: the original overlay is shown again.
@@ -488,7 +491,8 @@ class QtSegmentEditor(QScrollArea):
         if self.original is not None and self.state.volume is editor.image:
             self.state.add_overlay(self.original)
         if editor.dirty and keep_journal:
-            self._say("Editing stopped; the unsaved edits are kept and offered back when the series is opened")
+            self._say(self.tr("Editing stopped; the unsaved edits are kept and offered back when the series is "
+                              "opened"))
         editor.close(discard=not keep_journal)
         self.editor, self.original = None, None
         self._statistics_timer.stop()
@@ -649,21 +653,21 @@ class QtSegmentEditor(QScrollArea):
             return
         self.undo_button.setEnabled(editor.can_undo)
         self.redo_button.setEnabled(editor.can_redo)
-        unsaved = " · unsaved" if editor.dirty else ""
-        self.memory_label.setText(f"Undo memory {megabytes(editor.undo_memory_bytes)} of "
-                                  f"{megabytes(editor.undo_budget_bytes)}{unsaved}")
+        unsaved = " · " + self.tr("unsaved") if editor.dirty else ""
+        self.memory_label.setText(self.tr("Undo memory {used} of {budget}").format(
+            used=megabytes(editor.undo_memory_bytes), budget=megabytes(editor.undo_budget_bytes)) + unsaved)
 
     def undo(self) -> bool:
         """Undo the last step (Ctrl+Z while editing)."""
         if self.editor is None or not self.editor.undo():
-            self._say("Nothing to undo")
+            self._say(self.tr("Nothing to undo"))
             return False
         return True
 
     def redo(self) -> bool:
         """Redo the step undone last (Ctrl+Y or Ctrl+Shift+Z while editing)."""
         if self.editor is None or not self.editor.redo():
-            self._say("Nothing to redo")
+            self._say(self.tr("Nothing to redo"))
             return False
         return True
 
@@ -762,7 +766,7 @@ class QtSegmentEditor(QScrollArea):
         """
         editor = self.editor
         if editor is None or editor.active not in editor.segments:
-            self._say("Start editing and choose a segment first")
+            self._say(self.tr("Start editing and choose a segment first"))
             return 0
         low, high = self.intensity_range()
         calls = {
@@ -848,12 +852,12 @@ class QtSegmentEditor(QScrollArea):
         if editor is None:
             return None
         if series is None:
-            self._fail("Only a DICOM series can have a DICOM SEG: this picture has no series to refer to")
+            self._fail(self.tr("Only a DICOM series can have a DICOM SEG: this picture has no series to refer to"))
             return None
         try:
             from viewer.export.seg import write_edited_seg
         except ImportError:
-            self._fail("Saving edited segmentations as DICOM SEG is not available in this version")
+            self._fail(self.tr("Saving edited segmentations as DICOM SEG is not available in this version"))
             return None
         from viewer.core.audit import user_name
         from viewer.core.dicom.layout import slice_files
@@ -880,14 +884,15 @@ class QtSegmentEditor(QScrollArea):
             try:
                 path = write()
             except OutpostError as e:
-                self._fail(f"The SEG was not saved: {e}")
+                self._fail(self.tr("The SEG was not saved: {error}").format(error=e))
                 return None
             self._on_saved(editor, changes, path)
             return path
         self.save_button.setEnabled(False)
-        return self.window.run_job(write, name="Saving the edited SEG",
+        return self.window.run_job(write, name=self.tr("Saving the edited SEG"),
                                    on_result=lambda path: self._on_saved(editor, changes, path),
-                                   on_error=lambda e: self._fail(f"The SEG was not saved: {e}"))
+                                   on_error=lambda e: self._fail(
+                                       self.tr("The SEG was not saved: {error}").format(error=e)))
 
     def _on_saved(self, editor: SegmentEditor, changes: dict[int, tuple[int, int]], path: Path) -> None:
         """A save ended: the edits are saved, unless the reader edited on while it was written."""
@@ -896,9 +901,10 @@ class QtSegmentEditor(QScrollArea):
         if editor is self.editor and editor.changes_by_segment() == changes:
             editor.mark_saved()
             self._update_history()
-            self._say(f"Saved as DICOM SEG: {path}")
+            self._say(self.tr("Saved as DICOM SEG: {path}").format(path=path))
         elif editor is self.editor:
-            self._say(f"Saved as DICOM SEG: {path}; edits made while it was written are not in it: save again")
+            self._say(self.tr("Saved as DICOM SEG: {path}; edits made while it was written are not in it: save "
+                              "again").format(path=path))
 
     # ------------------------------------------------------------------ recovery
     def offer_recovery(self, pending: list) -> QMessageBox | None:
@@ -910,9 +916,9 @@ class QtSegmentEditor(QScrollArea):
         if not pending or self.state.volume is None:
             return None
         summary = pending[0]
-        text = (f"Unsaved segment edits of this series were found ({_describe(summary)}). "
-                "Restore them? (No discards them.)")
-        box = QMessageBox(QMessageBox.Icon.Question, "Segment editor", text,
+        text = self.tr("Unsaved segment edits of this series were found ({what}). Restore them? (No discards "
+                       "them.)").format(what=_describe(summary))
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Segment editor"), text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
                           | QMessageBox.StandardButton.Cancel, self.window)
         box.setModal(False)
@@ -928,7 +934,7 @@ class QtSegmentEditor(QScrollArea):
             from viewer.model.edit_journal import EditJournal
 
             EditJournal(summary.path).finish()
-            self._say("The unsaved edits were discarded")
+            self._say(self.tr("The unsaved edits were discarded"))
 
     def recover(self, summary) -> SegmentEditor | None:
         """Restore the edits of ``summary`` (a pending journal) over the same source, shown again."""
@@ -936,8 +942,9 @@ class QtSegmentEditor(QScrollArea):
         source = summary.source
         choice = self._choice_for(source)
         if choice is None:
-            self._fail(f"The edits were made on {source.description or 'a segmentation'}, which is not "
-                       "shown now: show it (run the model or open the SEG), then open the series again")
+            self._fail(self.tr("The edits were made on {name}, which is not shown now: show it (run the model or "
+                               "open the SEG), then open the series again").format(
+                name=source.description or self.tr("a segmentation")))
             return None
         try:
             if choice.kind == "empty":
@@ -953,13 +960,13 @@ class QtSegmentEditor(QScrollArea):
                 base = SegmentEditor.from_label_overlay(volume, choice.overlay, source)
             editor = SegmentEditor.recover(summary.path, base)
         except (OutpostError, OSError, ValueError) as e:
-            self._fail(f"The edits could not be restored: {e}")
+            self._fail(self.tr("The edits could not be restored: {error}").format(error=e))
             return None
         if self.editor is not None:
             self.stop()
         self._begin(editor, choice.overlay)
         self.window.show_segment_editor()
-        self._say("The unsaved edits were restored")
+        self._say(self.tr("The unsaved edits were restored"))
         return editor
 
     def _choice_for(self, source: SegmentationSource) -> StartChoice | None:

@@ -45,6 +45,7 @@ from viewer.core.mpr import (
 from viewer.core.overlays import ContourOverlay, HeatmapOverlay, LabelOverlay
 from viewer.model.oblique import can_reformat
 from viewer.model.state import Measurement, ViewerState
+from viewer.qt.qt_i18n import number as local_number
 
 TOOLS = ("window", "pan", "zoom", "length", "angle", "ellipse", "rectangle", "freehand")
 _MEASURE_TOOLS = {"length": 2, "angle": 3, "ellipse": 2, "rectangle": 2, "freehand": 0}
@@ -325,7 +326,7 @@ class QtViewport(QWidget):
         if plane is None:
             painter.setPen(QColor(140, 140, 140))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                             "Open a study: File ▸ Open folder (Ctrl+O), or drop files here")
+                             self.tr("Open a study: File ▸ Open folder (Ctrl+O), or drop files here"))
             self._paint_mark(painter)
             painter.end()
             return
@@ -540,12 +541,15 @@ class QtViewport(QWidget):
         top_right = [meta.get("series_description", "") or "", f"{title}  "
                      f"Im {plane.index + 1}/{self.slice_total}"]
         if not plane.resampled and plane.axis == 2 and plane.index in self.state.key_images:
-            top_right.append("Key image" + (f" ({len(self.state.key_images)} marked, only these shown)"
-                                            if self.state.key_images_only else ""))
+            top_right.append(self.tr("Key image") + (
+                " " + self.tr("({n} marked, only these shown)").format(n=len(self.state.key_images))
+                if self.state.key_images_only else ""))
         if volume.is_4d:
-            top_right.append(f"Time {self.state.timepoint + 1}/{volume.n_timepoints}")
+            top_right.append(self.tr("Time {n}/{total}").format(n=self.state.timepoint + 1,
+                                                                total=volume.n_timepoints))
         if axis_mm is not None:
-            top_right.append(f"Pos {axis_mm:.1f} mm" + (f"  Thk {float(thickness):g} mm" if thickness else ""))
+            top_right.append(f"Pos {local_number(axis_mm, 1)} mm"
+                             + (f"  Thk {float(thickness):g} mm" if thickness else ""))
             if self.state.slab_mode:
                 top_right.append(f"{SLAB_NAMES[self.state.slab_mode]} slab {self.state.slab_mm:g} mm")
         window = self.state.window
@@ -616,8 +620,8 @@ class QtViewport(QWidget):
                 and can_reformat(self.state.volume) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self._turning = self._turn_angle(event.position())  # Ctrl+drag turns the crosshair
         elif event.button() == Qt.MouseButton.LeftButton and self.tool in _MEASURE_TOOLS and self.resampled:
-            self.status_message.emit("Measurements are made on acquired planes: turn off true reformats "
-                                     "and reset the oblique crosshair (Ctrl+Alt+0) to measure")
+            self.status_message.emit(self.tr("Measurements are made on acquired planes: turn off true reformats "
+                                             "and reset the oblique crosshair (Ctrl+Alt+0) to measure"))
         elif event.button() == Qt.MouseButton.LeftButton and self.tool in _MEASURE_TOOLS:
             row, col = self.to_image(event.position())
             if self._drawing is None:
@@ -707,11 +711,12 @@ class QtViewport(QWidget):
         if plane is None:
             return
         if plane.resampled:
-            self.status_message.emit("Segments are painted on acquired planes: turn off true reformats "
-                                     "and reset the oblique crosshair (Ctrl+Alt+0) to paint")
+            self.status_message.emit(self.tr("Segments are painted on acquired planes: turn off true reformats "
+                                             "and reset the oblique crosshair (Ctrl+Alt+0) to paint"))
             return
         if self.state.slab_mode:
-            self.status_message.emit("Segments are painted on one plane: turn off the thick slab to paint")
+            self.status_message.emit(
+                self.tr("Segments are painted on one plane: turn off the thick slab to paint"))
             return
         self._brush_at, self._stroking = position, True
         self.brush.stroke_begin(self, plane.voxel_at(*self.to_image(position)), plane.axis)
