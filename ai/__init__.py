@@ -1,0 +1,1 @@
+"""Outpost's AI assistance: model packs, sandboxed inference and explanations, batch screening, the AI panel."""

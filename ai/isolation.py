@@ -38,6 +38,7 @@ No Qt here: the panel, scripts and tests use the same engine.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import logging
@@ -286,7 +287,7 @@ def _serve(conn: Connection, temp_dir: str | None = None, memory_limit_bytes: in
                 if not may_execute:
                     raise AIError(f"the AI worker executes code only for tests ({_TEST_EXEC_ENV}=1)")
                 namespace: dict[str, Any] = {}
-                exec(arguments["source"], namespace)  # noqa: S102 - the parent's own code, for the tests
+                exec(arguments["source"], namespace)
                 conn.send(("result", namespace.get("result")))
                 continue
             volume = Volume(array=array, **arguments.pop("volume"))
@@ -311,8 +312,10 @@ def _serve(conn: Connection, temp_dir: str | None = None, memory_limit_bytes: in
 
 
 def _forward_audit(conn: Connection) -> None:
-    """Send the audit entries of runs and explanations to the parent, which writes them: the sandbox
-    forbids the child to write the audit log (a forged log is what a hostile pack would want)."""
+    """Send the audit entries of runs and explanations to the parent, which writes them.
+
+    The sandbox forbids the child to write the audit log (a forged log is what a hostile pack would want).
+    """
     from viewer.core import audit
 
     def record(event: str, **details: Any) -> bool:
@@ -358,8 +361,10 @@ def _background_priority() -> None:
 
 
 def _check_packs(folders: list[tuple[str, str, str | None]]) -> tuple[list[tuple[str, str]], str]:
-    """Build each pack (:func:`ai.packs.store.examine`): ``(status, reason)`` per ``(folder, location,
-    trusted checksum)``, and the device inference will use, as a reader would name it.
+    """Build each pack (:func:`ai.packs.store.examine`), and name the device inference will use.
+
+    Gives ``(status, reason)`` per ``(folder, location, trusted checksum)``, and the device as a reader
+    would name it.
 
     A pack is trusted (its TorchScript may be loaded later) when the parent's store trusts the
     checksum given and the pack still has it; the check itself never loads TorchScript.
@@ -390,8 +395,11 @@ _PACK_CALLS: dict[str, Callable[..., Any]] = {"check": _check_packs, "describe":
 
 
 def _portable(error: Exception) -> Exception:
-    """What the caller raises for ``error``: Outpost's own errors as they are (when they pickle),
-    anything else (torch's RuntimeError, a KeyError in a transform) as an AIError that says what it was."""
+    """What the caller raises for ``error``: Outpost's own errors as they are, anything else as an AIError.
+
+    Outpost's own errors are kept when they pickle; anything else (torch's RuntimeError, a KeyError in
+    a transform) becomes an AIError that says what it was.
+    """
     if isinstance(error, OutpostError) and type(error).__module__ in _OUTPOST_MODULES:  # what the parent takes
         try:
             if type(pickle.loads(pickle.dumps(error))) is type(error):
@@ -444,7 +452,7 @@ def _from_child(data: bytes) -> tuple:
         message = _ChildUnpickler(io.BytesIO(data)).load()
     except pickle.UnpicklingError:
         raise
-    except Exception as e:  # noqa: BLE001 - a damaged pickle fails in any way: all mean "not a message"
+    except Exception as e:
         raise pickle.UnpicklingError(f"a damaged message ({type(e).__name__})") from e
     if not (isinstance(message, tuple) and message and _MESSAGES.get(message[0]) == len(message)):
         raise pickle.UnpicklingError("a message of an unknown kind")
@@ -674,8 +682,11 @@ class IsolatedEngine:
         return self._request("sandbox", None, None, {}, None, cancel)
 
     def _execute(self, source: str, cancel: CancelToken | None = None):
-        """Execute Python ``source`` in the child and return its variable ``result``: for the tests that
-        attack the sandbox from inside, and only when ``OUTPOST_AI_WORKER_TEST_EXEC=1`` is set."""
+        """Execute Python ``source`` in the child and return its variable ``result``.
+
+        For the tests that attack the sandbox from inside, and only when ``OUTPOST_AI_WORKER_TEST_EXEC=1``
+        is set.
+        """
         return self._request("exec", None, None, {"source": source}, None, cancel)
 
     def explain(self, volume: Volume, pack, result, method: str = "gradcam", target: str | None = None,
@@ -717,10 +728,8 @@ class IsolatedEngine:
                 raise self._overdue(kind, limit)
             if cancel is not None and cancel.cancelled and cancelled_at is None:
                 cancelled_at = time.monotonic()
-                try:
+                with contextlib.suppress(OSError):  # it died meanwhile: the wait below sees it
                     self._conn.send(("cancel",))
-                except OSError:
-                    pass  # it died meanwhile: the wait below sees it
             if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
                 log.warning("the AI worker ignored a cancel for %.0f s: killed", CANCEL_GRACE_S)
                 self._kill()

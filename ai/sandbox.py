@@ -195,7 +195,7 @@ _ARCHES = {
 
 
 def _linux_arch() -> _Arch | None:
-    """This process's architecture, where the kernel-level sandbox knows it (64-bit Linux)."""
+    """The architecture of this process, where the kernel-level sandbox knows it (64-bit Linux)."""
     if not sys.platform.startswith("linux") or struct.calcsize("P") != 8:
         return None
     return _ARCHES.get(os.uname().machine)
@@ -362,8 +362,9 @@ def _add_path_rule(ruleset: int, path: str, allowed: int) -> None:
 
 
 def _stop_known_thread_pools() -> int:
-    """Stop OpenBLAS's threads (numpy's import starts them), which restart from a sandboxed thread when
-    next needed: before Landlock ABI 8, Landlock covers only the calling thread and the ones it starts.
+    """Stop OpenBLAS's threads (numpy's import starts them), which restart from a sandboxed thread when needed.
+
+    Before Landlock ABI 8, Landlock covers only the calling thread and the ones it starts.
 
     Returns the number of threads the process has left.
     """
@@ -558,7 +559,7 @@ def _guard_python_sockets() -> None:
 
         _outpost_guard = True
 
-        def __init__(self, family=-1, type=-1, proto=-1, fileno=None):  # noqa: A002 - socket's own names
+        def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
             if fileno is None and (local is None or family != local):
                 raise PermissionError(errno.EACCES, "the AI worker is sandboxed: it opens no network socket")
             super().__init__(family, type, proto, fileno)
@@ -583,7 +584,7 @@ def _gib(nbytes: float) -> str:
 
 
 def _vm_size() -> int:
-    """This process's address space now (VmSize of /proc/self/status), in bytes."""
+    """The address space of this process now (VmSize of /proc/self/status), in bytes."""
     with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmSize:"):
@@ -632,7 +633,7 @@ def _limit_memory(limit: int | None, accelerator: bool,
             time.sleep(WATCHDOG_PERIOD_S)
             try:
                 resident = process.memory_info().rss
-            except Exception:  # noqa: BLE001,S112 - a failed look is retried at the next tick
+            except Exception:  # noqa: BLE001 - a failed look is retried at the next tick
                 continue
             if resident > ceiling:
                 try:

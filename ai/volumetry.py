@@ -20,8 +20,10 @@ _SIDES = ((re.compile(r"^Left[-_ ](.+)$", re.IGNORECASE), "left", "{}"),
 
 
 def side_of(name: str) -> tuple[str, str | None]:
-    """``(structure, side)`` of a label name: ``("Hippocampus", "left")`` for ``Left-Hippocampus``,
-    ``("ctx-insula", "right")`` for ``ctx-rh-insula``, ``(name, None)`` when it names no side."""
+    """``(structure, side)`` of a label name; ``(name, None)`` when it names no side.
+
+    ``("Hippocampus", "left")`` for ``Left-Hippocampus``, ``("ctx-insula", "right")`` for ``ctx-rh-insula``.
+    """
     for pattern, side, shown in _SIDES:
         match = pattern.match(name)
         if match:

@@ -1,4 +1,6 @@
-"""``ai``: the engine's overhead against bare MONAI sliding-window inference, the cost of
+"""``ai``: the AI engine's costs and the real packs, each against its bare counterpart in the same run.
+
+The engine's overhead against bare MONAI sliding-window inference, the cost of
 explanations against one forward pass of the same 2-D classifier, the cost of running in the
 isolated worker process (``ai.isolation``) against in-process inference, and the real packs
 (:func:`real_pack_figures`: the brainchop MeshNets on the 256^3 T1, the SqueezeNet pneumonia
@@ -143,8 +145,10 @@ def wholebody_inference(pixdim: float) -> dict:
 
 
 def _wholebody_pack(work: Path, pixdim: float) -> Path:
-    """The wholeBody bundle's architecture with random weights (none are in the shared data), imported
-    through the ``monai`` importer as a bundle folder written here."""
+    """The wholeBody bundle's architecture with random weights, imported through the ``monai`` importer.
+
+    The weights are random because none are in the shared data; the bundle is a folder written here.
+    """
     import json
 
     import torch
@@ -170,8 +174,10 @@ def _wholebody_pack(work: Path, pixdim: float) -> Path:
 
 
 def _wholebody_bare(volume, pixdim: float, device: str, repeat: int) -> dict:
-    """The wholeBody SegResNet (random weights) and its sliding windows on the bundle's preprocessed
-    tensor, built with MONAI directly: the bare half of the comparison, when no pack can be built."""
+    """The wholeBody SegResNet (random weights) and its sliding windows, built with MONAI directly.
+
+    Run on the bundle's preprocessed tensor: the bare half of the comparison, when no pack can be built.
+    """
     import torch
     from monai.inferers import SlidingWindowInferer
     from monai.networks.nets import SegResNet
@@ -209,8 +215,11 @@ def _wholebody_bare(volume, pixdim: float, device: str, repeat: int) -> dict:
 
 
 def _pack_against_bare(pack_root: Path, volume, device: str, repeat: int) -> dict:
-    """``ai.inference.run`` end to end against the pack's bare inferer and network on the tensor that
-    the pack's own preprocessing makes of the same volume; runs alternate (warm-up first)."""
+    """``ai.inference.run`` end to end against the pack's bare inferer and network.
+
+    Both run on the tensor that the pack's own preprocessing makes of the same volume; runs alternate
+    (warm-up first).
+    """
     import torch
 
     from ai.inference import _window_batches
@@ -261,8 +270,9 @@ def _measured(name: str, function) -> dict:
 
 
 def real_pack_figures(args, work: Path, data: Path) -> dict:
-    """The real packs end to end against their bare networks, built through ``ai.importers.import_pack``
-    with :mod:`installer.catalogue`'s arguments.
+    """The real packs end to end against their bare networks.
+
+    The packs are built through ``ai.importers.import_pack`` with :mod:`installer.catalogue`'s arguments.
 
     The 256^3 MeshNets and the wholeBody SegResNet take tens of seconds a run on two cores: they run
     once each (after a warm-up of the bare network), the 2-D classifier ``--repeat`` times.

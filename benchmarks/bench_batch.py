@@ -50,8 +50,10 @@ DEFAULT_SERIES = 500
 
 
 def make_radiographs(shared_data: Path, folder: Path, count: int) -> list[Path]:
-    """``count`` chest X-rays in ``folder``, copies of :data:`SOURCES` in turn, each a new study and series
-    (new Study, Series and SOP Instance UIDs; pixel data as stored)."""
+    """``count`` chest X-rays in ``folder``, copies of :data:`SOURCES` in turn, each a new study and series.
+
+    Each has new Study, Series and SOP Instance UIDs; the pixel data are as stored.
+    """
     import pydicom
     from pydicom.uid import generate_uid
 
@@ -76,8 +78,9 @@ def _free_port() -> int:
 
 
 class LocalCluster:
-    """A Dask scheduler and ``workers`` Outpost workers (``python -m ai.batch.cluster``) on 127.0.0.1,
-    each a subprocess in its own process group with its own ``OUTPOST_DATA_DIR`` under ``folder``.
+    """A Dask scheduler and ``workers`` Outpost workers (``python -m ai.batch.cluster``) on 127.0.0.1.
+
+    Each is a subprocess in its own process group with its own ``OUTPOST_DATA_DIR`` under ``folder``.
 
     Use :func:`local_cluster`, which waits for the workers and always tears the cluster down.
     """
@@ -111,8 +114,10 @@ class LocalCluster:
         return self.logs[name].read_text(errors="replace")[-chars:]
 
     def wait_for_workers(self, count: int, timeout: float = 120.0) -> None:
-        """Return when ``count`` workers have joined; raise ``RuntimeError`` after ``timeout`` seconds or
-        when a process of the cluster exits."""
+        """Return when ``count`` workers have joined.
+
+        Raise ``RuntimeError`` after ``timeout`` seconds or when a process of the cluster exits.
+        """
         from distributed import Client
 
         deadline = time.monotonic() + timeout

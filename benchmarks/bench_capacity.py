@@ -72,7 +72,7 @@ def warm_cache(folder: Path) -> None:
 
 
 def _peak_rss() -> int:
-    """This process's peak resident memory in bytes (``ru_maxrss`` is KiB on Linux, bytes on macOS)."""
+    """The peak resident memory of this process in bytes (``ru_maxrss`` is KiB on Linux, bytes on macOS)."""
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

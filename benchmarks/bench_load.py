@@ -98,6 +98,7 @@ class PeakMemory:
 
     @property
     def above_baseline(self) -> int:
+        """The peak resident memory above the baseline, in bytes."""
         return self.peak - self.baseline
 
 

@@ -76,6 +76,7 @@ def _storescp(folder: Path, work: Path, option: str) -> float:
 
 
 def run(args) -> dict:
+    """Run the PACS receiver benchmark and return its figures."""
     data = Path(args.data) if args.data else Path(__file__).resolve().parents[2] / "shared" / "data"
     figures: dict = {"slices": args.slices}
     with tempfile.TemporaryDirectory(prefix="outpost-bench-pacs-") as temporary:

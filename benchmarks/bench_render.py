@@ -1,4 +1,6 @@
-"""``render``: one 512x512 CT slice windowed, with a label overlay and a heatmap, drawn
+"""``render``: the viewer's drawing, each case against a naive numpy implementation of the same pipeline.
+
+One 512x512 CT slice windowed, with a label overlay and a heatmap, drawn
 into a 1024x1024 viewport; a sagittal reformat of a 400-slice volume; the axial view of a
 sagittally acquired 256^3 volume (the patient's plane: a permutation and flips); a 10 mm
 MIP slab on the 400-slice CT; and an oblique reformat (30° and 15°, linear) of it. Each
@@ -220,9 +222,11 @@ def _oblique_reformat(big) -> dict:
 
 
 def _synchronised_2x2(ct) -> dict:
-    """One scroll step in a 2x2 layout of four series kept in step: moving one moves the other
-    three (viewer.qt.qt_comparison) and all four pictures are composited again; against four plain
-    numpy slices windowed in float64."""
+    """One scroll step in a 2x2 layout of four series kept in step, against four plain numpy slices.
+
+    Moving one moves the other three (viewer.qt.qt_comparison) and all four pictures are composited
+    again; the numpy slices are windowed in float64.
+    """
     from viewer.core.display import Window
     from viewer.core.volume import Volume
     from viewer.model.state import ViewerState

@@ -1,5 +1,6 @@
-"""``responsiveness``: the longest stall of the viewer's GUI event loop during a real series load and
-during a real 3-D inference, against peers measured in the same run.
+"""``responsiveness``: the longest stall of the viewer's GUI event loop, against peers measured in the same run.
+
+The stalls are those during a real series load and during a real 3-D inference.
 
 A 5 ms timer on the GUI thread stamps every tick (``tests/qt/stalls.py``, as the stall tests
 do); the longest gap is the stall. Measured, offscreen, in this process:

@@ -239,6 +239,7 @@ def benchmark(data: Path | None, timeout: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the GPU check and print its JSON report; the exit status is 1 when a section failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
                         help="the shared data (default ../shared/data; the real packs are skipped without it)")

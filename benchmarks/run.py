@@ -16,7 +16,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import (  # noqa: E402
+from benchmarks import (
     bench_ai,
     bench_batch,
     bench_capacity,
@@ -54,6 +54,7 @@ def machine() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark named in ``argv`` and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", choices=sorted(BENCHMARKS))
     parser.add_argument("--json", action="store_true", help="print one JSON object")

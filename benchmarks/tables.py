@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from viewer.core.files import atomic_path  # noqa: E402
+from viewer.core.files import atomic_path
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "dev" / "benchmarks.md"
 START = re.compile(r"^<!-- table: ([a-z0-9-]+) -->$", re.M)

@@ -118,8 +118,10 @@ CHECKED_HERE[PNEUMONIA_PACK] = ("Its probabilities equal those of the original s
 
 
 def describe_on_card(pack: Path, trained_on: str, checked_here: str, outpost: dict | None = None) -> None:
-    """Put what the model was trained on and what was checked here in the pack's metadata (and the
-    entries ``outpost`` in its outpost block); redo its checksums."""
+    """Put what the model was trained on and what was checked here in the pack's metadata; redo its checksums.
+
+    The entries ``outpost`` go in the pack's outpost block.
+    """
     import json
 
     from ai.packs.pack import write_checksums

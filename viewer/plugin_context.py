@@ -38,8 +38,10 @@ class PluginContext(Protocol):
         """Remove an overlay added before."""
 
     def set_overlay_provenance(self, overlay: Overlay, provenance: dict[str, Any]) -> None:
-        """Say what made an overlay added before (an AI result's ``pack``, ``version``, ``checksum``,
-        ``date``): the segment editor records it in what it saves from the overlay."""
+        """Say what made an overlay added before: an AI result's ``pack``, ``version``, ``checksum``, ``date``.
+
+        The segment editor records it in what it saves from the overlay.
+        """
 
     def add_dock(self, title: str, widget: Any) -> None:
         """Add a dock panel."""
@@ -73,8 +75,10 @@ class PluginContext(Protocol):
         """Show one line at the top of every view until the series changes ("" removes it)."""
 
     def open_paths(self, paths: list[str], series_key: str | None = None) -> Any:
-        """Open folders, files, zips or DICOMDIRs as the reader would, showing ``series_key`` (a key of
-        ``outpost scan``) or the newest study's largest series; returns the background job."""
+        """Open folders, files, zips or DICOMDIRs as the reader would; returns the background job.
+
+        It shows ``series_key`` (a key of ``outpost scan``) or the newest study's largest series.
+        """
 
     def go_to_voxel(self, voxel_xyz: Sequence[float]) -> None:
         """Move every view to the voxel ``(x, y, z)``."""

@@ -101,8 +101,10 @@ class Labels:
 
 
 def parse_label(text: str) -> bool | None:
-    """``True`` for 1/positive/yes (or pos/true), ``False`` for 0/negative/no (or neg/false), any case;
-    ``None`` for anything else."""
+    """A label's word read: ``True`` for a positive, ``False`` for a negative, ``None`` for anything else.
+
+    Positive is 1/positive/yes (or pos/true), negative 0/negative/no (or neg/false), in any case.
+    """
     word = text.strip().lower()
     return True if word in _POSITIVE else False if word in _NEGATIVE else None
 
@@ -795,8 +797,10 @@ def operating_threshold(pack_checksum: str | None, pack_threshold: Any) -> tuple
 
 
 def screening_verdict(pack: Pack, result: Result | dict[str, Any]) -> str:
-    """One line for a result: its screening score against the site's threshold (else the pack's), and
-    where that threshold came from (the AI panel shows it); ``""`` when the result has no score.
+    """One line for a result (the AI panel shows it): its screening score against the operating threshold.
+
+    The threshold is the site's (else the pack's), and the line says where it came from; ``""`` when the
+    result has no score.
 
     Parameters
     ----------

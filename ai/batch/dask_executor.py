@@ -89,7 +89,7 @@ _engines_lock = threading.Lock()
 
 
 def worker_engine() -> IsolatedEngine:
-    """This worker thread's :class:`~ai.isolation.IsolatedEngine`, started on first use and kept.
+    """The :class:`~ai.isolation.IsolatedEngine` of this worker thread, started on first use and kept.
 
     Raises
     ------

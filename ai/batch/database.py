@@ -250,9 +250,11 @@ class BatchDatabase:
     def finish(self, series_uid: str, status: str, *, reason: str = "", score: float | None = None,
                scores: dict[str, float] | None = None, volumes: dict[str, float] | None = None,
                result_dir: str = "", seconds: float | None = None, device: str = "", worker: str = "") -> None:
-        """Record how ``series_uid`` ended: :data:`DONE` with its results, :data:`FAILED` or
-        :data:`UNSUITABLE` with the reason. A series already done stays done (a task that ran twice on
-        a cluster is counted once)."""
+        """Record how ``series_uid`` ended: :data:`DONE`, :data:`FAILED` or :data:`UNSUITABLE`.
+
+        :data:`DONE` comes with its results, :data:`FAILED` and :data:`UNSUITABLE` with the reason. A series
+        already done stays done (a task that ran twice on a cluster is counted once).
+        """
         if status not in (DONE, FAILED, UNSUITABLE):
             raise ValueError(f"a series ends {DONE}, {FAILED} or {UNSUITABLE}, not {status!r}")
         with self._transaction() as db:

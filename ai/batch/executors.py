@@ -55,8 +55,10 @@ class Executor(Protocol):
 
 
 def gpu_count() -> int:
-    """How many CUDA GPUs this machine offers, asked without importing torch (``nvidia-smi -L``,
-    narrowed by ``CUDA_VISIBLE_DEVICES``); 0 when none or unknown."""
+    """How many CUDA GPUs this machine offers; 0 when none or unknown.
+
+    Asked without importing torch (``nvidia-smi -L``, narrowed by ``CUDA_VISIBLE_DEVICES``).
+    """
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None:
         return len([item for item in visible.split(",") if item.strip() and item.strip() != "-1"])
@@ -71,8 +73,10 @@ def gpu_count() -> int:
 
 
 def worker_devices(workers: int, device: str = "auto", gpus: int | None = None) -> list[str]:
-    """The device each of ``workers`` local workers uses: ``device`` for each, except ``auto`` on a
-    machine with several GPUs, where worker ``i`` takes ``cuda:(i mod GPUs)``."""
+    """The device each of ``workers`` local workers uses: ``device`` for each, except ``auto`` on several GPUs.
+
+    On a machine with several GPUs, ``auto`` gives worker ``i`` the device ``cuda:(i mod GPUs)``.
+    """
     gpus = gpu_count() if gpus is None and device == "auto" else (gpus or 0)
     if device == "auto" and gpus > 1:
         return [f"cuda:{index % gpus}" for index in range(workers)]

@@ -88,8 +88,10 @@ def from_scan(found: ScanResult, source: Callable[[Series], str]) -> BatchInputs
 
 
 def from_paths(paths: Sequence[str]) -> BatchInputs:
-    """The series under ``paths`` (folders, files, zips, DICOMDIRs), each with source ``path:<the path
-    given, made absolute>``."""
+    """The series under ``paths`` (folders, files, zips, DICOMDIRs).
+
+    Each has source ``path:<the path given, made absolute>``.
+    """
     from viewer.cli.terminal import scan_paths
 
     inputs = BatchInputs()
@@ -102,8 +104,9 @@ def from_paths(paths: Sequence[str]) -> BatchInputs:
 
 
 def from_store(store: Any, study_uids: Sequence[str] | None = None, source: str | None = None) -> BatchInputs:
-    """The series of the local study store (:class:`~viewer.pacs.store.LocalStore`): every study, or
-    ``study_uids``.
+    """The series of the local study store (:class:`~viewer.pacs.store.LocalStore`): every study, or some.
+
+    The studies are ``study_uids`` when given.
 
     Each has source ``store:<study UID>`` (or ``source`` when given: ``pacs:<node>`` for what was
     retrieved from a PACS).

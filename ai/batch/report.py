@@ -1,5 +1,7 @@
-"""What a batch shows: its rows flagged at the threshold, ``outpost batch list``'s document, and the
-report a programme manager sends (``outpost batch report BATCH --out FILE.csv|FILE.html``). No Qt.
+"""What a batch shows: its rows flagged at the threshold, ``outpost batch list``'s document, its report.
+
+The report is what a programme manager sends (``outpost batch report BATCH --out FILE.csv|FILE.html``).
+No Qt.
 
 The threshold is the site's, when one was calibrated for the batch's pack (the very checksum:
 :func:`ai.batch.calibration.site_threshold`), else the pack's own operating point (recorded in the

@@ -1,5 +1,6 @@
-"""Running a batch: the pack bound to the batch folder, the series added, what is left run, each
-outcome recorded as it arrives. No Qt.
+"""Running a batch: the pack bound to the batch folder, the series added, what is left run. No Qt.
+
+Each outcome is recorded as it arrives.
 
 Idempotent and resumable: the database says what is done (skipped), what failed (retried) and what
 was running when a run stopped (run again); a series' outcome is recorded once. Ctrl+C (or the
@@ -134,8 +135,10 @@ def _duration(seconds: float) -> str:
 
 
 class _StopOnInterrupt:
-    """While active on the main thread, Ctrl+C (SIGINT) sets ``cancel`` instead of raising; a second
-    Ctrl+C raises as usual."""
+    """While active on the main thread, Ctrl+C (SIGINT) sets ``cancel`` instead of raising.
+
+    A second Ctrl+C raises as usual.
+    """
 
     def __init__(self, cancel: CancelToken) -> None:
         self.cancel, self.previous = cancel, None

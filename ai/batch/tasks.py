@@ -147,8 +147,10 @@ def positive_classes(pack: Pack) -> list[str]:
 
 
 def screening_threshold(pack: Pack) -> float:
-    """The pack's own operating point: ``outpost.screening.threshold``, else :data:`DEFAULT_THRESHOLD`
-    for a classification (:data:`DEFAULT_VOLUME_THRESHOLD_ML` for a segmentation).
+    """The pack's own operating point: ``outpost.screening.threshold``, else the default for its task.
+
+    The default is :data:`DEFAULT_THRESHOLD` for a classification (:data:`DEFAULT_VOLUME_THRESHOLD_ML`
+    for a segmentation).
 
     A site's calibrated threshold (:mod:`ai.batch.calibration`) takes its place where one is saved.
     """
@@ -159,9 +161,10 @@ def screening_threshold(pack: Pack) -> float:
 
 
 def score_of(pack: Pack, result: Result | dict[str, Any]) -> float | None:
-    """What ranks a result: the probability of the pack's positive class (the sum over its
-    :func:`positive_classes`) for a classification, the total labelled volume in mL for a
-    segmentation; ``None`` when the result has neither.
+    """What ranks a result: its positive probability, or its labelled volume; ``None`` when it has neither.
+
+    The probability of the pack's positive class (the sum over its :func:`positive_classes`) for a
+    classification, the total labelled volume in mL for a segmentation.
 
     Parameters
     ----------

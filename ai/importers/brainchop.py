@@ -11,6 +11,7 @@ selects MeshNet's ``blocks`` layout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ def meshnet_stages(quantile_norm: bool, crop: dict[str, Any] | None = None) -> d
 
 
 def _crop(entry: dict[str, Any]) -> dict[str, Any] | None:
-    """brainchop's crop settings of a registry entry (``None`` when it does not crop)."""
+    """Brainchop's crop settings of a registry entry (``None`` when it does not crop)."""
     if not entry.get("enableCrop"):
         return None
     padding, threshold = entry.get("cropPadding") or 0, entry.get("autoThreshold") or 0
@@ -361,10 +362,8 @@ def _labels(folder: Path, app: Path | None, entry: dict[str, Any], n_classes: in
     labels = {}
     for value, name in enumerate(names[1:], start=1):
         label: dict[str, Any] = {"name": name}
-        try:
+        with contextlib.suppress(KeyError, IndexError, TypeError, ValueError):
             label["color"] = [int(table[c][value]) for c in "RGB"]
-        except (KeyError, IndexError, TypeError, ValueError):
-            pass
         labels[str(value)] = label
     return labels, [path]
 

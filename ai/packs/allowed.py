@@ -71,6 +71,7 @@ class Flag(ValueType):
     description = "true or false"
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for ``true`` or ``false``, else the reason it is not."""
         return None if isinstance(value, bool) else f"{_shown(value)} is not true or false"
 
 
@@ -83,9 +84,11 @@ class Whole(ValueType):
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """What refusals and the README call this type: its range of whole numbers."""
         return f"a whole number from {self.low} to {self.high}"
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for an integer within ``[low, high]``, else the reason it is not."""
         if isinstance(value, bool) or not isinstance(value, int):
             return f"{_shown(value)} is not a whole number"
         return None if self.low <= value <= self.high else f"{value} is not from {self.low} to {self.high}"
@@ -100,9 +103,11 @@ class Real(ValueType):
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """What refusals and the README call this type: its range of numbers."""
         return f"a number from {self.low:g} to {self.high:g}"
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for a finite number within ``[low, high]``, else the reason it is not."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{_shown(value)} is not a number"
         if isinstance(value, float) and not math.isfinite(value):
@@ -119,9 +124,11 @@ class Choice(ValueType):
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """What refusals and the README call this type: its values."""
         return "one of " + ", ".join(repr(v) for v in self.values)
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for one of the values, else the reason it is not."""
         if not isinstance(value, str | bool | int | float | type(None)):
             return f"{_shown(value)} is not one of {', '.join(repr(v) for v in self.values)}"
         probe = value.lower() if self.fold_case and isinstance(value, str) else value
@@ -141,9 +148,11 @@ class Text(ValueType):
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """What refusals and the README call this type: ``what``."""
         return self.what
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for a string matching ``pattern`` in full, else the reason it is not."""
         if isinstance(value, str) and re.fullmatch(self.pattern, value):
             return None
         return f"{_shown(value)} is not {self.what}"
@@ -159,9 +168,11 @@ class Several(ValueType):
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """What refusals and the README call this type: the list's length and item type."""
         return f"a list of {self.low} to {self.high} ({self.item.description})"
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for a list of ``low`` to ``high`` values of type ``item``, else the reason it is not."""
         if not isinstance(value, list | tuple):
             return f"{_shown(value)} is not a list"
         if not self.low <= len(value) <= self.high:
@@ -182,9 +193,11 @@ class AnyOf(ValueType):
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """What refusals and the README call this type: its types, joined by "or"."""
         return " or ".join(kind.description for kind in self.kinds)
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for a value of any of the types, else the reason it is not."""
         if any(kind.refusal(value) is None for kind in self.kinds):
             return None
         return f"{_shown(value)} is not {self.description}"
@@ -198,9 +211,11 @@ class Built(ValueType):
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """What refusals and the README call this type: its roles, built from the allow table."""
         return " or ".join(f"a {role} built from the allow table" for role in self.roles)
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for an object the allow table built in one of the roles, else the reason it is not."""
         entry = allow_table().get(type(value))
         if entry is not None and entry.role in self.roles and entry.action == "build":
             return None
@@ -213,6 +228,7 @@ class Device(ValueType):
     description = "Outpost's device, 'cpu' or 'cuda'"
 
     def refusal(self, value: Any) -> str | None:
+        """``None`` for a torch device, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``, else the reason it is not."""
         if type(value).__module__ == "torch" and type(value).__name__ == "device":
             return None
         if isinstance(value, str) and re.fullmatch(r"cpu|cuda(:\d{1,2})?", value):

@@ -53,8 +53,10 @@ def model_card(metadata: dict[str, Any], pack: Pack | None = None) -> list[tuple
 
 
 def site_threshold_text(pack: Pack) -> str:
-    """The "Site threshold" row: the site's threshold for this very version of the pack (its checksum)
-    and where it came from, else "none" and the pack's own operating point."""
+    """The "Site threshold" row: the site's threshold for this very version of the pack (its checksum).
+
+    The row says where that threshold came from, else "none" and the pack's own operating point.
+    """
     from ai.batch.calibration import site_threshold  # read only when a card is shown
     from ai.batch.tasks import screening_threshold
 

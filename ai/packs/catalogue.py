@@ -196,8 +196,10 @@ class CatalogueItem:
 
 
 def short_licence(text: Any) -> str:
-    """A licence's short name from the metadata's ``license``: ``"MIT License (full text in LICENSE)"`` gives
-    ``"MIT License"``, ``"GPL-3.0; JSRT images under ..."`` gives ``"GPL-3.0"``.
+    """A licence's short name from the metadata's ``license``.
+
+    ``"MIT License (full text in LICENSE)"`` gives ``"MIT License"``, ``"GPL-3.0; JSRT images under ..."``
+    gives ``"GPL-3.0"``.
 
     Parameters
     ----------

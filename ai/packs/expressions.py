@@ -129,7 +129,7 @@ class _Budget:
 _ACTIVE: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("expression_budget", default=None)
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     """A cause found where the config key is not known; the interpreter turns it into a refusal."""
 
 
@@ -195,7 +195,7 @@ def evaluate(expression: str, resolve: Callable[[str], Any], key: str) -> Any:
 def _measure(value: Any) -> _Size:
     """The size of a value from outside the interpreter, walked without recursion.
 
-    Raises ``_Refused`` as soon as the value exceeds a bound, so its cost is bounded too
+    Raises ``_RefusedError`` as soon as the value exceeds a bound, so its cost is bounded too
     (self-containing values included).
     """
     items = chars = 0
@@ -208,16 +208,16 @@ def _measure(value: Any) -> _Size:
         elif kind in _COLLECTIONS or kind is dict:
             items += len(value)
             if items > MAX_ITEMS:
-                raise _Refused(f"a value of more than {MAX_ITEMS} items")
+                raise _RefusedError(f"a value of more than {MAX_ITEMS} items")
             if value and depth >= MAX_DEPTH:
-                raise _Refused(f"a value nested deeper than {MAX_DEPTH} levels")
+                raise _RefusedError(f"a value nested deeper than {MAX_DEPTH} levels")
             stack.extend((element, depth + 1) for element in value)
             if kind is dict:
                 stack.extend((element, depth + 1) for element in value.values())
         else:
             _check_scalar(value)
         if chars > MAX_CHARS:
-            raise _Refused(f"a value of more than {MAX_CHARS} characters")
+            raise _RefusedError(f"a value of more than {MAX_CHARS} characters")
     return _Size(items, chars)
 
 
@@ -225,11 +225,11 @@ def _check_scalar(value: Any) -> None:
     """Refuse a number that is too big to compute with, infinite, not a number or complex."""
     kind = type(value)
     if kind in _INTEGERS and value.bit_length() > MAX_INT_BITS:
-        raise _Refused(f"an integer of {value.bit_length()} bits (more than {MAX_INT_BITS})")
+        raise _RefusedError(f"an integer of {value.bit_length()} bits (more than {MAX_INT_BITS})")
     if kind is float and not math.isfinite(value):
-        raise _Refused(f"the number {value!r} (a float overflow)")
+        raise _RefusedError(f"the number {value!r} (a float overflow)")
     if isinstance(value, complex):
-        raise _Refused("a complex number")
+        raise _RefusedError("a complex number")
 
 
 def _predicted_size(op: ast.operator, left: Any, left_size: _Size, right: Any, right_size: _Size) -> _Size:
@@ -337,7 +337,7 @@ class _Interpreter:
     def measured(self, value: Any) -> tuple[Any, _Size]:
         try:
             size = _measure(value)
-        except _Refused as e:
+        except _RefusedError as e:
             self.refuse(str(e))
         self.admit(size)
         return value, size
@@ -345,7 +345,7 @@ class _Interpreter:
     def checked(self, value: Any, size: _Size) -> tuple[Any, _Size]:
         try:
             _check_scalar(value)
-        except _Refused as e:
+        except _RefusedError as e:
             self.refuse(str(e))
         return value, size
 

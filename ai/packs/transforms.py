@@ -79,6 +79,7 @@ class LoadVolumed(MapTransform):
         self.spatial_dims = spatial_dims
 
     def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
+        """A copy of ``data`` with the Volume under each key turned into a MetaTensor."""
         out = dict(data)
         for key in self.key_iterator(out):
             value = out[key]
@@ -120,6 +121,7 @@ class AsDiscrete(MonaiAsDiscrete):
 
     def __call__(self, img: NdarrayOrTensor, argmax: bool | None = None, to_onehot: int | None = None,
                  threshold: float | None = None, rounding: str | None = None) -> NdarrayOrTensor:
+        """As MONAI's ``AsDiscrete``, its argmax taken by :func:`channel_argmax`."""
         if self.argmax if argmax is None else argmax:
             img = channel_argmax(torch.as_tensor(img) if isinstance(img, np.ndarray) else img,
                                  dim=self.kwargs.get("dim", 0), keepdim=self.kwargs.get("keepdim", True))
@@ -148,7 +150,7 @@ LIA_DIRECTIONS = np.array([[-1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
 
 def conformed_affine(affine_ras: np.ndarray, shape_xyz: tuple[int, ...], size: int = 256,
                      spacing: float = 1.0) -> np.ndarray:
-    """The RAS affine of the conformed grid (``size``\\ :sup:`3` voxels of ``spacing`` mm, LIA).
+    r"""The RAS affine of the conformed grid (``size``\ :sup:`3` voxels of ``spacing`` mm, LIA).
 
     As FreeSurfer's ``mri_convert --conform``: axis-aligned LIA, centred on the centre of the
     input volume (here its geometric centre, the middle of its voxel range, so that the same
@@ -172,8 +174,10 @@ def conformed_affine(affine_ras: np.ndarray, shape_xyz: tuple[int, ...], size: i
 
 
 def _signed_permutation(matrix: np.ndarray) -> list[tuple[int, int, int]] | None:
-    """For each output axis ``(input axis, sign, offset)`` when ``matrix`` (output index to input
-    index, 4x4) only permutes, flips and shifts by whole voxels; ``None`` otherwise."""
+    """For each output axis ``(input axis, sign, offset)`` when ``matrix`` only permutes, flips and shifts.
+
+    ``matrix`` (output index to input index, 4x4) must shift by whole voxels; ``None`` otherwise.
+    """
     rotation, shift = matrix[:3, :3], matrix[:3, 3]
     rounded = np.rint(rotation)
     if not np.allclose(rotation, rounded, atol=1e-4) or not np.allclose(shift, np.rint(shift), atol=1e-3):
@@ -245,7 +249,7 @@ def conform_array(image: torch.Tensor, affine_ras: np.ndarray, size: int = 256, 
 
 
 class ConformLIAd(MapTransform):
-    """FreeSurfer's ``mri_convert --conform`` geometry: ``size``\\ :sup:`3` voxels of ``spacing`` mm, LIA.
+    r"""FreeSurfer's ``mri_convert --conform`` geometry: ``size``\ :sup:`3` voxels of ``spacing`` mm, LIA.
 
     The image (channel first, after ``EnsureChannelFirstd``) is resampled by
     :func:`conform_array`: exactly when the acquisition's voxels are the conformed ones in
@@ -260,6 +264,7 @@ class ConformLIAd(MapTransform):
         self.size, self.spacing = int(size), float(spacing)
 
     def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
+        """A copy of ``data`` with the image under each key resampled onto the conformed grid."""
         out = dict(data)
         for key in self.key_iterator(out):
             image = out[key]
@@ -315,6 +320,7 @@ class BrainCropd(MapTransform):
         return bounding_box(mask.numpy())
 
     def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
+        """A copy of ``data`` with the image under each key cropped to its box and padded, the crop recorded."""
         out = dict(data)
         for key in self.key_iterator(out):
             image = out[key]
@@ -350,6 +356,7 @@ class BrainUncropd(MapTransform):
         self.source = source
 
     def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
+        """A copy of ``data`` with the prediction under each key put back into the whole grid."""
         out = dict(data)
         record = getattr(out.get(self.source), "meta", {}).get(CROP_RECORD)
         if record is None:

@@ -60,8 +60,10 @@ class AIPlugin:
 
 
 def _under_the_views(dock) -> None:
-    """Move a dock to the main window's bottom area, a third of its height: a worklist is a wide table,
-    cramped in the column of panels beside the views."""
+    """Move a dock to the main window's bottom area, a third of its height.
+
+    A worklist is a wide table, cramped in the column of panels beside the views.
+    """
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QDockWidget, QMainWindow
 

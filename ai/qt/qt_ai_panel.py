@@ -1,5 +1,6 @@
-"""The AI panel: the catalogue of model packs, their cards, run and cancel, results, attention maps and
-trust signals.
+"""The AI panel: the catalogue of model packs, their cards, run and cancel, results, attention maps.
+
+It shows the trust signals too.
 
 The catalogue (:mod:`ai.packs.catalogue`) is a tree: modality › body part › packs, with the
 columns name, where (bundled, installed, file), licence, size and status; the packs that suit the
@@ -100,8 +101,10 @@ _NAVIGATION_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_
 # --------------------------------------------------------------------------- worker functions (no Qt)
 @dataclass
 class Listing:
-    """What the listing job found: the stores' packs, the device inference will use, and the packs
-    offered as files (:func:`ai.packs.catalogue.read_offered`)."""
+    """What the listing job found: the stores' packs, the device inference will use, the packs offered.
+
+    The packs offered are files (:func:`ai.packs.catalogue.read_offered`).
+    """
 
     entries: list
     device: str
@@ -220,8 +223,10 @@ class CatalogueTree(QTreeWidget):
         self._packs: list[PackItem] = []
 
     def fit_columns(self) -> None:
-        """Give the name column what the other columns leave (its names elided where they must be, but
-        at least :data:`NAME_WIDTH` wide: a narrow dock scrolls sideways to the rest)."""
+        """Give the name column what the other columns leave, but at least :data:`NAME_WIDTH`.
+
+        Its names are elided where they must be; a narrow dock scrolls sideways to the rest.
+        """
         others = sum(max(self.sizeHintForColumn(c), self.header().sectionSizeHint(c))
                      for c in range(1, len(COLUMNS)))
         wanted = max(self.sizeHintForColumn(0), self.header().sectionSizeHint(0))
@@ -233,13 +238,18 @@ class CatalogueTree(QTreeWidget):
         self.fit_columns()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        """:data:`CATALOGUE_WIDTH` wide: the dock opens wide enough for the columns where the window allows
-        (the packs are listed after the window is laid out, so their own widths come too late)."""
+        """:data:`CATALOGUE_WIDTH` wide: the dock opens wide enough for the columns where the window allows.
+
+        The packs are listed after the window is laid out, so their own widths come too late.
+        """
         return QSize(CATALOGUE_WIDTH, super().sizeHint().height())
 
     def event(self, event) -> bool:
-        """Keep the navigation keys while the catalogue has the focus: the viewer's window binds Up, Down,
-        Home, End, Left and Right to slices and time points, which would otherwise take them."""
+        """Keep the navigation keys while the catalogue has the focus.
+
+        The viewer's window binds Up, Down, Home, End, Left and Right to slices and time points, which
+        would otherwise take them.
+        """
         if event.type() == QEvent.Type.ShortcutOverride and event.key() in _NAVIGATION_KEYS and \
                 event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
             event.accept()
@@ -526,8 +536,10 @@ class AIPanel(QWidget):
             self.show_saved(folder)
 
     def show_saved(self, folder: str | Path) -> None:
-        """Show the result saved in ``folder`` (result.json, labels, heatmap) on the series on screen,
-        read in the background with progress (the worklist opens a batch's series this way)."""
+        """Show the result saved in ``folder`` (result.json, labels, heatmap) on the series on screen.
+
+        It is read in the background with progress (the worklist opens a batch's series this way).
+        """
         if self.volume is None:
             return
         self._start("previous", load_previous_result, Path(folder), self.volume,
@@ -735,8 +747,11 @@ class AIPanel(QWidget):
             self._refresh_list()
 
     def _distribution_warnings(self, pack) -> list[str]:
-        """The out-of-distribution checks of ``pack`` (a pack or a catalogue item) on the series, computed
-        once per series and pack (the intensity check reads up to two million voxels: not on every click)."""
+        """The out-of-distribution checks of ``pack`` (a pack or a catalogue item) on the series.
+
+        Computed once per series and pack (the intensity check reads up to two million voxels: not on
+        every click).
+        """
         if isinstance(pack, CatalogueItem) and pack.pack is not None:
             pack = pack.pack  # the same key as the run's
         key = (pack.name, getattr(pack, "checksum", None) or str(getattr(pack, "path", "")))

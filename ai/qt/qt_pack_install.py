@@ -185,8 +185,10 @@ def _choose(panel, folder: bool) -> None:
 
 
 def offer_install(panel, source: Path) -> None:
-    """Read ``source`` in a job (in the panel's worker process), then show its provenance in a
-    :class:`QPackInstallDialog`."""
+    """Read ``source`` in a job, then show its provenance in a :class:`QPackInstallDialog`.
+
+    The job runs in the panel's worker process.
+    """
     engine = getattr(panel, "engine", None)
     if engine is not None:
         describe = engine.describe_for_install

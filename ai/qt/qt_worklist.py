@@ -560,8 +560,11 @@ class WorklistPanel(QWidget):
         return self.model.series[index.row()] if index.isValid() and index.row() < len(self.model.series) else None
 
     def mark(self, kind: str) -> None:
-        """Mark the selected series: ``"read"`` toggles read; :data:`AGREE` or :data:`DISAGREE` sets the
-        opinion (and read), or clears it when it was already that one. Shown at once, kept in the background."""
+        """Mark the selected series: ``"read"`` toggles read; :data:`AGREE` or :data:`DISAGREE` sets the opinion.
+
+        An opinion marks the series read too; the opinion it already has is cleared instead. Shown at once,
+        kept in the background.
+        """
         row = self.selected_row()
         if row is None or self.folder is None:
             return

@@ -227,12 +227,12 @@ def preprocess(phantom: Phantom, config: dict[str, Any] | None = None):
 
 def _pad_to_multiple(tensor, multiple: int):
     """Pad the spatial axes at their far end to multiples of ``multiple`` (the UNet's total stride)."""
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     pads = []
     for size in reversed(tensor.shape[1:]):
         pads += [0, (-size) % multiple]
-    return F.pad(tensor, pads) if any(pads) else tensor
+    return functional.pad(tensor, pads) if any(pads) else tensor
 
 
 def make_training_set(seeds: Iterable[int], shape: Sequence[int] = PHANTOM_SHAPE,

@@ -18,8 +18,8 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from ai.batch.database import DONE, FAILED, BatchDatabase  # noqa: E402
-from benchmarks.bench_batch import local_cluster, make_radiographs  # noqa: E402
+from ai.batch.database import DONE, FAILED, BatchDatabase
+from benchmarks.bench_batch import local_cluster, make_radiographs
 
 pytestmark = pytest.mark.shared_data
 SERIES = 8

@@ -64,7 +64,7 @@ def test_queries(monkeypatch):
             parse_query(bad)
 
 
-def test_a_pacs_query_is_retrieved_into_the_store_and_batched(  # noqa: F811 - the fixtures imported above
+def test_a_pacs_query_is_retrieved_into_the_store_and_batched(
         loaded_orthanc, orthanc_node, local_settings, store, ct_series, shared_data, tmp_path):  # noqa: F811
     found = from_pacs(orthanc_node, ["modality=CT"], store, local=local_settings)
     assert [item.entry.series_uid for item in found.series] == [ct_series.series_uid]

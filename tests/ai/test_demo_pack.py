@@ -55,7 +55,7 @@ def test_the_metadata_says_demonstration_only_and_records_training(pack):
     assert pack.metadata["license"] == "Apache-2.0" and pack.metadata["authors"] == "Outpost project"
     training = pack.outpost["training"]
     assert training["spacing_mm"]["min"] == training["spacing_mm"]["max"] == list(train_demo.PHANTOM_SPACING)
-    assert 0 < training["intensity"]["std"] and -200 < training["intensity"]["mean"] < 200
+    assert training["intensity"]["std"] > 0 and -200 < training["intensity"]["mean"] < 200
     layer = pack.outpost["explain"]["layer"]
     assert isinstance(dict(train_demo.build_network().named_modules())[layer], torch.nn.Conv3d)
     metrics = pack.metadata["metrics"]

@@ -113,7 +113,7 @@ def _watched(call: Callable[[], object], unblock: Callable[[], None] | None = No
     def target() -> None:
         try:
             call()
-        except BaseException as e:  # noqa: B036 - the test judges whatever it raised
+        except BaseException as e:  # noqa: B036, BLE001 - the test judges whatever it raised
             result["error"] = e
 
     rss_before = _peak_rss_mb()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +122,7 @@ def _element(tag: int, vr: str, marker: Marker, codec: str, as_un: bool) -> RawD
 def _datasets(ds: Dataset) -> Iterator[Dataset]:
     """``ds`` and the items of its sequences, at every depth."""
     yield ds
-    for tag in ds.keys():
+    for tag in ds.keys():  # noqa: SIM118 - a pydicom Dataset iterates over its elements, not its tags
         element = ds.get_item(tag)
         if isinstance(element, DataElement) and element.VR == "SQ":
             for item in element.value:
@@ -215,10 +215,8 @@ def _needles(marker: Marker, codec: str) -> set[bytes]:
     found = set()
     encodings = {codec, "utf-8", "utf-16-le", "utf-16-be"}
     for text, encoding in itertools.product({marker.core, marker.text}, encodings):
-        try:
+        with suppress(UnicodeEncodeError):  # a character the encoding lacks: the core alone is searched in it
             found.add(text.encode(encoding))
-        except UnicodeEncodeError:
-            pass  # a character the encoding lacks: the core alone is searched in it
     return found
 
 

@@ -20,7 +20,7 @@ import stat
 import struct
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 _IN_HEADER = struct.Struct("<IIQQIIII")  # len, opcode, unique, nodeid, uid, gid, pid, padding
@@ -47,10 +47,8 @@ class StallingFS:
 
     # ------------------------------------------------------------------ replies
     def _reply(self, unique: int, payload: bytes = b"", error: int = 0) -> None:
-        try:
+        with suppress(OSError):  # the request was interrupted or the connection is gone
             os.write(self._fd, _OUT_HEADER.pack(_OUT_HEADER.size + len(payload), -error, unique) + payload)
-        except OSError:
-            pass  # the request was interrupted or the connection is gone
 
     def _attr(self, node: int) -> bytes:
         if node == _ROOT:

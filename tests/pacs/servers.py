@@ -304,7 +304,7 @@ class _StallingHandler(BaseHTTPRequestHandler):
         self.server.requests.append(f"{self.command} {self.path.split('?')[0]}")
         self.server.release.wait()  # the request was read; the response never comes
 
-    do_GET = do_POST = _stall
+    do_GET = do_POST = _stall  # noqa: N815 - the names http.server's BaseHTTPRequestHandler calls
 
     def log_message(self, *args) -> None:
         """Write nothing: the stalled requests are kept in the server's ``requests`` instead of stderr."""

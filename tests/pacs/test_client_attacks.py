@@ -202,7 +202,7 @@ class _WebHandler(BaseHTTPRequestHandler):
         self.server.requests.append((self.command, self.path, self.headers.get("Authorization")))
         self.server.respond(self)
 
-    do_GET = do_POST = _answer
+    do_GET = do_POST = _answer  # noqa: N815 - the names http.server's BaseHTTPRequestHandler calls
 
     def log_message(self, *args) -> None:
         """Write nothing: the requests are kept in the server's ``requests``."""
@@ -622,17 +622,16 @@ def test_a_qido_answer_that_declares_its_size_is_refused_before_reading():
         handler.end_headers()
         handler.wfile.write(b"[")
 
-    with HostileWeb(declared) as web:
-        with pytest.raises(AnswerLimitError, match="max_answer_bytes"):
-            dicomweb.search(Node("web", dicomweb_url=web.url), FindQuery(), LocalSettings(timeouts=QUICK))
+    with HostileWeb(declared) as web, pytest.raises(AnswerLimitError, match="max_answer_bytes"):
+        dicomweb.search(Node("web", dicomweb_url=web.url), FindQuery(), LocalSettings(timeouts=QUICK))
 
 
 def test_too_many_qido_matches_are_refused_and_the_server_is_told_the_limit():
     answer = json.dumps([qido_study(n) for n in range(100)]).encode()
-    with HostileWeb(lambda handler: send(handler, answer)) as web:
-        with pytest.raises(AnswerLimitError, match=r"more than 10 matches .*max_matches limit"):
-            dicomweb.search(Node("web", dicomweb_url=web.url, max_matches=10), FindQuery(),
-                            LocalSettings(timeouts=QUICK))
+    with (HostileWeb(lambda handler: send(handler, answer)) as web,
+          pytest.raises(AnswerLimitError, match=r"more than 10 matches .*max_matches limit")):
+        dicomweb.search(Node("web", dicomweb_url=web.url, max_matches=10), FindQuery(),
+                        LocalSettings(timeouts=QUICK))
     assert "limit=11" in web.requests[0][1]
 
 

@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"outpost: error: out of memory: {detail}{memory_budget().describe()}; "
               "close other programs or work on fewer files", file=sys.stderr)
         return 1
-    except Exception as e:  # noqa: BLE001 - never show a traceback to a user
+    except Exception as e:  # never show a traceback to a user
         if os.environ.get("OUTPOST_DEBUG"):
             raise
         print(f"outpost: internal error: {type(e).__name__}: {one_line(str(e))} "

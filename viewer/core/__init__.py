@@ -1,0 +1,1 @@
+"""The viewer's core, outside Qt: DICOM reading, volumes, display, measurements and files."""

@@ -12,7 +12,7 @@ class OutpostError(Exception):
     """Base class of every error Outpost reports to a user as one line."""
 
 
-class Cancelled(OutpostError):
+class Cancelled(OutpostError):  # noqa: N818 - an outcome, not an error; public, used across the code and tests
     """A job was cancelled through its :class:`~viewer.core.tasks.CancelToken`.
 
     A cancelled job is a distinct outcome, not a failure: workers catch this

@@ -41,7 +41,7 @@ def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def user_data_dir() -> Path:
-    """Outpost's per-user data folder (``OUTPOST_DATA_DIR`` overrides it).
+    r"""Outpost's per-user data folder (``OUTPOST_DATA_DIR`` overrides it).
 
     Model packs, saved results, the local study store, the PACS settings and
     credentials, the audit and the logs live under it, so a missing folder is
@@ -51,7 +51,7 @@ def user_data_dir() -> Path:
     Returns
     -------
     Path
-        ``%LOCALAPPDATA%\\Outpost`` on Windows, ``~/Library/Application Support/Outpost``
+        ``%LOCALAPPDATA%\Outpost`` on Windows, ``~/Library/Application Support/Outpost``
         on macOS, ``$XDG_DATA_HOME/outpost`` (``~/.local/share/outpost``) elsewhere.
     """
     if os.environ.get("OUTPOST_DATA_DIR"):

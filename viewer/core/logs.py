@@ -34,14 +34,15 @@ CHATTY_LOGGERS = ("pynetdicom",)
 
 
 class OneLineFormatter(logging.Formatter):
-    """A formatter whose every record is one line, whatever its message, arguments or traceback carry.
+    r"""A formatter whose every record is one line, whatever its message, arguments or traceback carry.
 
-    A file name such as ``a\\n2026-01-01 ... WARNING outpost: FORGED`` cannot add
+    A file name such as ``a\n2026-01-01 ... WARNING outpost: FORGED`` cannot add
     a line of its own to the log: line breaks and every other control character
-    are written escaped (``\\n``, ``\\x1b``), and a traceback becomes one line.
+    are written escaped (``\n``, ``\x1b``), and a traceback becomes one line.
     """
 
     def format(self, record: logging.LogRecord) -> str:
+        """Format ``record`` as usual, then as one line."""
         return one_line(super().format(record))
 
 

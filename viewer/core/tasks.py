@@ -17,7 +17,8 @@ from viewer.core.errors import Cancelled
 class ProgressCallback(Protocol):
     """Called as ``progress(done, total, text)`` while a job advances."""
 
-    def __call__(self, done: int, total: int, text: str) -> None: ...
+    def __call__(self, done: int, total: int, text: str) -> None:
+        """Report that ``done`` of ``total`` units are done, with ``text`` saying what is being done."""
 
 
 class CancelToken:

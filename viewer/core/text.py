@@ -33,7 +33,7 @@ ELLIPSIS = "..."
 
 
 def _escaped(character: str) -> str:
-    """``character`` as its escape (``\\n``, ``\\x1b``, ``\\u202e``, ``\\U000e0041``)."""
+    r"""``character`` as its escape (``\n``, ``\x1b``, ``\u202e``, ``\U000e0041``)."""
     if character in _SHORT:
         return _SHORT[character]
     code = ord(character)
@@ -88,7 +88,7 @@ def printable(value: object, limit: int | None = None) -> str:
 
 
 def one_line(text: str) -> str:
-    """A message (say with a traceback) as one line: line breaks and other controls escaped.
+    r"""A message (say with a traceback) as one line: line breaks and other controls escaped.
 
     Unlike :func:`printable` it keeps backslashes as they are, so a Windows path
     in a message reads as usual; it is meant for whole messages whose parts
@@ -103,7 +103,7 @@ def one_line(text: str) -> str:
     Returns
     -------
     str
-        ``text`` with each line break written ``\\n``, and every other character
+        ``text`` with each line break written ``\n``, and every other character
         :func:`printable` escapes escaped the same way.
     """
     if text.isprintable():

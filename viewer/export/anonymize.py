@@ -1,9 +1,9 @@
-"""Anonymised copies of DICOM studies and series (PS3.15 Basic Application Level Confidentiality Profile).
+r"""Anonymised copies of DICOM studies and series (PS3.15 Basic Application Level Confidentiality Profile).
 
 Use it in two steps, so that a user sees what will happen before anything is written::
 
     plan = plan_anonymization(paths, AnonymizationOptions(patient_name="Case 7", date_shift_days=-400))
-    print("\\n".join(plan.summary()))          # what will be removed or changed, and burned-in warnings
+    print("\n".join(plan.summary()))          # what will be removed or changed, and burned-in warnings
     write_anonymized(plan, out_dir)
 
 What is done to every file, and to every item of every sequence at every depth:

@@ -1,11 +1,11 @@
-"""Generate :mod:`viewer.export.ps315_table` from the machine-readable PS3.15 Table E.1-1.
+r"""Generate :mod:`viewer.export.ps315_table` from the machine-readable PS3.15 Table E.1-1.
 
 The table that the anonymised export applies is not typed by hand: it is
 generated from innolitics/dicom-standard's ``confidentiality_profile_attributes.json``
 (PS3.15 Table E.1-1, one object per attribute) and committed. Regenerate it
 when the standard changes::
 
-    python -m viewer.export.ps315_generate \\
+    python -m viewer.export.ps315_generate \
         ../shared/data/dicom_standard_confidentiality_innolitics/standard/confidentiality_profile_attributes.json
 
 and record the new commit and date with ``--commit`` and ``--date``. The
@@ -56,6 +56,7 @@ class ParsedRow:
 
     @property
     def exact(self) -> bool:
+        """Whether the row matches one tag only (no wildcard digits)."""
         return self.mask == 0xFFFFFFFF
 
 

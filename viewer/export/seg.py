@@ -136,9 +136,9 @@ def _fit_bytes(text: str, limit: int) -> str:
 
 
 def person_name(name: str) -> str:
-    """A DICOM PN value that holds ``name`` (a login name) as the family name, whatever it contains.
+    r"""A DICOM PN value that holds ``name`` (a login name) as the family name, whatever it contains.
 
-    The PN delimiters ``^`` and ``=``, the value delimiter ``\\`` and control characters become
+    The PN delimiters ``^`` and ``=``, the value delimiter ``\`` and control characters become
     ``_``; the name is stripped of surrounding spaces and cut so that the component group,
     with the ``^`` that ends the family name, takes at most 64 bytes in UTF-8. The ``^`` marks
     the value as a family name (dciodvfy warns of a "retired form" without it). An empty name
@@ -148,7 +148,7 @@ def person_name(name: str) -> str:
     --------
     >>> person_name("jdoe")
     'jdoe^'
-    >>> person_name("a^b=c\\\\d")
+    >>> person_name("a^b=c\\d")
     'a_b_c_d^'
     """
     family = _fit_bytes(_clean(name, "^=\\").strip(), PN_GROUP_BYTES - 1).strip()

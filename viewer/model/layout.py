@@ -59,8 +59,10 @@ def _slices(volume: Volume | None) -> TypeGuard[Volume]:
 
 
 def _alignment(a: Volume, b: Volume) -> float:
-    """``1`` or ``-1`` when the slice normals of ``a`` and ``b`` run the same or opposite ways, ``0`` when
-    the planes differ too much to scroll together."""
+    """``1`` or ``-1`` when the slice normals of ``a`` and ``b`` run the same or opposite ways, else ``0``.
+
+    ``0`` is when the planes differ too much to scroll together.
+    """
     normals = [np.asarray(v.direction, dtype=np.float64)[:, 2] for v in (a, b)]
     cosine = float(normals[0] @ normals[1])
     return float(np.sign(cosine)) if abs(cosine) >= _SAME_PLANE_COSINE else 0.0
@@ -313,8 +315,11 @@ class LayoutModel:
 
     # ------------------------------------------------------------------ reference lines
     def reference_lines(self, number: int) -> list[Segment]:
-        """The slices of the other shown viewports, as segments ``((row, col), (row, col))`` of viewport
-        ``number``'s plane: only those in its frame of reference and not parallel to it."""
+        """The slices of the other shown viewports, as segments of viewport ``number``'s plane.
+
+        The segments are ``((row, col), (row, col))``: only those in its frame of reference and not
+        parallel to it.
+        """
         if not self.show_reference_lines or number >= self.count or self.count == 1:
             return []
         shown = self._rect(number)

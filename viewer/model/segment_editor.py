@@ -183,9 +183,9 @@ class SegmentEditor:
             labels = np.zeros(shape, dtype=np.uint8 if top <= 255 else np.uint16)
         if labels.shape != shape:
             raise OutpostError(f"the label map {labels.shape} is not on the image grid {shape}")
-        if labels.dtype not in (np.uint8, np.uint16):
-            if labels.size and (labels.min() < 0 or labels.max() > _MAX_LABEL):
-                raise OutpostError("label values must lie in 0..65535")
+        if labels.dtype not in (np.uint8, np.uint16) and labels.size \
+                and (labels.min() < 0 or labels.max() > _MAX_LABEL):
+            raise OutpostError("label values must lie in 0..65535")
         self.image = image
         self.source = source
         self.timepoint = 0

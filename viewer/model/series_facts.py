@@ -84,8 +84,10 @@ class CarriesFacts(Protocol):
 
 
 def facts_of(series: Series | CarriesFacts | SeriesFacts) -> SeriesFacts:
-    """The :class:`SeriesFacts` of a scanned series, of anything carrying ``facts`` (a PACS's series), or
-    the facts themselves."""
+    """The :class:`SeriesFacts` of a scanned series, of anything carrying ``facts``, or the facts themselves.
+
+    Anything carrying ``facts`` is, say, a PACS's series.
+    """
     if isinstance(series, SeriesFacts):
         return series
     carried = getattr(series, "facts", None)

@@ -94,14 +94,17 @@ class FileCredentials:
             temporary.write_text(text + "\n", encoding="utf-8")
 
     def get(self, node: str) -> str:
+        """The node's password, ``""`` when none is kept."""
         return self._read().get(node, "")
 
     def set(self, node: str, password: str) -> None:
+        """Keep ``password`` for ``node`` (replacing any)."""
         passwords = self._read()
         if passwords.get(node) != password:
             self._write({**passwords, node: password})
 
     def delete(self, node: str) -> None:
+        """Forget the node's password (nothing happens when none is kept)."""
         passwords = self._read()
         if node in passwords:
             del passwords[node]
@@ -135,12 +138,15 @@ class KeyringCredentials:
                                   f"node {node!r} ({type(e).__name__})") from None
 
     def get(self, node: str) -> str:
+        """The node's password, ``""`` when none is kept."""
         return self._call("get_password", node) or ""
 
     def set(self, node: str, password: str) -> None:
+        """Keep ``password`` for ``node`` (replacing any)."""
         self._call("set_password", node, password)
 
     def delete(self, node: str) -> None:
+        """Forget the node's password (nothing happens when none is kept)."""
         if self.get(node):
             self._call("delete_password", node)
 
@@ -175,10 +181,12 @@ class SecretToolCredentials:
             raise NodeConfigError(f"the Secret Service did not answer ({type(e).__name__})") from None
 
     def get(self, node: str) -> str:
+        """The node's password, ``""`` when none is kept."""
         result = self._run("lookup", *self._attributes(node))
         return result.stdout.decode("utf-8", "replace") if result.returncode == 0 else ""
 
     def set(self, node: str, password: str) -> None:
+        """Keep ``password`` for ``node`` (replacing any)."""
         result = self._run("store", f"--label=Outpost DICOMweb password of {node}", *self._attributes(node),
                            password=password)
         if result.returncode != 0:
@@ -186,6 +194,7 @@ class SecretToolCredentials:
                                   f"(secret-tool exit status {result.returncode})")
 
     def delete(self, node: str) -> None:
+        """Forget the node's password (nothing happens when none is kept)."""
         self._run("clear", *self._attributes(node))
 
 

@@ -241,7 +241,7 @@ class _Operation:
 
     @property
     def timeout(self) -> tuple[float, float]:
-        """requests' ``(connect, read)`` timeouts."""
+        """The ``requests`` library's ``(connect, read)`` timeouts."""
         return self.timeouts.association, self.timeouts.network
 
     def __enter__(self) -> _Operation:

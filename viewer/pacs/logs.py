@@ -21,6 +21,7 @@ class RedactQueryStrings(logging.Filter):
     """Replace URL query strings in log records with ``?<redacted>``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the query strings of ``record``'s message; keep every record."""
         message = record.getMessage()
         if "?" in message:
             record.msg, record.args = _QUERY.sub("?<redacted>", message), None

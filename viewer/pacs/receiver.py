@@ -232,7 +232,7 @@ class _PeerLog:
 
 
 # --------------------------------------------------------------------------- the byte stream
-class PeerViolation(Exception):
+class PeerViolation(Exception):  # noqa: N818 - a peer's breach of a limit; public name kept
     """A peer broke one of the receiver's limits; the message says how (peer values already escaped).
 
     ``kind`` groups violations for the log's rate limit; ``None`` (an instance too large, which
@@ -955,7 +955,7 @@ class Receiver:
         for listener in listeners:
             try:
                 listener(arrival)
-            except Exception:  # noqa: BLE001 - a failing listener must not fail the transfer
+            except Exception:  # a failing listener must not fail the transfer
                 log.exception("an arrival listener failed")
         return status
 

@@ -355,8 +355,10 @@ def incomplete_instance(record: InstanceRecord) -> str | None:
 def find_instances(paths: str | os.PathLike | Iterable[str | os.PathLike],
                    progress: ProgressCallback | None = None,
                    cancel: CancelToken | None = None) -> tuple[list[InstanceRecord], list[SkippedFile]]:
-    """The DICOM instances under ``paths``: images found by :func:`~viewer.core.dicom.scan`, and
-    the readable non-images it skips (SR, RT structure sets, presentation states, ...).
+    """The DICOM instances under ``paths``: images and the readable non-images the scan skips.
+
+    The images are found by :func:`~viewer.core.dicom.scan`; the non-images are those it skips
+    (SR, RT structure sets, presentation states, ...).
 
     Parameters
     ----------

@@ -38,8 +38,11 @@ def translate(text: str) -> str:
 
 
 def noop(text: str) -> str:
-    """Mark ``text`` for translation without translating it (import as ``_n``): for tables built at
-    import, before the translators are installed; :func:`translate` them where they are shown."""
+    """Mark ``text`` for translation without translating it (import as ``_n``).
+
+    For tables built at import, before the translators are installed; :func:`translate` them where
+    they are shown.
+    """
     return text
 
 
@@ -109,8 +112,11 @@ def install_translators(app, language: str | None = None) -> str:
 
 
 def number(value: float, decimals: int = 0) -> str:
-    """``value`` with ``decimals`` decimals as the interface's locale writes it (its decimal separator,
-    no thousands separator): for numbers the panels show, never for DICOM values or UIDs."""
+    """``value`` with ``decimals`` decimals as the interface's locale writes it.
+
+    That is with its decimal separator and no thousands separator: for numbers the panels show, never
+    for DICOM values or UIDs.
+    """
     locale = QLocale()
     locale.setNumberOptions(QLocale.NumberOption.OmitGroupSeparator)
     return locale.toString(float(value), "f", decimals)

@@ -377,8 +377,11 @@ class QtMainWindow(QMainWindow):
         return next((path for shown, path in self._annotation_files if shown is overlay), None)
 
     def annotation_files(self, with_results: bool = False) -> list[str]:
-        """The annotation files read onto the series shown; ``with_results`` adds the SEGs saved beside the
-        series' files (``outpost-results``: AI results and edits saved since it was opened)."""
+        """The annotation files read onto the series shown.
+
+        ``with_results`` adds the SEGs saved beside the series' files (``outpost-results``: AI results
+        and edits saved since it was opened).
+        """
         paths = list(dict.fromkeys(path for _overlay, path in self._annotation_files))
         series = self.state.series
         if with_results and series is not None and series.first.source.is_file:
@@ -393,8 +396,10 @@ class QtMainWindow(QMainWindow):
 
     @property
     def segment_editor(self):
-        """The Segment editor dock's widget (:class:`viewer.qt.qt_segment_editor.QtSegmentEditor`), built on
-        first use."""
+        """The Segment editor dock's widget, built on first use.
+
+        It is a :class:`viewer.qt.qt_segment_editor.QtSegmentEditor`.
+        """
         if self._segment_editor is None:
             from viewer.qt.qt_segment_editor import QtSegmentEditor
 
@@ -859,8 +864,11 @@ class QtMainWindow(QMainWindow):
         return self.viewports.get(plane, self.viewports["axial"])
 
     def set_layout(self, name: str) -> None:
-        """``single`` (the active view alone), ``mpr`` (axial, coronal, sagittal), or ``1x2``, ``2x1``,
-        ``2x2``: series side by side (see :mod:`viewer.qt.qt_comparison`)."""
+        """Show the layout ``name``.
+
+        ``single`` (the active view alone), ``mpr`` (axial, coronal, sagittal), or ``1x2``, ``2x1``,
+        ``2x2``: series side by side (see :mod:`viewer.qt.qt_comparison`).
+        """
         self.layout_name = name
         comparing = name in LAYOUTS
         self.comparison.set_layout(name)  # the layout model knows every layout (single and mpr: one state)
@@ -913,8 +921,11 @@ class QtMainWindow(QMainWindow):
         self.show_series_in(number or 0, series)
 
     def compare_with_prior(self) -> Job | None:
-        """Show beside the series the matching one of the patient's latest earlier study: opened, stored, or
-        on the configured PACS node, retrieved first (see :mod:`viewer.qt.qt_priors`)."""
+        """Show beside the series the matching one of the patient's latest earlier study.
+
+        That series may be opened, stored, or on the configured PACS node, retrieved first (see
+        :mod:`viewer.qt.qt_priors`).
+        """
         series = self.state.series
         if series is None:
             self.notify_error(self.tr("Open a series first: its prior is looked for by the patient's ID"))
@@ -1245,15 +1256,18 @@ class QtMainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.recent_studies()))
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
+        """Accept a drag that carries files or folders."""
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
+        """Open the local files and folders dropped on the window."""
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             self.open_paths(paths)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        """Keep unsaved measurements, cancel the jobs and let them end, then close."""
         if self._keep_timer.isActive():  # a change not yet kept: keep it now
             self._keep_timer.stop()
             self._keep_measurements(wait=True)

@@ -1,5 +1,8 @@
-"""Controls for overlays: per-label colour, name and visibility, opacity, fill or outline;
-colour map, opacity and threshold for heatmaps."""
+"""Controls for overlays.
+
+Per-label colour, name and visibility, opacity, fill or outline; colour map, opacity and threshold
+for heatmaps.
+"""
 
 from __future__ import annotations
 

@@ -34,10 +34,7 @@ def thumbnail_icon(plane: np.ndarray, metadata: dict | None = None, size: int = 
     """A small windowed picture of a 2-D slice (downsampled first: it runs on the GUI thread)."""
     step = max(1, max(plane.shape[:2]) // size)
     small = plane[::step, ::step]
-    if small.ndim == 3:
-        small = small.mean(axis=2)
-    else:
-        small = apply_window(small, default_window(small, metadata))
+    small = small.mean(axis=2) if small.ndim == 3 else apply_window(small, default_window(small, metadata))
     small = np.ascontiguousarray(small).astype(np.uint8)
     image = QImage(small.data, small.shape[1], small.shape[0], small.shape[1],
                    QImage.Format.Format_Grayscale8).copy()

@@ -636,8 +636,11 @@ class QtSegmentEditor(QScrollArea):
 
     # ------------------------------------------------------------------ changes: redraw, table, history
     def _on_editor_changed(self, box=None) -> None:
-        """Redraw what a change touched: the planes crossing a voxel edit's box, or every view after a
-        change of the table (colours, names, visibility)."""
+        """Redraw what a change touched.
+
+        That is the planes crossing a voxel edit's box, or every view after a change of the table
+        (colours, names, visibility).
+        """
         if box is None:
             self.fill_table()
             self.state.restyle_overlays()
@@ -697,8 +700,10 @@ class QtSegmentEditor(QScrollArea):
         return self.tool == "erase"
 
     def set_tool(self, tool: str) -> None:
-        """Choose the brush tool (``paint``, ``erase``, ``seed``) or none (``""``): the views' left button
-        follows it; the window's measuring tools come back with none."""
+        """Choose the brush tool (``paint``, ``erase``, ``seed``) or none (``""``).
+
+        The views' left button follows it; the window's measuring tools come back with none.
+        """
         if tool and (self.editor is None or self.editor.active not in self.editor.segments):
             tool = ""
         self.tool = tool
@@ -970,8 +975,10 @@ class QtSegmentEditor(QScrollArea):
         return editor
 
     def _choice_for(self, source: SegmentationSource) -> StartChoice | None:
-        """What to start from to replay edits of ``source``: the same AI result, SEG or an empty one; for an
-        AI result not shown, the SEG it was saved as (the same label map)."""
+        """What to start from to replay edits of ``source``: the same AI result, SEG or an empty one.
+
+        For an AI result not shown, the SEG it was saved as (the same label map).
+        """
         choices = self.start_choices()
         for choice in choices:
             if choice.kind == source.kind == "empty":
@@ -1008,8 +1015,10 @@ def _describe(summary: JournalSummary) -> str:
 
 
 def seg_provenance_of(path: str | Path):
-    """The provenance of a SEG file from its header (:func:`viewer.core.dicom.objects.read_seg_provenance`),
-    or ``None`` when it is not a readable SEG."""
+    """The provenance of a SEG file from its header, or ``None`` when it is not a readable SEG.
+
+    It is read by :func:`viewer.core.dicom.objects.read_seg_provenance`.
+    """
     from viewer.core.dicom.objects import ObjectError, read_seg_provenance
 
     try:

@@ -320,6 +320,7 @@ class QtViewport(QWidget):
         return composite(self.state, plane) if plane is not None else None
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Draw the plane with its overlays, annotations and marks, or a hint when nothing is open."""
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(0, 0, 0))
         plane = self.plane()
@@ -609,6 +610,7 @@ class QtViewport(QWidget):
 
     # ------------------------------------------------------------------ mouse
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """Activate the view and start what the button, tool and modifiers ask for."""
         self.activated.emit(self)
         if self.state.volume is None:
             return
@@ -642,6 +644,7 @@ class QtViewport(QWidget):
             self._move_crosshair(event.position())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """Follow the mouse: brush, crosshair turn, measurement, pan, zoom or window."""
         if self.brush is not None:
             self._brush_at = event.position()
             if self._stroking:
@@ -681,6 +684,7 @@ class QtViewport(QWidget):
                                          start.width + delta.x() * sensitivity))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """End a brush stroke or a drag; finish a measurement being drawn."""
         if self._stroking and event.button() == Qt.MouseButton.LeftButton:
             self._stroking = False
             if self.brush is not None:
@@ -700,6 +704,7 @@ class QtViewport(QWidget):
         self.update()
 
     def leaveEvent(self, event) -> None:  # noqa: N802
+        """Hide the brush outline when the mouse leaves the view."""
         if self._brush_at is not None:
             self._brush_at = None
             self.update()
@@ -734,19 +739,23 @@ class QtViewport(QWidget):
         self.update()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
+        """Accept a series dragged from the series list."""
         if event.mimeData().hasFormat(SERIES_MIME):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
+        """Ask for the dropped series to be shown in this view."""
         if event.mimeData().hasFormat(SERIES_MIME):
             key = bytes(event.mimeData().data(SERIES_MIME)).decode("ascii", "replace")
             event.acceptProposedAction()
             self.series_dropped.emit(self, key)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """Say that the view was double-clicked."""
         self.double_clicked.emit(self)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        """Zoom with Ctrl held, else scroll through the slices."""
         steps = event.angleDelta().y() / 120.0
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.zoom = float(np.clip(self.zoom * 1.15 ** steps, 0.05, 40.0))

@@ -34,8 +34,10 @@ RTSTRUCT_KIND = "RT structure set"
 
 
 def annotation_candidates(result: ScanResult, series: Series) -> list[str]:
-    """Files of a scan that may annotate ``series``: the SEG instances of its study, and every
-    RT Structure Set the scan found (they are not images, so the scan lists them as skipped).
+    """Files of a scan that may annotate ``series``: the SEG instances of its study and the RT Structure Sets.
+
+    The RT Structure Sets are every one the scan found (they are not images, so the scan lists them
+    as skipped).
 
     Whether one really belongs to the series is decided on reading it
     (:func:`read_annotations`), by the UIDs it references and its frame of reference.

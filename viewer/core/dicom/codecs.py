@@ -88,7 +88,7 @@ def decode_frames(record: InstanceRecord, indices: list[int]) -> list[np.ndarray
             raise LoadError(f"frame {index + 1} missing from {record.source}")
         try:
             array = _decode_one(frames[index], record.transfer_syntax)
-        except Exception as e:  # noqa: BLE001 - imagecodecs raises its own error classes
+        except Exception as e:  # imagecodecs raises its own error classes
             raise LoadError(f"cannot decode frame {index + 1} of {record.source}: {e}") from e
         if array.ndim != 2 or array.shape != (record.rows, record.columns):
             raise LoadError(f"decoded frame of {record.source} is {array.shape}, "

@@ -1,5 +1,7 @@
-"""Arrange a series' images on a grid: sort along the slice normal, find
-time points, and derive the geometry from the slice positions."""
+"""Arrange a series' images on a grid.
+
+Sort along the slice normal, find time points, and derive the geometry from the slice positions.
+"""
 
 from __future__ import annotations
 

@@ -185,8 +185,10 @@ class SeriesLoader:
         self._store(task, decoded, progress)
 
     def _leave_blank(self, task: _Task, error: StalledReadError, progress: ProgressCallback | None) -> None:
-        """A file that stopped answering (share gone, disc failing) leaves its images blank,
-        said in the volume's warnings; the rest of the series still loads."""
+        """A file that stopped answering (share gone, disc failing) leaves its images blank.
+
+        That is said in the volume's warnings; the rest of the series still loads.
+        """
         with self._lock:
             self.volume.warnings.append(f"{len(task.places)} image(s) left blank: {error}")
             self._done += len(task.places)
@@ -255,7 +257,7 @@ def decode_frames(instance: InstanceRecord, indices: list[int]) -> list[np.ndarr
         raise _wrap(e, instance) from e
     except MemoryError:
         raise  # not this file's fault: the load as a whole reports it (SeriesLoader.load)
-    except Exception as e:  # noqa: BLE001 - a decoder's surprise is one file's reason
+    except Exception as e:  # a decoder's surprise is one file's reason
         raise LoadError(f"cannot decode {os.path.basename(str(instance.source))}: "
                         f"{type(e).__name__}: {e}") from e
 
@@ -281,10 +283,9 @@ def preview_planes(series_list: list[Series], progress: ProgressCallback | None 
     planes = {}
     for number, series in enumerate(series_list, start=1):
         check_cancel(cancel)
-        try:
+        # A thumbnail is optional: without one, the series is still listed and can be opened.
+        with contextlib.suppress(OutpostError, MemoryError):
             planes[series.key] = preview_plane(series)
-        except (OutpostError, MemoryError):
-            pass  # a thumbnail is optional: the series is still listed and can be opened
         report(progress, number, len(series_list), "thumbnails")
     return planes
 
