@@ -28,7 +28,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from viewer.core.translatable import Message, translatable
 from viewer.core.volume import Volume
+
+#: The translation context of the sentences below (written out in each call: lupdate reads literals).
+CONTEXT = "Input"
 
 #: Spacing further than this factor outside the training range is out of distribution.
 SPACING_FACTOR = 1.5
@@ -59,23 +63,34 @@ def unsuitable_reason(volume: Volume, pack) -> str:
     block = pack.outpost
     modalities = _upper_list(block, "modalities")
     if modalities and volume.modality.upper() not in modalities:
-        return (f"{pack.name} is made for {', '.join(modalities)} images; this series is "
-                f"{volume.modality or 'of unknown modality'}")
+        if not volume.modality:
+            return Message(translatable(
+                "Input", "{pack} is made for {modalities} images; this series is of unknown modality"),
+                pack=pack.name, modalities=", ".join(modalities))
+        return Message(translatable("Input", "{pack} is made for {modalities} images; this series is {modality}"),
+                       pack=pack.name, modalities=", ".join(modalities), modality=volume.modality)
     body_parts = _upper_list(block, "body_parts")
     body_part = str(volume.metadata.get("body_part") or "").upper()
     if body_parts and body_part and body_part not in body_parts:
-        return f"{pack.name} is made for {', '.join(body_parts)}; this series shows {body_part}"
+        return Message(translatable("Input", "{pack} is made for {body_parts}; this series shows {body_part}"),
+                       pack=pack.name, body_parts=", ".join(body_parts), body_part=body_part)
     if volume.is_4d or volume.is_rgb:
-        return (f"{pack.name} takes one grey-scale volume; this series is "
-                f"{'colour' if volume.is_rgb else 'a time series'}")
+        if volume.is_rgb:
+            return Message(translatable("Input", "{pack} takes one grey-scale volume; this series is colour"),
+                           pack=pack.name)
+        return Message(translatable("Input", "{pack} takes one grey-scale volume; this series is a time series"),
+                       pack=pack.name)
     if pack.dimensions == 2 and volume.shape_zyx[0] != 1:
-        return f"{pack.name} is a 2-D model for single images; this series has {volume.shape_zyx[0]} slices"
+        return Message(translatable("Input", "{pack} is a 2-D model for single images; this series has {slices} "
+                                             "slices"), pack=pack.name, slices=volume.shape_zyx[0])
     if pack.dimensions == 3 and volume.shape_zyx[0] == 1:
-        return f"{pack.name} is a 3-D model; this series is a single image"
+        return Message(translatable("Input", "{pack} is a 3-D model; this series is a single image"),
+                       pack=pack.name)
     minimum = block.get("min_shape_zyx")
     if minimum and any(s < m for s, m in zip(volume.shape_zyx, minimum, strict=False)):
-        return (f"this series ({'x'.join(map(str, volume.shape_zyx))}) is smaller than "
-                f"{pack.name} needs ({'x'.join(map(str, minimum))})")
+        return Message(translatable("Input", "this series ({shape}) is smaller than {pack} needs ({minimum})"),
+                       shape="x".join(map(str, volume.shape_zyx)), pack=pack.name,
+                       minimum="x".join(map(str, minimum)))
     return ""
 
 
@@ -120,21 +135,25 @@ def distribution_warnings(volume: Volume, pack) -> list[str]:
     found = []
     reason = unsuitable_reason(volume, pack)
     if reason:
-        found.append(f"unsuitable: {reason}")
+        found.append(Message(translatable("Input", "unsuitable: {reason}"), reason=reason))
     found.extend(_input_warnings(volume, pack, inputs))
     photometric = _upper_list(block, "photometric")
     if "photometric" not in inputs and photometric and volume.photometric.upper() not in photometric and not (
             volume.photometric == "MONOCHROME1" and "MONOCHROME2" in photometric):
-        found.append(f"photometric interpretation {volume.photometric}, trained on {', '.join(photometric)}")
+        found.append(Message(translatable(
+            "Input", "photometric interpretation {photometric}, trained on {trained}"),
+                             photometric=volume.photometric, trained=", ".join(photometric)))
     views = _upper_list(block, "views")
     view = str(volume.metadata.get("view_position") or "").upper()
     if views and view and view not in views:
-        found.append(f"view {view}, trained on {', '.join(views)}")
+        found.append(Message(translatable("Input", "view {view}, trained on {trained}"), view=view,
+                             trained=", ".join(views)))
     training = block.get("training") or {}
     for what, value, low, high in _spacing_ranges(volume, pack, inputs, training):
         if value < low / SPACING_FACTOR or value > high * SPACING_FACTOR:
             trained = f"{low:g}" if low == high else f"{low:g}-{high:g}"
-            found.append(f"{what} {value:.2f} mm, trained on {trained} mm")
+            found.append(Message(translatable("Input", "{what} {value} mm, trained on {trained} mm"), what=what,
+                                 value=f"{value:.2f}", trained=trained))
     found.extend(_intensity_warnings(volume, training.get("intensity") or {}))
     return found
 
@@ -154,23 +173,39 @@ def _input_warnings(volume: Volume, pack, inputs: dict) -> list[str]:
     accepted = _upper_list(pack.outpost, "modalities")
     modality = volume.modality.upper()
     if modalities and modality not in modalities and (not accepted or modality in accepted):
-        found.append(f"modality {volume.modality or 'unknown'}, trained on {', '.join(modalities)}")
+        if volume.modality:
+            found.append(Message(translatable("Input", "modality {modality}, trained on {trained}"),
+                                 modality=volume.modality, trained=", ".join(modalities)))
+        else:
+            found.append(Message(translatable("Input", "modality unknown, trained on {trained}"),
+                                 trained=", ".join(modalities)))
     photometric = _upper_list(inputs, "photometric")
     if photometric and volume.photometric.upper() not in photometric:
-        shown = volume.photometric + (" (inverted)" if volume.photometric == "MONOCHROME1" else "")
-        found.append(f"{shown}, trained on {', '.join(photometric)}")
+        if volume.photometric == "MONOCHROME1":
+            found.append(Message(translatable("Input", "{photometric} (inverted), trained on {trained}"),
+                                 photometric=volume.photometric, trained=", ".join(photometric)))
+        else:
+            found.append(Message(translatable("Input", "{photometric}, trained on {trained}"),
+                                 photometric=volume.photometric, trained=", ".join(photometric)))
     bits, trained_bits = _image_bits(volume), [int(b) for b in inputs.get("bits_stored") or []]
     if trained_bits and bits and bits not in trained_bits:
-        found.append(f"bits stored {bits}, the model was trained on "
-                     f"{' or '.join(f'{b}' for b in trained_bits)}-bit images")
+        found.append(Message(translatable(
+            "Input", "bits stored {bits}, the model was trained on {trained}-bit images"),
+            bits=bits, trained=" or ".join(f"{b}" for b in trained_bits)))
     if inputs.get("intensity_range"):
         low, high = (float(v) for v in inputs["intensity_range"])
         margin = INTENSITY_MARGIN * max(high - low, 1.0)
         first, last = (float(v) for v in np.percentile(_intensity_sample(volume), [1, 99]))
         if first < low - margin or last > high + margin:
-            found.append(f"intensities {first:.0f} to {last:.0f} (1st-99th percentile), trained on "
-                         f"{low:g} to {high:g}")
+            found.append(Message(translatable(
+                "Input", "intensities {first} to {last} (1st-99th percentile), trained on {low} to {high}"),
+                                 first=f"{first:.0f}", last=f"{last:.0f}", low=f"{low:g}", high=f"{high:g}"))
     return found
+
+
+_PIXEL_SPACING = translatable("Input", "pixel spacing")
+_SLICE_SPACING = translatable("Input", "slice spacing")
+_PIXEL_SPACING_AXIS = translatable("Input", "pixel spacing ({axis})")
 
 
 def _spacing_ranges(volume: Volume, pack, inputs: dict,
@@ -185,15 +220,15 @@ def _spacing_ranges(volume: Volume, pack, inputs: dict,
     if inputs.get("pixel_spacing_mm"):
         low, high = inputs["pixel_spacing_mm"]
         value = max((x, y), key=lambda v: max(low / v, v / high))  # the axis further out
-        ranges.append(("pixel spacing", value, low, high))
+        ranges.append((Message(_PIXEL_SPACING), value, low, high))
     if inputs.get("slice_spacing_mm") and pack.dimensions == 3:
         low, high = inputs["slice_spacing_mm"]
-        ranges.append(("slice spacing", z, low, high))
+        ranges.append((Message(_SLICE_SPACING), z, low, high))
     spacing = training.get("spacing_mm") or {}
     if ranges or not (spacing.get("min") and spacing.get("max")):
         return ranges
     axes = "xyz" if pack.dimensions == 3 else "xy"
-    return [("slice spacing" if axis == "z" else f"pixel spacing ({axis})", value, a, b)
+    return [(Message(_SLICE_SPACING) if axis == "z" else Message(_PIXEL_SPACING_AXIS, axis=axis), value, a, b)
             for axis, value, a, b in zip(axes, (x, y, z), spacing["min"], spacing["max"], strict=False)]
 
 
@@ -220,12 +255,17 @@ class InputVerdict:
     @property
     def text(self) -> str:
         """One line for the AI panel and ``outpost ai run``."""
-        parts = [f"Out of distribution: {'; '.join(self.warnings)}"] if self.warnings else []
+        parts: list[str] = []
+        if self.warnings:
+            parts.append(Message(translatable("Input", "Out of distribution: {warnings}"),
+                                 warnings=tuple(self.warnings)))
         if not self.checked:
-            parts.append(f"{NOT_CHECKED} (the pack records no statistics of its training inputs)")
+            parts.append(Message(translatable("Input", "input not checked against the training data (the pack "
+                                                       "records no statistics of its training inputs)")))
         elif not self.warnings:
-            parts.append("input checked against the training data: nothing differs")
-        return "; ".join(parts)
+            parts.append(Message(translatable(
+                "Input", "input checked against the training data: nothing differs")))
+        return Message.joined(parts)
 
     def provenance(self) -> dict:
         """What a result's provenance records of the check (``input_check``)."""
@@ -258,19 +298,27 @@ def _intensity_warnings(volume: Volume, intensity: dict) -> list[str]:
     if {"p1", "p99"} <= set(intensity):
         median = float(np.median(_intensity_sample(volume)))
         if not intensity["p1"] <= median <= intensity["p99"]:
-            return [f"intensity: the median {median:.0f} lies outside the training range "
-                    f"{intensity['p1']:g} to {intensity['p99']:g} (1st-99th percentile)"]
+            return [Message(translatable("Input", "intensity: the median {median} lies outside the training range "
+                                                  "{low} to {high} (1st-99th percentile)"),
+                            median=f"{median:.0f}", low=f"{intensity['p1']:g}", high=f"{intensity['p99']:g}")]
     elif {"mean", "std"} <= set(intensity):
         values = _intensity_sample(volume)
         threshold = intensity.get("body_threshold_hu")
         inside = values[values > threshold] if threshold is not None else values
         if inside.size == 0:
-            return [f"intensity: nothing above {threshold:g}, where the training data had its body"]
+            return [Message(translatable(
+                "Input", "intensity: nothing above {threshold}, where the training data had its body"),
+                threshold=f"{threshold:g}")]
         mean, spread = float(inside.mean()), 3.0 * float(intensity["std"])
         if abs(mean - intensity["mean"]) > spread:
-            where = f" above {threshold:g}" if threshold is not None else ""
-            return [f"intensity: the mean{where} is {mean:.0f}, the training data's {intensity['mean']:.0f} "
-                    f"(more than 3 standard deviations away)"]
+            values = {"mean": f"{mean:.0f}", "trained": f"{intensity['mean']:.0f}"}
+            if threshold is not None:
+                return [Message(translatable(
+                    "Input", "intensity: the mean above {threshold} is {mean}, the training data's {trained} "
+                             "(more than 3 standard deviations away)"),
+                                threshold=f"{threshold:g}", **values)]
+            return [Message(translatable("Input", "intensity: the mean is {mean}, the training data's {trained} "
+                                                  "(more than 3 standard deviations away)"), **values)]
     return []
 
 

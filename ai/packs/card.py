@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from viewer.core.translatable import Message, translatable
+
 if TYPE_CHECKING:
     from ai.packs.pack import Pack
 
@@ -21,6 +23,9 @@ CARD_FIELDS = (
 )
 
 NOT_FOR_DIAGNOSIS = "Not for diagnostic use"
+
+#: The translation context of the "Site threshold" row (written out in the call: lupdate reads literals).
+CONTEXT = "Card"
 
 
 def _text(value: Any) -> str:
@@ -60,13 +65,18 @@ def site_threshold_text(pack: Pack) -> str:
     from ai.batch.calibration import site_threshold  # read only when a card is shown
     from ai.batch.tasks import screening_threshold
 
-    own = f"the pack's own threshold {screening_threshold(pack):g}"
-    note = (f"A site threshold holds for this version only (checksum {pack.checksum[:12]}): a new version of "
-            "the pack needs its own calibration (outpost batch calibrate).")
+    values = {"own": f"{screening_threshold(pack):g}", "checksum": pack.checksum[:12]}
     site = site_threshold(pack.checksum)
     if site is None:
-        return f"none: {own}. {note}"
-    return f"{site.threshold:.4g}, from {site.describe()}; {own}. {note}"
+        return Message(translatable(
+            "Card", "none: the pack's own threshold {own}. A site threshold holds for this version only "
+                     "(checksum {checksum}): a new version of the pack needs its own calibration (outpost batch "
+                     "calibrate)."), **values)
+    return Message(translatable(
+        "Card", "{threshold}, from {source}; the pack's own threshold {own}. A site threshold holds for this "
+                 "version only (checksum {checksum}): a new version of the pack needs its own calibration "
+                 "(outpost batch calibrate)."),
+        threshold=f"{site.threshold:.4g}", source=site.describe(), **values)
 
 
 def needs_diagnostic_banner(metadata: dict[str, Any]) -> bool:

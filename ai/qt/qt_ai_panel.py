@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,9 +66,10 @@ from ai.qt.qt_i18n import noop as _n
 from ai.qt.qt_i18n import number
 from ai.qt.qt_i18n import translate as _tr
 from ai.qt.qt_pack_install import make_install_button, offer_install
-from ai.suitability import NOT_CHECKED, input_verdict
+from ai.suitability import input_verdict
 from viewer.core.overlays import HeatmapOverlay, LabelOverlay, label_statistics
 from viewer.core.tasks import lower_thread_priority
+from viewer.core.translatable import Message
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,35 @@ CARD_HEADINGS = (_n("Task"), _n("Version"), _n("Authors"), _n("Intended use"), _
 CATALOGUE_WORDS = {"bundled": _n("bundled"), "installed": _n("installed"), "file": _n("file"),
                    "ready": _n("ready"), "needs trust": _n("needs trust"), "refused": _n("refused"),
                    "any": _n("any"), "any modality": _n("any modality")}
+#: Shown for a result whose pack records no statistics of its training inputs (:data:`NOT_CHECKED`).
+NOT_CHECKED_TEXT = _n("input not checked against the training data")
+#: Between the findings of the input check (French puts a space before the semicolon).
+LIST_SEPARATOR = _n("; ")
+#: The units of a pack's size (:func:`viewer.core.files.format_size`'s), shown translated (French: "Mio").
+SIZE_UNITS = (_n("B"), _n("KiB"), _n("MiB"), _n("GiB"))
+
+
+def _message(text: str) -> str:
+    """``text`` in the interface's language where it is a :class:`~viewer.core.translatable.Message`.
+
+    Sentences made outside the Qt layer (the input check, the model card's site threshold) are messages:
+    their template is translated, their values are not (modality codes, numbers, names), except values that
+    are messages themselves.
+    """
+    if not isinstance(text, Message):
+        return text
+    separator = _tr(LIST_SEPARATOR)  # viewer.core.translatable.SEPARATOR in English
+    values = {k: separator.join(_message(v) for v in value) if isinstance(value, tuple)
+              else _message(value) if isinstance(value, Message) else value
+              for k, value in text.values.items()}
+    template = text.template
+    source = QCoreApplication.translate(template.context, template.text) if template.context else template.text
+    try:
+        return source.format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: the English sentence
+        return template.text.format(**values)
+
+
 #: How much of a licence a tooltip shows (the card shows it all).
 LICENCE_TOOLTIP_CHARACTERS = 1500
 SUITED_MARK = "✓ "
@@ -575,7 +605,7 @@ class AIPanel(QWidget):
             return ""
         if item.status != READY or item.pack is None and item.location != FILE:
             return item.reason or item.status
-        unsuitable = item.unsuitable_reason(self.volume) if self.volume is not None else ""
+        unsuitable = _message(item.unsuitable_reason(self.volume)) if self.volume is not None else ""
         if item.location == FILE:
             offered = self.tr("{name} is offered as a file and not installed: choose Install… (it is checked "
                               "first)").format(name=item.name)
@@ -640,7 +670,7 @@ class AIPanel(QWidget):
     def _pack_row(self, item: CatalogueItem) -> PackItem:
         suited = item.suits(self.volume)
         name = f"{SUITED_MARK if suited else ''}{item.name}"  # the version is in the card
-        row = PackItem([name, _word(item.location), item.licence, item.size_text, _word(item.status)])
+        row = PackItem([name, _word(item.location), item.licence, _size(item.size_bytes), _word(item.status)])
         row.setData(0, Qt.ItemDataRole.UserRole, item)
         reason = self._reason(item)
         if reason:
@@ -685,14 +715,16 @@ class AIPanel(QWidget):
             self._update_buttons()
             return
         rows = "".join(f"<tr><td><b>{html.escape(_tr(k))}</b></td>"
-                       f"<td>{html.escape(_tr(v) if v == 'not stated' else v)}</td></tr>"
+                       f"<td>{html.escape(_tr(v) if v == 'not stated' else _message(v))}</td></tr>"
                        for k, v in model_card(item.metadata, item.pack))
         reason = self._reason(item) if item.location != FILE else "; ".join(
-            r for r in (item.reason, item.unsuitable_reason(self.volume) if self.volume is not None else "") if r)
+            r for r in (item.reason, _message(item.unsuitable_reason(self.volume)) if self.volume is not None
+                        else "") if r)
         note = f"<p style='color:#ffb347'>{html.escape(reason)}</p>" if reason else ""
         where = {FILE: self.tr("offered as a file, not installed (Install… checks it first)")}.get(
             item.location, _word(item.location))
-        facts = (f"<p>{html.escape(where)} · {html.escape(item.size_text)} · {html.escape(_word(item.status))}"
+        size = _size(item.size_bytes)
+        facts = (f"<p>{html.escape(where)} · {html.escape(size)} · {html.escape(_word(item.status))}"
                  f"<br><small>{html.escape(str(item.path))}</small></p>")
         if item.pack is not None:
             state = self.tr("verified") if item.entry.status == "ok" else item.entry.status
@@ -710,7 +742,7 @@ class AIPanel(QWidget):
         verdict = (item.verdict(self.volume, self._distribution_warnings(item))
                    if self.volume is not None and item.metadata and item.status != REFUSED else None)
         shown = verdict is not None and verdict.needs_attention
-        self.warning.setText(verdict.text if shown else "")
+        self.warning.setText(_message(verdict.text) if verdict is not None and shown else "")
         self.warning.setVisible(shown)
         self._update_buttons()
 
@@ -1001,7 +1033,7 @@ class AIPanel(QWidget):
             text += f" · attention: {METHOD_TITLES.get(self.heatmap.method)} for {self.heatmap.target}"
         check = p.get("input_check")
         if isinstance(check, dict) and not check.get("checked"):
-            text += f" · {NOT_CHECKED}"
+            text += f" · {_tr(NOT_CHECKED_TEXT)}"
         return text
 
     def _on_row_clicked(self, row: int, _column: int) -> None:
@@ -1086,10 +1118,15 @@ def _ml(value: Any, pattern: str = "{:.1f}") -> str:
     return pattern.format(float(value)) if _is_number(value) else "—"
 
 
-def _size(size: int | None) -> str:
-    from viewer.core.files import format_size
-
-    return format_size(size) if size is not None else "?"
+def _size(size: float | None) -> str:
+    """A byte count as :func:`viewer.core.files.format_size` says it, in the locale's numbers and units."""
+    if size is None:
+        return "?"
+    for unit in SIZE_UNITS:
+        if size < 1024 or unit == SIZE_UNITS[-1]:
+            return f"{number(size, 0 if unit == SIZE_UNITS[0] else 1)} {_tr(unit)}"
+        size /= 1024
+    return "?"
 
 
 __all__ = ["AIPanel", "CatalogueTree", "Listing", "Outcome", "PackItem", "explain_result", "list_packs",

@@ -74,7 +74,8 @@ def test_every_catalogue_has_the_same_source_strings():
 def test_the_catalogues_hold_every_string_of_the_code(tmp_path):
     """lupdate over the Qt code finds nothing new: every string marked for translation is translated."""
     lupdate = _tool("pyside6-lupdate")
-    sources = sorted(str(p) for folder in ("viewer/qt", "ai/qt") for p in (ROOT / folder).glob("*.py"))
+    sources = sorted(str(p) for folder in ("viewer/qt", "ai/qt", "viewer/core", "ai/packs")
+                     for p in (ROOT / folder).glob("*.py")) + [str(ROOT / "ai" / "suitability.py")]
     copy = tmp_path / "outpost_fr.ts"
     shutil.copy(TRANSLATIONS_DIR / "outpost_fr.ts", copy)
     subprocess.run([str(lupdate), "-locations", "none", "-no-obsolete", "-tr-function-alias", LUPDATE_ALIASES,
@@ -138,6 +139,71 @@ def test_the_ai_panel_is_french(french, qtbot):
         assert panel.run_button.text() == "Exécuter"
         assert panel.pack_list.headerItem().text(2) == "Licence"
         assert panel.device_label.text() == "Unité de calcul : recherche…"
+    finally:
+        panel.engine.close()
+
+
+def test_an_input_check_warning_is_french_in_the_ai_panel_and_english_elsewhere(french, qtbot, monkeypatch):
+    """The warnings made by ai.suitability (no Qt there) show in French; their str() stays English."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ai.qt.qt_ai_panel import AIPanel
+    from ai.suitability import input_verdict, unsuitable_reason
+    from viewer.core.volume import Volume
+
+    inputs = {"modalities": ["CR"], "intensity_range": [0, 255]}
+    pack = SimpleNamespace(name="cxr", dimensions=2, checksum="0" * 64, path="cxr",
+                           outpost={"modalities": ["CR", "CT"], "training_inputs": inputs})
+    volume = Volume(array=np.full((1, 32, 32), 1000, dtype=np.int16), spacing=np.array([1.0, 1.0, 1.0]),
+                    modality="CT")
+    verdict = input_verdict(volume, pack)
+    english = ("Out of distribution: modality CT, trained on CR; intensities 1000 to 1000 (1st-99th percentile), "
+               "trained on 0 to 255")
+    assert str(verdict.text) == english and verdict.provenance()["verdict"] == english
+    assert verdict.warnings == ["modality CT, trained on CR",
+                                "intensities 1000 to 1000 (1st-99th percentile), trained on 0 to 255"]
+
+    class Context:
+        def plugin_options(self):
+            return {}
+
+        settings = QSettings()
+
+    item = SimpleNamespace(name="cxr", metadata={"name": "cxr", "intended_use": "research"}, pack=None,
+                           location="installed", status="ready", reason="", size_text="1 MB", path="cxr",
+                           entry=SimpleNamespace(status="ok"), licence_text="", licence="MIT",
+                           unsuitable_reason=lambda v: unsuitable_reason(v, pack),
+                           distribution_warnings=lambda v: input_verdict(v, pack).warnings,
+                           verdict=lambda v, warnings=None: input_verdict(v, pack, warnings),
+                           checksum=pack.checksum, outpost=pack.outpost, dimensions=2, size_bytes=4_928_307)
+    panel = AIPanel(Context(), store=None)
+    qtbot.addWidget(panel)
+    try:
+        panel.volume = volume
+        panel.selected_item = lambda: item
+        panel._on_pack_selected()
+        assert panel.warning.text() == (
+            "Hors distribution : modalité CT, entraîné sur CR ; intensités de 1000 à 1000 (1er-99e percentile), "
+            "entraîné sur 0 à 255")
+        assert "4,7 Mio" in panel.card.toPlainText()  # the size in the locale's numbers and units
+        # The model card's "Site threshold" row (made in ai.packs.card, without Qt).
+        import ai.batch.calibration
+        import ai.batch.tasks
+        from ai.packs.card import site_threshold_text
+        from ai.qt.qt_ai_panel import _message
+
+        monkeypatch.setattr(ai.batch.calibration, "site_threshold", lambda checksum: None)
+        monkeypatch.setattr(ai.batch.tasks, "screening_threshold", lambda pack: 0.5)
+        row = site_threshold_text(pack)
+        assert row.startswith("none: the pack's own threshold 0.5. A site threshold holds")
+        assert _message(row).startswith("aucun : seuil propre du pack 0.5. Un seuil du site")
+        # A series of another modality: the reason it cannot run, in French, with the values as they are.
+        volume.modality = "MR"
+        item.pack = pack
+        assert panel._reason(item) == "cxr est conçu pour des images CR, CT ; cette série est de modalité MR"
+        assert str(unsuitable_reason(volume, pack)) == "cxr is made for CR, CT images; this series is MR"
     finally:
         panel.engine.close()
 

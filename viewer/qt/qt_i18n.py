@@ -28,8 +28,9 @@ QT_CATALOGUES = {"fr": "qtbase_fr", "es": "qtbase_es", "pt": "qtbase_pt_BR"}
 #: The translation context of the strings marked outside ``QObject.tr`` (lupdate gives them none).
 CONTEXT = ""
 #: ``pyside6-lupdate`` finds the strings of :func:`translate` (imported as ``_tr``) and :func:`noop`
-#: (imported as ``_n``) with these aliases (see ``translations/update.sh``).
-LUPDATE_ALIASES = "QT_TR_NOOP+=_tr,QT_TR_NOOP+=_n"
+#: (imported as ``_n``), and the templates marked by :func:`viewer.core.translatable.translatable`
+#: outside the Qt layer, with these aliases (see ``translations/update.sh``).
+LUPDATE_ALIASES = "QT_TR_NOOP+=_tr,QT_TR_NOOP+=_n,QT_TRANSLATE_NOOP+=translatable"
 
 
 def translate(text: str) -> str:

@@ -701,6 +701,33 @@
         <translation>cualquier modalidad</translation>
     </message>
     <message>
+        <source>input not checked against the training data</source>
+        <extracomment>Shown for a result whose pack records no statistics of its training inputs (:data:`NOT_CHECKED`).</extracomment>
+        <translation>entrada no verificada frente a los datos de entrenamiento</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <extracomment>Between the findings of the input check (French puts a space before the semicolon).</extracomment>
+        <translation>; </translation>
+    </message>
+    <message>
+        <source>B</source>
+        <extracomment>The units of a pack&apos;s size (:func:`viewer.core.files.format_size`&apos;s), shown translated (French: &quot;Mio&quot;).</extracomment>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>KiB</source>
+        <translation>KiB</translation>
+    </message>
+    <message>
+        <source>MiB</source>
+        <translation>MiB</translation>
+    </message>
+    <message>
+        <source>GiB</source>
+        <translation>GiB</translation>
+    </message>
+    <message>
         <source>Time</source>
         <translation>Hora</translation>
     </message>
@@ -1191,11 +1218,139 @@
     </message>
 </context>
 <context>
+    <name>Card</name>
+    <message>
+        <source>none: the pack&apos;s own threshold {own}. A site threshold holds for this version only (checksum {checksum}): a new version of the pack needs its own calibration (outpost batch calibrate).</source>
+        <extracomment>(field shown, metadata keys tried in order) The translation context of the &quot;Site threshold&quot; row (written out in the call: lupdate reads literals).</extracomment>
+        <translation>ninguno: umbral propio del paquete {own}. Un umbral del centro solo es válido para esta versión (suma de verificación {checksum}): una nueva versión del paquete necesita su propia calibración (outpost batch calibrate).</translation>
+    </message>
+    <message>
+        <source>{threshold}, from {source}; the pack&apos;s own threshold {own}. A site threshold holds for this version only (checksum {checksum}): a new version of the pack needs its own calibration (outpost batch calibrate).</source>
+        <translation>{threshold}, de {source}; umbral propio del paquete {own}. Un umbral del centro solo es válido para esta versión (suma de verificación {checksum}): una nueva versión del paquete necesita su propia calibración (outpost batch calibrate).</translation>
+    </message>
+</context>
+<context>
     <name>CatalogueTree</name>
     <message>
         <source>Model pack catalogue</source>
         <extracomment>How much of a licence a tooltip shows (the card shows it all). How wide the catalogue asks to be (pixels): its columns, and no more of the views&apos; room. The narrowest the name column gets when the columns are fitted to the catalogue&apos;s width.</extracomment>
         <translation>Catálogo de paquetes de modelos</translation>
+    </message>
+</context>
+<context>
+    <name>Input</name>
+    <message>
+        <source>{pack} is made for {modalities} images; this series is of unknown modality</source>
+        <extracomment>The translation context of the sentences below (written out in each call: lupdate reads literals). Spacing further than this factor outside the training range is out of distribution. Intensities further than this fraction of the training range outside it are out of distribution. What a pack that records no statistics of its training inputs is shown as.</extracomment>
+        <translation>{pack} está hecho para imágenes {modalities}; la modalidad de esta serie es desconocida</translation>
+    </message>
+    <message>
+        <source>{pack} is made for {modalities} images; this series is {modality}</source>
+        <translation>{pack} está hecho para imágenes {modalities}; esta serie es de modalidad {modality}</translation>
+    </message>
+    <message>
+        <source>{pack} is made for {body_parts}; this series shows {body_part}</source>
+        <translation>{pack} está hecho para la región {body_parts}; esta serie muestra la región {body_part}</translation>
+    </message>
+    <message>
+        <source>{pack} takes one grey-scale volume; this series is colour</source>
+        <translation>{pack} requiere un único volumen en escala de grises; esta serie es en color</translation>
+    </message>
+    <message>
+        <source>{pack} takes one grey-scale volume; this series is a time series</source>
+        <translation>{pack} requiere un único volumen en escala de grises; esta serie es una serie temporal</translation>
+    </message>
+    <message>
+        <source>{pack} is a 2-D model for single images; this series has {slices} slices</source>
+        <translation>{pack} es un modelo 2D para imágenes únicas; esta serie tiene {slices} cortes</translation>
+    </message>
+    <message>
+        <source>{pack} is a 3-D model; this series is a single image</source>
+        <translation>{pack} es un modelo 3D; esta serie es una única imagen</translation>
+    </message>
+    <message>
+        <source>this series ({shape}) is smaller than {pack} needs ({minimum})</source>
+        <translation>esta serie ({shape}) es más pequeña de lo que necesita {pack} ({minimum})</translation>
+    </message>
+    <message>
+        <source>unsuitable: {reason}</source>
+        <translation>no adecuado: {reason}</translation>
+    </message>
+    <message>
+        <source>photometric interpretation {photometric}, trained on {trained}</source>
+        <translation>interpretación fotométrica {photometric}, entrenado con {trained}</translation>
+    </message>
+    <message>
+        <source>view {view}, trained on {trained}</source>
+        <translation>proyección {view}, entrenado con {trained}</translation>
+    </message>
+    <message>
+        <source>{what} {value} mm, trained on {trained} mm</source>
+        <translation>{what} {value} mm, entrenado con {trained} mm</translation>
+    </message>
+    <message>
+        <source>modality {modality}, trained on {trained}</source>
+        <translation>modalidad {modality}, entrenado con {trained}</translation>
+    </message>
+    <message>
+        <source>modality unknown, trained on {trained}</source>
+        <translation>modalidad desconocida, entrenado con {trained}</translation>
+    </message>
+    <message>
+        <source>{photometric} (inverted), trained on {trained}</source>
+        <translation>{photometric} (invertido), entrenado con {trained}</translation>
+    </message>
+    <message>
+        <source>{photometric}, trained on {trained}</source>
+        <translation>{photometric}, entrenado con {trained}</translation>
+    </message>
+    <message>
+        <source>bits stored {bits}, the model was trained on {trained}-bit images</source>
+        <translation>bits almacenados {bits}, el modelo se entrenó con imágenes de {trained} bits</translation>
+    </message>
+    <message>
+        <source>intensities {first} to {last} (1st-99th percentile), trained on {low} to {high}</source>
+        <translation>intensidades de {first} a {last} (percentil 1-99), entrenado con {low} a {high}</translation>
+    </message>
+    <message>
+        <source>pixel spacing</source>
+        <translation>espaciado de píxeles</translation>
+    </message>
+    <message>
+        <source>slice spacing</source>
+        <translation>espaciado entre cortes</translation>
+    </message>
+    <message>
+        <source>pixel spacing ({axis})</source>
+        <translation>espaciado de píxeles ({axis})</translation>
+    </message>
+    <message>
+        <source>Out of distribution: {warnings}</source>
+        <translation>Fuera de distribución: {warnings}</translation>
+    </message>
+    <message>
+        <source>input not checked against the training data (the pack records no statistics of its training inputs)</source>
+        <translation>entrada no verificada frente a los datos de entrenamiento (el paquete no registra estadísticas de sus datos de entrenamiento)</translation>
+    </message>
+    <message>
+        <source>input checked against the training data: nothing differs</source>
+        <translation>entrada verificada frente a los datos de entrenamiento: no hay diferencias</translation>
+    </message>
+    <message>
+        <source>intensity: the median {median} lies outside the training range {low} to {high} (1st-99th percentile)</source>
+        <translation>intensidad: la mediana {median} está fuera del rango de entrenamiento {low} a {high} (percentil 1-99)</translation>
+    </message>
+    <message>
+        <source>intensity: nothing above {threshold}, where the training data had its body</source>
+        <translation>intensidad: nada por encima de {threshold}, donde estaba el cuerpo en los datos de entrenamiento</translation>
+    </message>
+    <message>
+        <source>intensity: the mean above {threshold} is {mean}, the training data&apos;s {trained} (more than 3 standard deviations away)</source>
+        <translation>intensidad: la media por encima de {threshold} es {mean}, la de los datos de entrenamiento {trained} (a más de 3 desviaciones estándar)</translation>
+    </message>
+    <message>
+        <source>intensity: the mean is {mean}, the training data&apos;s {trained} (more than 3 standard deviations away)</source>
+        <translation>intensidad: la media es {mean}, la de los datos de entrenamiento {trained} (a más de 3 desviaciones estándar)</translation>
     </message>
 </context>
 <context>

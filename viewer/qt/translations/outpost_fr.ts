@@ -701,6 +701,33 @@
         <translation>toute modalité</translation>
     </message>
     <message>
+        <source>input not checked against the training data</source>
+        <extracomment>Shown for a result whose pack records no statistics of its training inputs (:data:`NOT_CHECKED`).</extracomment>
+        <translation>entrée non vérifiée par rapport aux données d&apos;entraînement</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <extracomment>Between the findings of the input check (French puts a space before the semicolon).</extracomment>
+        <translation> ; </translation>
+    </message>
+    <message>
+        <source>B</source>
+        <extracomment>The units of a pack&apos;s size (:func:`viewer.core.files.format_size`&apos;s), shown translated (French: &quot;Mio&quot;).</extracomment>
+        <translation>o</translation>
+    </message>
+    <message>
+        <source>KiB</source>
+        <translation>Kio</translation>
+    </message>
+    <message>
+        <source>MiB</source>
+        <translation>Mio</translation>
+    </message>
+    <message>
+        <source>GiB</source>
+        <translation>Gio</translation>
+    </message>
+    <message>
         <source>Time</source>
         <translation>Heure</translation>
     </message>
@@ -1191,11 +1218,139 @@
     </message>
 </context>
 <context>
+    <name>Card</name>
+    <message>
+        <source>none: the pack&apos;s own threshold {own}. A site threshold holds for this version only (checksum {checksum}): a new version of the pack needs its own calibration (outpost batch calibrate).</source>
+        <extracomment>(field shown, metadata keys tried in order) The translation context of the &quot;Site threshold&quot; row (written out in the call: lupdate reads literals).</extracomment>
+        <translation>aucun : seuil propre du pack {own}. Un seuil du site ne vaut que pour cette version (somme de contrôle {checksum}) : une nouvelle version du pack exige son propre étalonnage (outpost batch calibrate).</translation>
+    </message>
+    <message>
+        <source>{threshold}, from {source}; the pack&apos;s own threshold {own}. A site threshold holds for this version only (checksum {checksum}): a new version of the pack needs its own calibration (outpost batch calibrate).</source>
+        <translation>{threshold}, issu de {source} ; seuil propre du pack {own}. Un seuil du site ne vaut que pour cette version (somme de contrôle {checksum}) : une nouvelle version du pack exige son propre étalonnage (outpost batch calibrate).</translation>
+    </message>
+</context>
+<context>
     <name>CatalogueTree</name>
     <message>
         <source>Model pack catalogue</source>
         <extracomment>How much of a licence a tooltip shows (the card shows it all). How wide the catalogue asks to be (pixels): its columns, and no more of the views&apos; room. The narrowest the name column gets when the columns are fitted to the catalogue&apos;s width.</extracomment>
         <translation>Catalogue des packs de modèles</translation>
+    </message>
+</context>
+<context>
+    <name>Input</name>
+    <message>
+        <source>{pack} is made for {modalities} images; this series is of unknown modality</source>
+        <extracomment>The translation context of the sentences below (written out in each call: lupdate reads literals). Spacing further than this factor outside the training range is out of distribution. Intensities further than this fraction of the training range outside it are out of distribution. What a pack that records no statistics of its training inputs is shown as.</extracomment>
+        <translation>{pack} est conçu pour des images {modalities} ; la modalité de cette série est inconnue</translation>
+    </message>
+    <message>
+        <source>{pack} is made for {modalities} images; this series is {modality}</source>
+        <translation>{pack} est conçu pour des images {modalities} ; cette série est de modalité {modality}</translation>
+    </message>
+    <message>
+        <source>{pack} is made for {body_parts}; this series shows {body_part}</source>
+        <translation>{pack} est conçu pour la région {body_parts} ; cette série montre la région {body_part}</translation>
+    </message>
+    <message>
+        <source>{pack} takes one grey-scale volume; this series is colour</source>
+        <translation>{pack} attend un seul volume en niveaux de gris ; cette série est en couleur</translation>
+    </message>
+    <message>
+        <source>{pack} takes one grey-scale volume; this series is a time series</source>
+        <translation>{pack} attend un seul volume en niveaux de gris ; cette série est une série temporelle</translation>
+    </message>
+    <message>
+        <source>{pack} is a 2-D model for single images; this series has {slices} slices</source>
+        <translation>{pack} est un modèle 2D pour images uniques ; cette série compte {slices} coupes</translation>
+    </message>
+    <message>
+        <source>{pack} is a 3-D model; this series is a single image</source>
+        <translation>{pack} est un modèle 3D ; cette série est une image unique</translation>
+    </message>
+    <message>
+        <source>this series ({shape}) is smaller than {pack} needs ({minimum})</source>
+        <translation>cette série ({shape}) est plus petite que ce qu&apos;exige {pack} ({minimum})</translation>
+    </message>
+    <message>
+        <source>unsuitable: {reason}</source>
+        <translation>inadapté : {reason}</translation>
+    </message>
+    <message>
+        <source>photometric interpretation {photometric}, trained on {trained}</source>
+        <translation>interprétation photométrique {photometric}, entraîné sur {trained}</translation>
+    </message>
+    <message>
+        <source>view {view}, trained on {trained}</source>
+        <translation>incidence {view}, entraîné sur {trained}</translation>
+    </message>
+    <message>
+        <source>{what} {value} mm, trained on {trained} mm</source>
+        <translation>{what} {value} mm, entraîné sur {trained} mm</translation>
+    </message>
+    <message>
+        <source>modality {modality}, trained on {trained}</source>
+        <translation>modalité {modality}, entraîné sur {trained}</translation>
+    </message>
+    <message>
+        <source>modality unknown, trained on {trained}</source>
+        <translation>modalité inconnue, entraîné sur {trained}</translation>
+    </message>
+    <message>
+        <source>{photometric} (inverted), trained on {trained}</source>
+        <translation>{photometric} (inversé), entraîné sur {trained}</translation>
+    </message>
+    <message>
+        <source>{photometric}, trained on {trained}</source>
+        <translation>{photometric}, entraîné sur {trained}</translation>
+    </message>
+    <message>
+        <source>bits stored {bits}, the model was trained on {trained}-bit images</source>
+        <translation>bits stockés {bits}, le modèle a été entraîné sur des images {trained} bits</translation>
+    </message>
+    <message>
+        <source>intensities {first} to {last} (1st-99th percentile), trained on {low} to {high}</source>
+        <translation>intensités de {first} à {last} (1er-99e percentile), entraîné sur {low} à {high}</translation>
+    </message>
+    <message>
+        <source>pixel spacing</source>
+        <translation>espacement des pixels</translation>
+    </message>
+    <message>
+        <source>slice spacing</source>
+        <translation>espacement des coupes</translation>
+    </message>
+    <message>
+        <source>pixel spacing ({axis})</source>
+        <translation>espacement des pixels ({axis})</translation>
+    </message>
+    <message>
+        <source>Out of distribution: {warnings}</source>
+        <translation>Hors distribution : {warnings}</translation>
+    </message>
+    <message>
+        <source>input not checked against the training data (the pack records no statistics of its training inputs)</source>
+        <translation>entrée non vérifiée par rapport aux données d&apos;entraînement (le pack n&apos;enregistre aucune statistique de ses données d&apos;entraînement)</translation>
+    </message>
+    <message>
+        <source>input checked against the training data: nothing differs</source>
+        <translation>entrée vérifiée par rapport aux données d&apos;entraînement : aucune différence</translation>
+    </message>
+    <message>
+        <source>intensity: the median {median} lies outside the training range {low} to {high} (1st-99th percentile)</source>
+        <translation>intensité : la médiane {median} est hors de la plage d&apos;entraînement {low} à {high} (1er-99e percentile)</translation>
+    </message>
+    <message>
+        <source>intensity: nothing above {threshold}, where the training data had its body</source>
+        <translation>intensité : rien au-dessus de {threshold}, où se trouvait le corps dans les données d&apos;entraînement</translation>
+    </message>
+    <message>
+        <source>intensity: the mean above {threshold} is {mean}, the training data&apos;s {trained} (more than 3 standard deviations away)</source>
+        <translation>intensité : la moyenne au-dessus de {threshold} est {mean}, celle des données d&apos;entraînement {trained} (écart de plus de 3 écarts-types)</translation>
+    </message>
+    <message>
+        <source>intensity: the mean is {mean}, the training data&apos;s {trained} (more than 3 standard deviations away)</source>
+        <translation>intensité : la moyenne est {mean}, celle des données d&apos;entraînement {trained} (écart de plus de 3 écarts-types)</translation>
     </message>
 </context>
 <context>

@@ -701,6 +701,33 @@
         <translation>qualquer modalidade</translation>
     </message>
     <message>
+        <source>input not checked against the training data</source>
+        <extracomment>Shown for a result whose pack records no statistics of its training inputs (:data:`NOT_CHECKED`).</extracomment>
+        <translation>entrada não verificada em relação aos dados de treinamento</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <extracomment>Between the findings of the input check (French puts a space before the semicolon).</extracomment>
+        <translation>; </translation>
+    </message>
+    <message>
+        <source>B</source>
+        <extracomment>The units of a pack&apos;s size (:func:`viewer.core.files.format_size`&apos;s), shown translated (French: &quot;Mio&quot;).</extracomment>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>KiB</source>
+        <translation>KiB</translation>
+    </message>
+    <message>
+        <source>MiB</source>
+        <translation>MiB</translation>
+    </message>
+    <message>
+        <source>GiB</source>
+        <translation>GiB</translation>
+    </message>
+    <message>
         <source>Time</source>
         <translation>Hora</translation>
     </message>
@@ -1191,11 +1218,139 @@
     </message>
 </context>
 <context>
+    <name>Card</name>
+    <message>
+        <source>none: the pack&apos;s own threshold {own}. A site threshold holds for this version only (checksum {checksum}): a new version of the pack needs its own calibration (outpost batch calibrate).</source>
+        <extracomment>(field shown, metadata keys tried in order) The translation context of the &quot;Site threshold&quot; row (written out in the call: lupdate reads literals).</extracomment>
+        <translation>nenhum: limiar próprio do pacote {own}. Um limiar do serviço vale apenas para esta versão (soma de verificação {checksum}): uma nova versão do pacote precisa da sua própria calibração (outpost batch calibrate).</translation>
+    </message>
+    <message>
+        <source>{threshold}, from {source}; the pack&apos;s own threshold {own}. A site threshold holds for this version only (checksum {checksum}): a new version of the pack needs its own calibration (outpost batch calibrate).</source>
+        <translation>{threshold}, de {source}; limiar próprio do pacote {own}. Um limiar do serviço vale apenas para esta versão (soma de verificação {checksum}): uma nova versão do pacote precisa da sua própria calibração (outpost batch calibrate).</translation>
+    </message>
+</context>
+<context>
     <name>CatalogueTree</name>
     <message>
         <source>Model pack catalogue</source>
         <extracomment>How much of a licence a tooltip shows (the card shows it all). How wide the catalogue asks to be (pixels): its columns, and no more of the views&apos; room. The narrowest the name column gets when the columns are fitted to the catalogue&apos;s width.</extracomment>
         <translation>Catálogo de pacotes de modelos</translation>
+    </message>
+</context>
+<context>
+    <name>Input</name>
+    <message>
+        <source>{pack} is made for {modalities} images; this series is of unknown modality</source>
+        <extracomment>The translation context of the sentences below (written out in each call: lupdate reads literals). Spacing further than this factor outside the training range is out of distribution. Intensities further than this fraction of the training range outside it are out of distribution. What a pack that records no statistics of its training inputs is shown as.</extracomment>
+        <translation>{pack} foi feito para imagens {modalities}; a modalidade desta série é desconhecida</translation>
+    </message>
+    <message>
+        <source>{pack} is made for {modalities} images; this series is {modality}</source>
+        <translation>{pack} foi feito para imagens {modalities}; esta série é da modalidade {modality}</translation>
+    </message>
+    <message>
+        <source>{pack} is made for {body_parts}; this series shows {body_part}</source>
+        <translation>{pack} foi feito para a região {body_parts}; esta série mostra a região {body_part}</translation>
+    </message>
+    <message>
+        <source>{pack} takes one grey-scale volume; this series is colour</source>
+        <translation>{pack} requer um único volume em tons de cinza; esta série é colorida</translation>
+    </message>
+    <message>
+        <source>{pack} takes one grey-scale volume; this series is a time series</source>
+        <translation>{pack} requer um único volume em tons de cinza; esta série é uma série temporal</translation>
+    </message>
+    <message>
+        <source>{pack} is a 2-D model for single images; this series has {slices} slices</source>
+        <translation>{pack} é um modelo 2D para imagens únicas; esta série tem {slices} cortes</translation>
+    </message>
+    <message>
+        <source>{pack} is a 3-D model; this series is a single image</source>
+        <translation>{pack} é um modelo 3D; esta série é uma única imagem</translation>
+    </message>
+    <message>
+        <source>this series ({shape}) is smaller than {pack} needs ({minimum})</source>
+        <translation>esta série ({shape}) é menor do que {pack} precisa ({minimum})</translation>
+    </message>
+    <message>
+        <source>unsuitable: {reason}</source>
+        <translation>inadequado: {reason}</translation>
+    </message>
+    <message>
+        <source>photometric interpretation {photometric}, trained on {trained}</source>
+        <translation>interpretação fotométrica {photometric}, treinado com {trained}</translation>
+    </message>
+    <message>
+        <source>view {view}, trained on {trained}</source>
+        <translation>incidência {view}, treinado com {trained}</translation>
+    </message>
+    <message>
+        <source>{what} {value} mm, trained on {trained} mm</source>
+        <translation>{what} {value} mm, treinado com {trained} mm</translation>
+    </message>
+    <message>
+        <source>modality {modality}, trained on {trained}</source>
+        <translation>modalidade {modality}, treinado com {trained}</translation>
+    </message>
+    <message>
+        <source>modality unknown, trained on {trained}</source>
+        <translation>modalidade desconhecida, treinado com {trained}</translation>
+    </message>
+    <message>
+        <source>{photometric} (inverted), trained on {trained}</source>
+        <translation>{photometric} (invertido), treinado com {trained}</translation>
+    </message>
+    <message>
+        <source>{photometric}, trained on {trained}</source>
+        <translation>{photometric}, treinado com {trained}</translation>
+    </message>
+    <message>
+        <source>bits stored {bits}, the model was trained on {trained}-bit images</source>
+        <translation>bits armazenados {bits}, o modelo foi treinado com imagens de {trained} bits</translation>
+    </message>
+    <message>
+        <source>intensities {first} to {last} (1st-99th percentile), trained on {low} to {high}</source>
+        <translation>intensidades de {first} a {last} (percentil 1-99), treinado com {low} a {high}</translation>
+    </message>
+    <message>
+        <source>pixel spacing</source>
+        <translation>espaçamento de pixels</translation>
+    </message>
+    <message>
+        <source>slice spacing</source>
+        <translation>espaçamento entre cortes</translation>
+    </message>
+    <message>
+        <source>pixel spacing ({axis})</source>
+        <translation>espaçamento de pixels ({axis})</translation>
+    </message>
+    <message>
+        <source>Out of distribution: {warnings}</source>
+        <translation>Fora da distribuição: {warnings}</translation>
+    </message>
+    <message>
+        <source>input not checked against the training data (the pack records no statistics of its training inputs)</source>
+        <translation>entrada não verificada em relação aos dados de treinamento (o pacote não registra estatísticas dos seus dados de treinamento)</translation>
+    </message>
+    <message>
+        <source>input checked against the training data: nothing differs</source>
+        <translation>entrada verificada em relação aos dados de treinamento: nenhuma diferença</translation>
+    </message>
+    <message>
+        <source>intensity: the median {median} lies outside the training range {low} to {high} (1st-99th percentile)</source>
+        <translation>intensidade: a mediana {median} está fora da faixa de treinamento {low} a {high} (percentil 1-99)</translation>
+    </message>
+    <message>
+        <source>intensity: nothing above {threshold}, where the training data had its body</source>
+        <translation>intensidade: nada acima de {threshold}, onde estava o corpo nos dados de treinamento</translation>
+    </message>
+    <message>
+        <source>intensity: the mean above {threshold} is {mean}, the training data&apos;s {trained} (more than 3 standard deviations away)</source>
+        <translation>intensidade: a média acima de {threshold} é {mean}, a dos dados de treinamento {trained} (a mais de 3 desvios-padrão)</translation>
+    </message>
+    <message>
+        <source>intensity: the mean is {mean}, the training data&apos;s {trained} (more than 3 standard deviations away)</source>
+        <translation>intensidade: a média é {mean}, a dos dados de treinamento {trained} (a mais de 3 desvios-padrão)</translation>
     </message>
 </context>
 <context>

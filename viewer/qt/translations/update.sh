@@ -12,8 +12,10 @@ languages=(fr es pt)
 cd "$root"
 if [[ "${1:-}" != "--release" ]]; then
   # _tr and _n: viewer/qt/qt_i18n.py and ai/qt/qt_i18n.py's translate and noop.
-  "$bin/pyside6-lupdate" -locations none -no-obsolete -tr-function-alias QT_TR_NOOP+=_tr,QT_TR_NOOP+=_n \
-    viewer/qt/*.py ai/qt/*.py $(printf -- "-ts $here/outpost_%s.ts " "${languages[@]}")
+  # translatable: viewer/core/translatable.py, the templates of sentences made outside the Qt layer.
+  "$bin/pyside6-lupdate" -locations none -no-obsolete \
+    -tr-function-alias QT_TR_NOOP+=_tr,QT_TR_NOOP+=_n,QT_TRANSLATE_NOOP+=translatable \
+    viewer/qt/*.py ai/qt/*.py viewer/core/*.py ai/suitability.py ai/packs/*.py $(printf -- "-ts $here/outpost_%s.ts " "${languages[@]}")
 fi
 for language in "${languages[@]}"; do
   "$bin/pyside6-lrelease" -nounfinished -removeidentical "$here/outpost_$language.ts" -qm "$here/outpost_$language.qm"
