@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,8 +21,11 @@ from ai.errors import AIError
 from ai.inference import Result, choose_device, pack_details
 from ai.packs.pack import Pack
 from viewer.core import audit
-from viewer.core.tasks import CancelToken, check_cancel, report
+from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import Volume, reversed_axes
+
+if TYPE_CHECKING:
+    import torch
 
 METHODS = ("gradcam", "ig", "occlusion", "saliency")
 IG_STEPS = 32
@@ -40,10 +45,10 @@ class Heatmap:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _last_convolution(network):
+def _last_convolution(network: torch.nn.Module) -> tuple[str, torch.nn.Module]:
     from torch import nn
 
-    found = None
+    found: tuple[str, torch.nn.Module] | None = None
     for name, module in network.named_modules():
         if isinstance(module, nn.Conv1d | nn.Conv2d | nn.Conv3d):
             found = (name, module)
@@ -52,11 +57,11 @@ def _last_convolution(network):
     return found
 
 
-def _layer(network, pack: Pack):
+def _layer(network: torch.nn.Module, pack: Pack) -> torch.nn.Module:
     name = (pack.outpost.get("explain") or {}).get("layer")
     if not name:
         return _last_convolution(network)[1]
-    modules = dict(network.named_modules())
+    modules: dict[str, torch.nn.Module] = dict(network.named_modules())
     if name not in modules:
         raise AIError(f"{pack.name} names Grad-CAM layer {name!r}, which the network does not have")
     return modules[name]
@@ -79,13 +84,14 @@ def _target_index(pack: Pack, result: Result, target: str | None) -> tuple[int, 
 
 
 def _audit_details(volume: Volume, pack: Pack, result: Result, method: str = "gradcam", target: str | None = None,
-                   *args, **kwargs) -> dict:
+                   *args: Any, **kwargs: Any) -> dict[str, Any]:
     return {**pack_details(pack), "series_uid": volume.provenance.series_uid, "method": method, "target": target}
 
 
 @audit.audited("explain", _audit_details)
 def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam", target: str | None = None,
-            cancel: CancelToken | None = None, device: str = "auto", progress=None) -> Heatmap:
+            cancel: CancelToken | None = None, device: str = "auto",
+            progress: ProgressCallback | None = None) -> Heatmap:
     """Attribute the result to the input pixels.
 
     Parameters
@@ -119,7 +125,8 @@ def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
     index, name = _target_index(pack, result, target)
     parts = pack.build(choose_device(device))
     network = parts["network"]
-    data = parts["preprocessing"]({"image": volume}) if "preprocessing" in parts else {"image": volume}
+    data: dict[str, Any] = (parts["preprocessing"]({"image": volume}) if "preprocessing" in parts
+                             else {"image": volume})
     image: MetaTensor = data["image"]
     x = image.as_tensor()[None].to(next(network.parameters()).device).float()
     crop = None
@@ -127,9 +134,9 @@ def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
         x, crop, mask = _segmentation_window(x, network, parts.get("inferer"), index)
     total, done = _evaluations(method, x), [0]
 
-    def forward(batch):
+    def forward(batch: torch.Tensor) -> torch.Tensor:
         check_cancel(cancel)
-        output = network(batch)
+        output: torch.Tensor = network(batch)
         done[0] += 1
         report(progress, min(done[0], total), total, METHOD_TITLES[method])
         if pack.task == "segmentation":
@@ -164,7 +171,8 @@ def explain(volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
                    timings={"total": round(time.perf_counter() - start, 4)})
 
 
-def _segmentation_window(x, network, inferer, label: int):
+def _segmentation_window(x: torch.Tensor, network: torch.nn.Module, inferer: Any,
+                         label: int) -> tuple[torch.Tensor, tuple[slice, ...], torch.Tensor]:
     """The roi-sized window around the predicted structure.
 
     Returns the window (padded with zeros past the image where the image is
@@ -194,7 +202,7 @@ def _segmentation_window(x, network, inferer, label: int):
     return window, crop, mask
 
 
-def _evaluations(method: str, x) -> int:
+def _evaluations(method: str, x: torch.Tensor) -> int:
     """How many times :func:`_attribute` evaluates the network (for progress)."""
     if method == "ig":
         return math.ceil(IG_STEPS / IG_INTERNAL_BATCH)
@@ -204,8 +212,15 @@ def _evaluations(method: str, x) -> int:
     return 1
 
 
-def _attribute(method: str, forward, network, x, pack: Pack):
-    from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Occlusion, Saliency
+def _attribute(method: str, forward: Callable[[torch.Tensor], torch.Tensor], network: torch.nn.Module,
+               x: torch.Tensor, pack: Pack) -> Any:  # a torch.Tensor from captum (unannotated)
+    from captum.attr import (  # type: ignore[import-untyped]  # captum ships no annotations
+        IntegratedGradients,
+        LayerAttribution,
+        LayerGradCam,
+        Occlusion,
+        Saliency,
+    )
 
     x = x.clone().requires_grad_(True)
     if method == "gradcam":

@@ -12,7 +12,7 @@ import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from viewer.core.overlays import resample_to_grid
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import LPS_TO_RAS, Volume, reversed_axes
 
+if TYPE_CHECKING:
+    import torch
+
 # MONAI says these on every run of a correct pack; a reader cannot act on them.
 warnings.filterwarnings("ignore", message="Setting affine, but the applied meta contains an affine")
 warnings.filterwarnings("ignore", message=".*Orientationd.__init__:labels: Current default value")
@@ -33,7 +36,7 @@ warnings.filterwarnings("ignore", message=".*Orientationd.__init__:labels: Curre
 #: The AI worker keeps its last one: a batch's second series skips building the network again
 #: (26 ms of SqueezeNet's 56 ms on a CPU), a reader's second run of a pack starts at once.
 BUILT_PACKS_KEPT = 1
-_built: dict[tuple, tuple[Pack, dict[str, Any]]] = {}
+_built: dict[tuple[int, str, bool, str], tuple[Pack, dict[str, Any]]] = {}
 _built_lock = threading.Lock()
 
 
@@ -74,7 +77,7 @@ class Result:
     device: str = "cpu"
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
-    volumetry: dict | None = None
+    volumetry: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON-serialisable part (everything but the label array)."""
@@ -86,7 +89,7 @@ class Result:
         return data
 
 
-def choose_device(requested: str = "auto"):
+def choose_device(requested: str = "auto") -> torch.device:
     """CUDA, then MPS, then CPU for ``auto``; a named device must exist.
 
     Raises
@@ -107,7 +110,7 @@ def choose_device(requested: str = "auto"):
     return torch.device(requested)
 
 
-def describe_device(device) -> str:
+def describe_device(device: torch.device) -> str:
     """A device as a reader would name it (GPU model for CUDA)."""
     import torch
 
@@ -119,12 +122,13 @@ def describe_device(device) -> str:
 class _CountingNetwork:
     """Wraps a network: counts windows or batches, reports progress, honours cancel."""
 
-    def __init__(self, network, total: int, progress, cancel) -> None:
+    def __init__(self, network: Any, total: int, progress: ProgressCallback | None,
+                 cancel: CancelToken | None) -> None:
         self.network, self.total, self.progress, self.cancel = network, max(1, total), progress, cancel
         self.done = 0
-        self.output_dtype = None  # what the network itself returned (bfloat16 under autocast, say)
+        self.output_dtype: Any = None  # what the network itself returned (bfloat16 under autocast, say)
 
-    def __call__(self, x):
+    def __call__(self, x: Any) -> Any:
         check_cancel(self.cancel)
         out = self.network(x)
         self.output_dtype = getattr(out, "dtype", None)
@@ -141,7 +145,7 @@ def device_summary(requested: str = "auto") -> str:
     return describe_device(device) if device.type != "cpu" else f"CPU ({torch.get_num_threads()} threads)"
 
 
-def _window_batches(inferer, spatial_shape: tuple[int, ...]) -> int:
+def _window_batches(inferer: Any, spatial_shape: tuple[int, ...]) -> int:
     roi = getattr(inferer, "roi_size", None)
     if roi is None:
         return 1
@@ -197,13 +201,14 @@ def pack_details(pack: Pack) -> dict[str, Any]:
     return {"pack": pack.name, "version": pack.version, "checksum": pack.checksum, "verified": pack.verified}
 
 
-def _run(volume: Volume, pack: Pack, device: str, progress, cancel) -> Result:
+def _run(volume: Volume, pack: Pack, device: str, progress: ProgressCallback | None,
+         cancel: CancelToken | None) -> Result:
     import torch
 
     _check_suitable(volume, pack)
     chosen = choose_device(device)
     notes: list[str] = []
-    attempts = [(chosen, None)]
+    attempts: list[tuple[torch.device, int | None]] = [(chosen, None)]
     if chosen.type == "cuda":
         attempts += [(chosen, 1), (torch.device("cpu"), None)]
     last_error: Exception | None = None
@@ -228,7 +233,7 @@ def _run(volume: Volume, pack: Pack, device: str, progress, cancel) -> Result:
     raise AIError(f"out of memory: {last_error}")
 
 
-def built_parts(pack: Pack, device) -> dict[str, Any]:
+def built_parts(pack: Pack, device: torch.device | str) -> dict[str, Any]:
     """``pack.build(device)``, kept for the next run of the same pack object on the same device.
 
     The key is the pack object itself (the AI worker keeps one per folder and checksum,
@@ -266,7 +271,7 @@ def _cuda_out_of_memory(error: BaseException | None) -> bool:
     return False
 
 
-def _host_memory_failure(error: BaseException) -> str | None:
+def _host_memory_failure(error: BaseException | None) -> str | None:
     """What failed, when ``error`` (or an error it wraps) is a failed allocation in the computer's memory.
 
     numpy raises ``MemoryError``; torch's CPU allocator a ``RuntimeError`` naming
@@ -288,7 +293,8 @@ def _host_memory_failure(error: BaseException) -> str | None:
     return None
 
 
-def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress, cancel,
+def _run_once(volume: Volume, pack: Pack, device: torch.device, sw_batch: int | None,
+              progress: ProgressCallback | None, cancel: CancelToken | None,
               precision: str | None = None) -> Result:
     """One run of ``pack`` on ``device``.
 
@@ -311,7 +317,8 @@ def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress
     check_cancel(cancel)
 
     stage = time.perf_counter()
-    data = parts["preprocessing"]({"image": volume}) if "preprocessing" in parts else {"image": volume}
+    data: dict[str, Any] = (parts["preprocessing"]({"image": volume}) if "preprocessing" in parts
+                             else {"image": volume})
     image = data["image"]
     timings["preprocessing"] = time.perf_counter() - stage
     check_cancel(cancel)
@@ -366,7 +373,7 @@ def _run_once(volume: Volume, pack: Pack, device, sw_batch: int | None, progress
     return result
 
 
-def _classify(result: Result, output, pack: Pack) -> None:
+def _classify(result: Result, output: torch.Tensor, pack: Pack) -> None:
     import torch
 
     logits = output.detach().to("cpu").float().reshape(output.shape[0], -1)[0]
@@ -377,7 +384,7 @@ def _classify(result: Result, output, pack: Pack) -> None:
     result.probabilities = dict(sorted(pairs, key=lambda p: -p[1]))
 
 
-def _labels_on_grid(prediction, volume: Volume) -> np.ndarray:
+def _labels_on_grid(prediction: torch.Tensor, volume: Volume) -> np.ndarray:
     """A ``[C, X, Y, Z]`` (or 2-D ``[C, X, Y]``) prediction as ``[z, y, x]`` labels on the volume's grid."""
     array = np.asarray(prediction.detach().cpu().numpy())
     two_d = array.ndim == 3
@@ -405,7 +412,7 @@ def _label_counts(labels: np.ndarray, minlength: int) -> np.ndarray:
     return np.bincount(labels.reshape(-1), minlength=minlength)
 
 
-def _same_affine(affine, volume: Volume) -> bool:
+def _same_affine(affine: Any, volume: Volume) -> bool:
     return np.asarray(affine).shape == (4, 4) and np.allclose(np.asarray(affine, dtype=np.float64),
                                                                volume.affine_ras, atol=1e-3)
 

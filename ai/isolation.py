@@ -56,7 +56,7 @@ from collections.abc import Callable
 from dataclasses import fields, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -64,6 +64,14 @@ from ai.errors import AIError, PackRefusedError, WorkerCrashedError, first_line
 from viewer.core.errors import Cancelled, OutpostError
 from viewer.core.tasks import BACKGROUND_NICENESS, CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import Volume
+
+if TYPE_CHECKING:
+    from ai.explain import Heatmap
+    from ai.inference import Result
+    from ai.packs.pack import Pack
+    from ai.packs.provenance import InstallPreview
+    from ai.packs.store import PackEntry, PackStore
+    from ai.sandbox import SandboxReport
 
 log = logging.getLogger(__name__)
 
@@ -580,8 +588,9 @@ class IsolatedEngine:
                 self._lock.release()
 
     # ------------------------------------------------------------------ requests
-    def run(self, volume: Volume, pack, device: str = "auto", progress: ProgressCallback | None = None,
-            cancel: CancelToken | None = None, pre_pack=None, store=None):
+    def run(self, volume: Volume, pack: Pack, device: str = "auto", progress: ProgressCallback | None = None,
+            cancel: CancelToken | None = None, pre_pack: Pack | None = None,
+            store: PackStore | None = None) -> Result:
         """:func:`ai.workflow.run_pack` in the child: :func:`ai.inference.run`, after the pack's pre-model.
 
         Parameters
@@ -603,10 +612,13 @@ class IsolatedEngine:
         arguments: dict[str, Any] = {"device": device}
         if runs_after(pack) is not None:
             pre = pre_pack if pre_pack is not None else pre_model_of(pack, store)
+            assert pre is not None  # a pack that runs after another has it (pre_model_of raises otherwise)
             arguments["pre_pack"] = (str(pre.root), pre.checksum, bool(pre.trusted))
-        return self._request("run", volume, pack, arguments, progress, cancel)
+        result: Result = self._request("run", volume, pack, arguments, progress, cancel)
+        return result
 
-    def check_packs(self, folders: list[tuple], cancel: CancelToken | None = None):
+    def check_packs(self, folders: list[tuple[Any, ...]],
+                    cancel: CancelToken | None = None) -> tuple[list[tuple[str, str]], str]:
         """:func:`ai.packs.store.examine` with the network check, in the child, for each folder.
 
         Parameters
@@ -621,9 +633,11 @@ class IsolatedEngine:
             ``(status, reason)`` for each folder, in order, and the name of the device inference will use.
         """
         described = [(str(f[0]), str(f[1]), f[2] if len(f) > 2 else None) for f in folders]
-        return self._request("check", None, None, {"folders": described}, None, cancel)
+        checked: tuple[list[tuple[str, str]], str] = self._request("check", None, None, {"folders": described},
+                                                                    None, cancel)
+        return checked
 
-    def check_entries(self, entries: list, cancel: CancelToken | None = None) -> str:
+    def check_entries(self, entries: list[PackEntry], cancel: CancelToken | None = None) -> str:
         """Check, in the child, every readable entry of :meth:`ai.packs.store.PackStore.entries`.
 
         Each :class:`ai.packs.store.PackEntry` read without its network check gets the status
@@ -641,17 +655,19 @@ class IsolatedEngine:
             entry.status, entry.reason = status, reason
         return device
 
-    def describe_for_install(self, source: str | os.PathLike, cancel: CancelToken | None = None):
+    def describe_for_install(self, source: str | os.PathLike[str],
+                             cancel: CancelToken | None = None) -> InstallPreview:
         """:func:`ai.packs.provenance.describe_for_install` of ``source``, in the child.
 
         A pack offered for installation is untrusted: building its network in the worker
         means that even a crash in native code while checking it spares the viewer, and the
         sandbox keeps anything it might run from the network and from the user's files.
         """
-        return self._request("describe", None, None, {"source": str(source)}, None, cancel)
+        preview: InstallPreview = self._request("describe", None, None, {"source": str(source)}, None, cancel)
+        return preview
 
-    def install_pack(self, source: str | os.PathLike, user_dir: str | os.PathLike | None = None,
-                     trusted: bool = False, cancel: CancelToken | None = None):
+    def install_pack(self, source: str | os.PathLike[str], user_dir: str | os.PathLike[str] | None = None,
+                     trusted: bool = False, cancel: CancelToken | None = None) -> Pack:
         """:meth:`ai.packs.store.PackStore.install` of ``source`` into ``user_dir``, checked in the child.
 
         This process unpacks or copies the pack into the store's staging folder (file work
@@ -671,7 +687,7 @@ class IsolatedEngine:
 
         return PackStore(user_dir=user_dir).install(source, trusted=trusted, check=check)
 
-    def sandbox(self, cancel: CancelToken | None = None):
+    def sandbox(self, cancel: CancelToken | None = None) -> SandboxReport:
         """What the child's sandbox applied (starting the child if none runs).
 
         Returns
@@ -679,7 +695,8 @@ class IsolatedEngine:
         ai.sandbox.SandboxReport
             One line per protection (network, files, memory): what was applied, or why not.
         """
-        return self._request("sandbox", None, None, {}, None, cancel)
+        report: SandboxReport = self._request("sandbox", None, None, {}, None, cancel)
+        return report
 
     def _execute(self, source: str, cancel: CancelToken | None = None):
         """Execute Python ``source`` in the child and return its variable ``result``.
@@ -689,13 +706,16 @@ class IsolatedEngine:
         """
         return self._request("exec", None, None, {"source": source}, None, cancel)
 
-    def explain(self, volume: Volume, pack, result, method: str = "gradcam", target: str | None = None,
-                device: str = "auto", progress: ProgressCallback | None = None, cancel: CancelToken | None = None):
+    def explain(self, volume: Volume, pack: Pack, result: Result, method: str = "gradcam",
+                target: str | None = None, device: str = "auto", progress: ProgressCallback | None = None,
+                cancel: CancelToken | None = None) -> Heatmap:
         """:func:`ai.explain.explain` in the child; the result's labels stay here (only names and scores go)."""
         arguments = {"result": replace(result, labels=None), "method": method, "target": target, "device": device}
-        return self._request("explain", volume, pack, arguments, progress, cancel)
+        heatmap: Heatmap = self._request("explain", volume, pack, arguments, progress, cancel)
+        return heatmap
 
-    def _request(self, kind: str, volume: Volume | None, pack, arguments: dict, progress, cancel):
+    def _request(self, kind: str, volume: Volume | None, pack: Pack | None, arguments: dict[str, Any],
+                 progress: ProgressCallback | None, cancel: CancelToken | None) -> Any:
         check_cancel(cancel)
         with self._lock:
             self.start()

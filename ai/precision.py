@@ -37,7 +37,7 @@ def declared(pack: Pack) -> dict[str, Any] | None:
     return block if isinstance(block, dict) else None
 
 
-def autocast_dtype(pack: Pack, device) -> Any:
+def autocast_dtype(pack: Pack, device: Any) -> Any:
     """The dtype the engine autocasts ``pack`` to on ``device``: ``None`` for full precision.
 
     Only a CUDA device, and only a pack whose ``mixed_precision`` declares an agreement of at
@@ -53,7 +53,7 @@ def autocast_dtype(pack: Pack, device) -> Any:
     return getattr(torch, block["dtype"])
 
 
-def precision_context(device, dtype) -> contextlib.AbstractContextManager:
+def precision_context(device: Any, dtype: Any) -> contextlib.AbstractContextManager[Any]:
     """``torch.autocast`` on ``device``'s type to ``dtype``, or nothing when ``dtype`` is ``None``.
 
     Raises
@@ -151,7 +151,7 @@ def label_agreement(pack: Pack, volume: Volume, dtype: str = "bfloat16", device:
     reference = _run_once(volume, pack, target, None, None, None, precision="float32")
     mixed = _run_once(volume, pack, target, None, None, None, precision=dtype)
     seconds = {"float32": reference.timings.get("inference", 0.0), dtype: mixed.timings.get("inference", 0.0)}
-    common = {"pack": pack.name, "dtype": dtype, "device": reference.device, "seconds": seconds,
+    common: dict[str, Any] = {"pack": pack.name, "dtype": dtype, "device": reference.device, "seconds": seconds,
               "network_output_dtype": str(mixed.provenance.get("network_output_dtype", ""))}
     if reference.probabilities is not None and mixed.probabilities is not None:
         top_reference, top_mixed = next(iter(reference.probabilities)), next(iter(mixed.probabilities))

@@ -19,12 +19,19 @@ import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ai.inference import Result
 from viewer.core.errors import ExportError
 from viewer.core.files import atomic_path
 from viewer.core.volume import Volume
+
+if TYPE_CHECKING:
+    from ai.explain import Heatmap
+    from ai.packs.pack import Pack
+    from viewer.core.dicom import Series
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +42,8 @@ RESULT_FILES = frozenset({"result.json", "labels.nii.gz", "seg.dcm", "heatmap.ni
 _SAVING = re.compile(r"\.(?P<name>.+)\.(?P<stage>new|old)-[0-9a-f]{12}")
 
 
-def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Result, heatmap: Any = None) -> dict:
+def save_result(out: Path, volume: Volume, series: Series | None, pack: Pack, result: Result,
+                heatmap: Heatmap | None = None) -> dict[str, Any]:
     """Write a result into ``out`` and return the summary written as result.json.
 
     Parameters
@@ -75,7 +83,8 @@ def save_result(out: Path, volume: Volume, series: Any, pack: Any, result: Resul
     return summary
 
 
-def _write_result(out: Path, volume: Volume, series: Any, pack: Any, result: Result, heatmap: Any) -> dict:
+def _write_result(out: Path, volume: Volume, series: Series | None, pack: Pack, result: Result,
+                  heatmap: Heatmap | None) -> dict[str, Any]:
     """Write the files of a result into ``out`` (result.json last)."""
     from viewer.core.dicom.layout import slice_files
     from viewer.export.nifti import write_nifti
@@ -86,7 +95,7 @@ def _write_result(out: Path, volume: Volume, series: Any, pack: Any, result: Res
                         "shape_zyx": list(volume.shape_zyx), "spacing_xyz": [float(v) for v in volume.spacing]}
     summary["files"] = {}
 
-    def on_grid(array) -> Volume:
+    def on_grid(array: np.ndarray) -> Volume:
         return Volume(array=array, origin=volume.origin, spacing=volume.spacing, direction=volume.direction)
 
     if result.labels is not None:
@@ -184,7 +193,7 @@ def _safe(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text).strip("._") or "series"
 
 
-def result_folders(series: Any, pack_name: str) -> list[Path]:
+def result_folders(series: Series, pack_name: str) -> list[Path]:
     """Where a result of ``pack_name`` on ``series`` is saved, in order of preference.
 
     Beside the study's files (``outpost-results/<series>-<pack>``), else (a CD, a
@@ -198,9 +207,9 @@ def result_folders(series: Any, pack_name: str) -> list[Path]:
     return [beside, user_data_dir() / "results" / study / name]
 
 
-def previous_results(series: Any) -> list[tuple[Path, dict]]:
+def previous_results(series: Series) -> list[tuple[Path, dict[str, Any]]]:
     """Saved results for ``series`` (either place of :func:`result_folders`), newest first."""
-    found = []
+    found: list[tuple[Path, dict[str, Any]]] = []
     for base in {folder.parent for folder in result_folders(series, "x")}:
         recover_results(base)
         prefix = _safe(f"{series.key}-")
@@ -211,7 +220,7 @@ def previous_results(series: Any) -> list[tuple[Path, dict]]:
     return sorted(found, key=lambda item: str(item[1].get("provenance", {}).get("date", "")), reverse=True)
 
 
-def load_previous(folder: Path, volume: Volume) -> tuple[Any, Any, dict]:
+def load_previous(folder: Path, volume: Volume) -> tuple[np.ndarray | None, np.ndarray | None, dict[str, Any]]:
     """The label map and heatmap saved in ``folder`` as arrays on ``volume``'s grid, and the summary.
 
     Raises
@@ -224,7 +233,7 @@ def load_previous(folder: Path, volume: Volume) -> tuple[Any, Any, dict]:
 
     folder = Path(folder)
     summary = load_summary(folder) or {}
-    arrays = []
+    arrays: list[np.ndarray | None] = []
     for name in ("labels", "heatmap"):
         file = summary.get("files", {}).get(name)
         if not file:
@@ -237,10 +246,11 @@ def load_previous(folder: Path, volume: Volume) -> tuple[Any, Any, dict]:
     return arrays[0], arrays[1], summary
 
 
-def load_summary(folder: Path) -> dict | None:
+def load_summary(folder: Path) -> dict[str, Any] | None:
     """A saved result.json, or ``None`` when there is none or it cannot be read."""
     try:
-        return json.loads((Path(folder) / "result.json").read_text())
+        summary: dict[str, Any] = json.loads((Path(folder) / "result.json").read_text())
+        return summary
     except (OSError, ValueError):
         return None
 

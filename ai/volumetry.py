@@ -8,6 +8,7 @@ on the grid the labels are on (the series' own), voxels times the voxel volume. 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -31,8 +32,8 @@ def side_of(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def volumetry(labels: np.ndarray, label_names: dict[int, str], spacing_mm, pack_name: str,
-              icv_mask: np.ndarray | None = None, icv_source: str | None = None) -> dict[str, Any]:
+def volumetry(labels: np.ndarray, label_names: dict[int, str], spacing_mm: Sequence[float] | np.ndarray,
+              pack_name: str, icv_mask: np.ndarray | None = None, icv_source: str | None = None) -> dict[str, Any]:
     """The volumetry table of a label map.
 
     Parameters

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from viewer.core.overlays import resample_to_grid
 from viewer.core.tasks import CancelToken, ProgressCallback, check_cancel, report
 from viewer.core.volume import Volume
 
+if TYPE_CHECKING:
+    from ai.packs.store import PackStore
+
 
 def runs_after(pack: Pack) -> str | None:
     """The name of the pack that must run before ``pack`` (``None`` when none must)."""
@@ -39,7 +42,7 @@ def runs_after(pack: Pack) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def pre_model_of(pack: Pack, store: Any = None) -> Pack | None:
+def pre_model_of(pack: Pack, store: PackStore | None = None) -> Pack | None:
     """The pack that must run before ``pack``, from the pack store (``None`` when none must).
 
     Parameters
@@ -144,7 +147,8 @@ def run_pack(volume: Volume, pack: Pack, pre_pack: Pack | None = None, device: s
     check_cancel(cancel)
     # brainchop's phase 1: the pre-model on the whole conformed volume.
     first = run(_hinted(conformed, "whole"), pre_pack, device=device, progress=progress, cancel=cancel)
-    mask = first.labels > 0  # [z, y, x] of the conformed grid
+    assert first.labels is not None  # a segmentation pack's result
+    mask: np.ndarray = first.labels > 0  # [z, y, x] of the conformed grid
     box = bounding_box(mask.transpose(2, 1, 0))
     if box is None:
         raise AIError(f"{pre_pack.name} found no brain in this series; {pack.name} was not run")

@@ -1,5 +1,6 @@
-"""The type check: mypy, strict, on the core, the viewer model and the AI packs ([tool.mypy] in
-pyproject.toml), so that the types at the seams between packages (Volume, Series, Pack) hold."""
+"""The type check: mypy, strict, on the core, the viewer model, the AI packs, the batch engine and the AI
+modules at the seams ([tool.mypy] in pyproject.toml), so that the types passed between packages (Volume,
+Series, Pack, Result) hold."""
 
 import subprocess
 import sys
@@ -17,7 +18,9 @@ def _config() -> dict:
 def test_mypy_is_strict_on_the_core_the_viewer_model_and_the_packs():
     config = _config()
     assert config["strict"] is True
-    assert {"viewer.core", "viewer.model", "ai.packs"} <= set(config["packages"])
+    assert {"viewer.core", "viewer.model", "ai.packs", "ai.batch"} <= set(config["packages"])
+    assert {"ai.inference", "ai.results", "ai.explain", "ai.workflow", "ai.volumetry",
+            "ai.precision"} <= set(config["modules"])
     assert "ignore_missing_imports" not in config and "ignore_errors" not in config  # only per module
     for override in config.get("overrides", []):
         assert not override.get("ignore_errors"), override["module"]  # no module is set aside

@@ -138,7 +138,7 @@ def read_labels(path: str | Path) -> Labels:
         raise CalibrationError(f"the labels {printable(path)} are not text (a NUL byte)")
     text = data.decode("utf-8-sig", errors="replace")
     found = Labels()
-    where = {}  # series UID -> the row that labelled it
+    where: dict[str, int] = {}  # series UID -> the row that labelled it
     uid_column, label_column = 0, 1
 
     def problem(line: str) -> None:
@@ -451,12 +451,15 @@ class Calibration:
                          "or not run; ignored)")
         if not self.enough:
             return [*lines, self.too_few_line()]
+        assert self.auc is not None and self.auc_ci is not None and self.at_pack is not None \
+            and self.chosen is not None  # set whenever there are enough
         low, high = self.auc_ci
         lines.append(f"AUC {self.auc:.3f} (95% CI {low:.3f}-{high:.3f}, stratified bootstrap, "
                      f"{self.resamples} resamples, seed {self.seed})")
         lines.append(f"At the pack's threshold {self.pack_threshold:.4g} ({self.pack_threshold_source}): "
                      + _point_text(self.at_pack))
         chosen = self.chosen
+        assert chosen.threshold_ci is not None
         tlow, thigh = chosen.threshold_ci
         lines.append(f"Threshold for sensitivity >= {self.target_sensitivity:.2f}: {chosen.threshold:.4g} "
                      f"(95% CI {tlow:.4g}-{thigh:.4g}): " + _point_text(chosen))
@@ -480,6 +483,9 @@ class Calibration:
         if not self.enough:
             data["message"] = self.too_few_line()
             return data
+        assert self.auc is not None and self.auc_ci is not None and self.at_pack is not None \
+            and self.chosen is not None and self.fpr is not None and self.tpr is not None \
+            and self.thresholds is not None  # set whenever there are enough
         data.update({
             "auc": self.auc, "auc_ci": list(self.auc_ci),
             "bootstrap": {"resamples": self.resamples, "seed": self.seed, "stratified": True},
@@ -548,7 +554,8 @@ def calibrate_batch(folder: Path, labels_csv: Path, sensitivity: float = 0.90, p
     found = Calibration(folder, labels_csv, meta.get("pack", ""), meta.get("version", ""),
                         meta.get("checksum", ""), float(sensitivity), float(threshold), source,
                         problems=labels.problems, seed=seed)
-    positive, negative = [], []
+    positive: list[float] = []
+    negative: list[float] = []
     for uid, label in labels.labels.items():
         row = rows.get(uid)
         score = _finite(row.score) if row is not None else None
@@ -597,6 +604,8 @@ def draw_roc(calibration: Calibration, path: Path, size: tuple[int, int] = PNG_S
 
     if not calibration.enough:
         raise CalibrationError(calibration.too_few_line())
+    assert calibration.auc is not None and calibration.auc_ci is not None and calibration.at_pack is not None \
+        and calibration.chosen is not None and calibration.fpr is not None and calibration.tpr is not None
     width, height = size
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
@@ -758,6 +767,7 @@ def save_site_calibration(calibration: Calibration, path: Path | None = None) ->
     if not calibration.checksum:
         raise CalibrationError(f"the batch {printable(calibration.batch)} records no pack checksum: "
                                "its threshold cannot be bound to a pack version")
+    assert calibration.auc is not None  # computed with the chosen threshold
     saved = SiteCalibration(
         checksum=calibration.checksum, pack=calibration.pack, pack_version=calibration.pack_version,
         threshold=calibration.chosen.threshold, target_sensitivity=calibration.target_sensitivity,
@@ -815,6 +825,7 @@ def screening_verdict(pack: Pack, result: Result | dict[str, Any]) -> str:
     if score is None:
         return ""
     threshold, source = operating_threshold(pack.checksum, screening_threshold(pack))
+    assert threshold is not None  # the pack's screening threshold is always given
     side = "at or above" if score >= threshold else "below"
     what = " + ".join(positive_classes(pack)) if pack.task == "classification" else "volume (mL)"
     return f"{what} {score:.3f}: {side} the threshold {threshold:.4g} ({source})"

@@ -10,10 +10,15 @@ import argparse
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from viewer.cli.terminal import TerminalProgress
 from viewer.core.errors import OutpostError
 from viewer.core.text import printable
+
+if TYPE_CHECKING:
+    from ai.batch.executors import Executor
+    from ai.batch.inputs import BatchInputs
 
 #: What ``--device`` accepts.
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d{1,2})?)$")
@@ -36,7 +41,7 @@ def _workers(text: str) -> int:
 
 
 # --------------------------------------------------------------------------- run
-def _inputs(args: argparse.Namespace):
+def _inputs(args: argparse.Namespace) -> BatchInputs:
     from ai.batch import inputs
     from viewer.pacs.store import LocalStore
 
@@ -60,7 +65,7 @@ def _inputs(args: argparse.Namespace):
         return inputs.from_store(store)
 
 
-def _executor(args: argparse.Namespace):
+def _executor(args: argparse.Namespace) -> Executor:
     if args.scheduler:
         try:
             from ai.batch.dask_executor import DaskExecutor
@@ -166,7 +171,7 @@ def command_batch_calibrate(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- the parser
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``outpost batch ...`` to the ``outpost`` parser."""
     from ai.batch.database import SORTS, STATUSES
     from ai.cli import EXPLAIN_METHODS

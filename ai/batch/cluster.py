@@ -37,7 +37,8 @@ DEFAULT_PORT = 8786
 WORKER_CONNECT_TIMEOUT_S = 60.0
 
 
-def register_cluster_commands(batch_subparsers: argparse._SubParsersAction) -> None:
+def register_cluster_commands(
+        batch_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``scheduler`` and ``worker`` to ``outpost batch``'s subcommands (handlers in ``handler``)."""
     scheduler = batch_subparsers.add_parser(
         "scheduler", help="start a Dask scheduler for batches on several machines (see docs/user/batch.md)",
@@ -84,14 +85,20 @@ def security_from(args: argparse.Namespace) -> Any:
                                 tls_worker_key=args.tls_key, require_encryption=True)
 
 
-async def _until_signal_or(finished: asyncio.Future) -> int | None:
+def _set_once(future: asyncio.Future[int], value: int) -> None:
+    """Give ``future`` its result unless it has one."""
+    if not future.done():
+        future.set_result(value)
+
+
+async def _until_signal_or(finished: asyncio.Future[Any]) -> int | None:
     """Wait until ``finished`` is done or SIGINT/SIGTERM arrives; return the signal's number, if one came."""
     loop = asyncio.get_running_loop()
-    received: asyncio.Future = loop.create_future()
-    installed = []
+    received: asyncio.Future[int] = loop.create_future()
+    installed: list[signal.Signals] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # Windows; not the main thread
-            loop.add_signal_handler(signum, lambda s=signum: received.done() or received.set_result(s))
+            loop.add_signal_handler(signum, _set_once, received, signum)
             installed.append(signum)
     try:
         done, _ = await asyncio.wait([received, finished], return_when=asyncio.FIRST_COMPLETED)
@@ -204,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     register_cluster_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        code: int = args.handler(args)
+        return code
     except ClusterError as e:
         print(f"outpost: error: {e}", file=sys.stderr)
         return 1

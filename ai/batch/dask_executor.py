@@ -294,7 +294,8 @@ class DaskExecutor:
         from ai.batch.tasks import SeriesOutcome
 
         try:
-            return future.result()
+            outcome: SeriesOutcome = future.result()
+            return outcome
         except Exception as e:  # noqa: BLE001 - a task that raised is a failed series, not a failed batch
             reason = f"on the Dask cluster: {type(e).__name__}: {first_line(e)}"
             log.warning("series %s failed on the Dask cluster: %s", task.series_uid, reason)

@@ -292,7 +292,8 @@ class BatchDatabase:
         """
         if sort not in SORTS:
             raise ValueError(f"sort by one of {SORTS}, not {sort!r}")
-        where, values = ["1"], []
+        where: list[str] = ["1"]
+        values: list[str | float] = []
         if status is not None:
             where.append("status = ?")
             values.append(status)
@@ -330,7 +331,7 @@ class BatchDatabase:
                        (int(current["read"] if read is None else read),
                         current["opinion"] if opinion is None else opinion, reader, _now(), series_uid))
 
-    def _select(self, where: str, values: tuple, order: str) -> list[SeriesRow]:
+    def _select(self, where: str, values: tuple[str | float, ...], order: str) -> list[SeriesRow]:
         rows = []
         for record in self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM series WHERE {where} ORDER BY {order}",
                                        values):

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ai.batch.database import FAILED
 from ai.batch.tasks import PreparedSeries, SeriesOutcome, SeriesTask, prepare_series, run_prepared
@@ -111,13 +111,13 @@ class LocalExecutor:
         pending: queue.Queue[SeriesTask] = queue.Queue()
         for task in tasks:
             pending.put(task)
-        events: queue.Queue[tuple] = queue.Queue()
+        events: queue.Queue[tuple[Any, ...]] = queue.Queue()
         count = min(self.workers, len(tasks))
         devices = worker_devices(count, self.device)
         # Each engine gets its share of the cores: N processes each using every core run slower
         # together than one alone (measured: 2 workers at 376 ms a series, 45 ms sharing them).
-        threads = max(1, (os.cpu_count() or 1) // count) if count > 1 else None
-        engines = [IsolatedEngine(threads=threads) for _ in range(count)]
+        engine_threads = max(1, (os.cpu_count() or 1) // count) if count > 1 else None
+        engines = [IsolatedEngine(threads=engine_threads) for _ in range(count)]
         host = platform.node()
         stop = threading.Event()  # set by the stop or by a failure here (the caller's token is theirs)
 
@@ -134,9 +134,9 @@ class LocalExecutor:
             engine, name = engines[index], f"{host}:local-{index + 1}"
             # While the model runs on one series, the next one is read: one series ahead per worker.
             reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"outpost-batch-read-{index + 1}")
-            ahead: tuple[SeriesTask, Future] | None = None
+            ahead: tuple[SeriesTask, Future[PreparedSeries | SeriesOutcome]] | None = None
             try:
-                def read_ahead() -> tuple[SeriesTask, Future] | None:
+                def read_ahead() -> tuple[SeriesTask, Future[PreparedSeries | SeriesOutcome]] | None:
                     task = None if stopped() else next_task()
                     return None if task is None else (task, reader.submit(prepare_series, task))
 
@@ -162,9 +162,10 @@ class LocalExecutor:
                 events.put(("error", e))
             finally:
                 reader.shutdown(wait=True, cancel_futures=True)
-                if ahead is not None and ahead[1].done() and not ahead[1].cancelled() \
-                        and isinstance(ahead[1].result(), PreparedSeries):
-                    ahead[1].result().release()  # read for nothing: the batch stopped; it runs next time
+                if ahead is not None and ahead[1].done() and not ahead[1].cancelled():
+                    unused = ahead[1].result()
+                    if isinstance(unused, PreparedSeries):
+                        unused.release()  # read for nothing: the batch stopped; it runs next time
                 events.put(("exit", index))
 
         threads = [threading.Thread(target=work, args=(index,), name=f"outpost-batch-{index + 1}", daemon=True)

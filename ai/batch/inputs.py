@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ai.batch.database import SeriesEntry
 from viewer.core.errors import OutpostError
 
 if TYPE_CHECKING:
     from viewer.core.dicom.scan import ScanResult, Series
+    from viewer.core.tasks import CancelToken, ProgressCallback
+    from viewer.pacs.nodes import LocalSettings, Node
+    from viewer.pacs.query import FindQuery, SeriesMatch, StudyMatch
+    from viewer.pacs.store import LocalStore
 
 #: The keys ``--query`` takes (``KEY=VALUE``) and the :class:`~viewer.pacs.query.FindQuery` field each sets.
 QUERY_KEYS = {"date": "date", "modality": "modality", "accession": "accession_number",
@@ -99,11 +103,17 @@ def from_paths(paths: Sequence[str]) -> BatchInputs:
         if not Path(path).exists():
             raise OutpostError(f"{path} does not exist")
         given = str(Path(path).absolute())  # opened later from the worklist, whatever its working folder
-        inputs.extend(from_scan(scan_paths([path]), lambda _series, given=given: f"path:{given}"))
+        inputs.extend(from_scan(scan_paths([path]), _constant_source(f"path:{given}")))
     return inputs
 
 
-def from_store(store: Any, study_uids: Sequence[str] | None = None, source: str | None = None) -> BatchInputs:
+def _constant_source(text: str) -> Callable[[Series], str]:
+    """A ``source(series)`` that names the same place for every series."""
+    return lambda _series: text
+
+
+def from_store(store: LocalStore, study_uids: Sequence[str] | None = None,
+               source: str | None = None) -> BatchInputs:
     """The series of the local study store (:class:`~viewer.pacs.store.LocalStore`): every study, or some.
 
     The studies are ``study_uids`` when given.
@@ -118,11 +128,11 @@ def from_store(store: Any, study_uids: Sequence[str] | None = None, source: str 
     for study_uid in uids:
         files = [str(path) for path in store.files(study_uid)]
         if files:
-            inputs.extend(from_scan(scan_paths(files), lambda _series, uid=study_uid: source or f"store:{uid}"))
+            inputs.extend(from_scan(scan_paths(files), _constant_source(source or f"store:{study_uid}")))
     return inputs
 
 
-def parse_query(items: Sequence[str]) -> Any:
+def parse_query(items: Sequence[str]) -> FindQuery:
     """A study-level :class:`~viewer.pacs.query.FindQuery` from ``KEY=VALUE`` items (:data:`QUERY_KEYS`).
 
     Raises
@@ -145,7 +155,7 @@ def parse_query(items: Sequence[str]) -> Any:
     return FindQuery(level="STUDY", **fields_)
 
 
-def _node_and_local(node: Any, local: Any) -> tuple[Any, Any]:
+def _node_and_local(node: str | Node, local: LocalSettings | None) -> tuple[Node, LocalSettings | None]:
     """The :class:`~viewer.pacs.nodes.Node` named ``node`` (or ``node`` itself) and the local settings."""
     from viewer.pacs.nodes import PacsSettings
 
@@ -156,7 +166,7 @@ def _node_and_local(node: Any, local: Any) -> tuple[Any, Any]:
     return node, local
 
 
-def from_dicomweb(node: Any, query_items: Sequence[str], local: Any = None) -> BatchInputs:
+def from_dicomweb(node: str | Node, query_items: Sequence[str], local: LocalSettings | None = None) -> BatchInputs:
     """The series of the studies ``query_items`` find on a DICOMweb node, left on the PACS.
 
     QIDO-RS at study level, then the series of each study; nothing is retrieved here: each worker
@@ -187,8 +197,9 @@ def from_dicomweb(node: Any, query_items: Sequence[str], local: Any = None) -> B
         raise OutpostError(f"{node.describe()}: workers fetch series by DICOMweb from a configured node with a "
                            "DICOMweb URL (outpost pacs node add NAME --url URL on each worker)")
     inputs = BatchInputs()
-    for study in search(node, query, local):
-        for series in search(node, FindQuery(level="SERIES", study_uid=study.study_uid), local):
+    for study in cast("list[StudyMatch]", search(node, query, local)):  # a study-level search
+        for series in cast("list[SeriesMatch]",
+                           search(node, FindQuery(level="SERIES", study_uid=study.study_uid), local)):
             entry = SeriesEntry(series_uid=series.series_uid, study_uid=study.study_uid,
                                 study_date=study.study_date, modality=series.modality,
                                 description=series.series_description, source=f"pacs:{node.name}")
@@ -196,8 +207,9 @@ def from_dicomweb(node: Any, query_items: Sequence[str], local: Any = None) -> B
     return inputs
 
 
-def from_pacs(node: Any, query_items: Sequence[str], store: Any, progress: Any = None, cancel: Any = None,
-              local: Any = None) -> BatchInputs:
+def from_pacs(node: str | Node, query_items: Sequence[str], store: LocalStore,
+              progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+              local: LocalSettings | None = None) -> BatchInputs:
     """The series of the studies ``query_items`` find on a PACS, retrieved into ``store`` first.
 
     C-FIND (QIDO-RS for a DICOMweb-only node) at study level, then C-GET (WADO-RS) of each study the

@@ -16,6 +16,7 @@ import datetime
 import html
 import io
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class Threshold:
 
 def batch_threshold(meta: dict[str, str]) -> Threshold:
     """The threshold of a batch whose recorded facts are ``meta``: the site's, else the pack's."""
+    site_threshold: Callable[[str], Any] | None
     try:
         from ai.batch.calibration import site_threshold
     except ModuleNotFoundError:  # an installation without calibration: the pack's threshold
@@ -152,7 +154,9 @@ def _html(folder: Path, rows: list[SeriesRow], meta: dict[str, str], counts: dic
                         for line in body)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
 
-    score = lambda row: "" if row.score is None else f"{row.score:.3f}"  # noqa: E731
+    def score(row: SeriesRow) -> str:
+        return "" if row.score is None else f"{row.score:.3f}"
+
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Batch report: {e(meta.get('pack', ''))}</title>",

@@ -26,6 +26,8 @@ from ai.batch.tasks import SeriesOutcome, SeriesTask, positive_classes, screenin
 from viewer.core.tasks import CancelToken
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from ai.batch.executors import Executor
     from ai.packs.pack import Pack
 
@@ -141,7 +143,8 @@ class _StopOnInterrupt:
     """
 
     def __init__(self, cancel: CancelToken) -> None:
-        self.cancel, self.previous = cancel, None
+        self.cancel = cancel
+        self.previous: Callable[[int, FrameType | None], Any] | int | None = None
 
     def __enter__(self) -> _StopOnInterrupt:
         if threading.current_thread() is threading.main_thread():

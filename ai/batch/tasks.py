@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from ai.inference import Result
     from ai.isolation import IsolatedEngine
     from ai.packs.pack import Pack
+    from viewer.core.dicom import Series
+    from viewer.core.volume import Volume
 
 #: Class names that say "nothing found": never the positive class by default (compared lower-case).
 NEGATIVE_NAMES = frozenset({"normal", "negative", "no finding", "no_finding", "nofinding", "healthy",
@@ -192,15 +194,18 @@ def worker_name(pid: int | None = None) -> str:
     return f"{platform.node()}:{pid if pid is not None else os.getpid()}"
 
 
+#: What :func:`_folder_fingerprint` returns: ``(relative path, size, mtime_ns)`` of each file.
+_Fingerprint = tuple[tuple[str, int, int], ...]
+
 #: Packs this process has read for a batch's tasks, by folder and checksum, with the fingerprint of the
 #: folder's files they were read from (:func:`_folder_fingerprint`).
-_task_packs: dict[tuple[str, str], tuple[tuple, Pack]] = {}
+_task_packs: dict[tuple[str, str], tuple[_Fingerprint, Pack]] = {}
 _task_packs_lock = threading.Lock()
 
 
-def _folder_fingerprint(folder: Path) -> tuple:
+def _folder_fingerprint(folder: Path) -> _Fingerprint:
     """The name, size and modification time of every file under ``folder``: what changes when a file does."""
-    found = []
+    found: list[tuple[str, int, int]] = []
     for path in sorted(folder.rglob("*")):
         status = path.stat()
         if path.is_file():
@@ -257,7 +262,7 @@ def _read_task_pack(task: SeriesTask) -> Pack:
     return pack
 
 
-def _find_series(task: SeriesTask, paths: Sequence[str]):
+def _find_series(task: SeriesTask, paths: Sequence[str]) -> tuple[Series | None, str]:
     """The scanned series of ``task`` in ``paths`` (``(series, "")``), or ``(None, why it cannot be read)``."""
     from ai.batch.inputs import series_uid_of
     from viewer.core.dicom import scan
@@ -318,8 +323,8 @@ class PreparedSeries:
 
     task: SeriesTask
     pack: Pack
-    series: Any
-    volume: Any
+    series: Series
+    volume: Volume
     seconds: float
     fetched: Path | None = None
 
