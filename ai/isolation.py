@@ -409,6 +409,9 @@ def _portable(error: Exception) -> Exception:
     a transform) becomes an AIError that says what it was.
     """
     if isinstance(error, OutpostError) and type(error).__module__ in _OUTPOST_MODULES:  # what the parent takes
+        # A translatable Message (viewer.core.translatable) goes as its English text: a str subclass
+        # would pickle as a call of builtins.str, which the parent's unpickler rightly refuses.
+        error.args = tuple(str(arg) if isinstance(arg, str) else arg for arg in error.args)
         try:
             if type(pickle.loads(pickle.dumps(error))) is type(error):
                 return error

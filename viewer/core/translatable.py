@@ -73,7 +73,7 @@ class Message(str):
         """``parts`` joined with "; ", each translated where it is a message."""
         return cls(_JOIN, parts=tuple(parts))
 
-    def __reduce__(self) -> tuple[object, ...]:  # pickles (worker processes) as the plain English text
+    def __reduce__(self) -> tuple[object, ...]:  # pickles as the English text (the AI worker sends plain str)
         return (str, (str(self),))
 
 
