@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.json_shape import shape
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,15 +21,6 @@ def documented_result() -> dict:
     assert "`outpost ai run --json`" in section.group(1)
     (block,) = re.findall(r"```json\n(.*?)```", section.group(1), flags=re.DOTALL)
     return json.loads(block)
-
-
-def shape(value):
-    """A JSON value's structure: keys, nesting and value types (lists by their first item), no values."""
-    if isinstance(value, dict):
-        return {key: shape(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [shape(value[0])] if value else []
-    return type(value).__name__
 
 
 def test_shape_tells_types_and_keys_apart():

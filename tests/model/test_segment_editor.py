@@ -76,8 +76,8 @@ def _check_counts(editor: SegmentEditor) -> None:
 
 
 def _undo_all(editor: SegmentEditor, source: np.ndarray) -> None:
-    while editor.undo():
-        pass
+    for _step in range(editor.undo_steps):  # every step kept, oldest last
+        editor.undo()
     np.testing.assert_array_equal(editor.labels, source)
     assert all(v == (0, 0) for v in editor.changes_by_segment().values())
 
@@ -418,8 +418,8 @@ def test_more_than_255_segments_widen_the_map_in_the_view_too(phantom):
     assert editor.labels.dtype == np.uint16 and editor.overlay.labels is editor.labels
     editor.paint((20, 56, 56), 10.0, sphere=True)
     assert np.count_nonzero(editor.labels == 256) > 0
-    while editor.undo():
-        pass
+    for _step in range(editor.undo_steps):  # every step kept, oldest last
+        editor.undo()
     assert not editor.labels.any() and not editor.segments
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.json_shape import shape
 from tests.pacs.servers import ORTHANC_USER
 from viewer.cli.pacs import PASSWORD_ENV
 
@@ -26,15 +27,6 @@ def documented_find_examples() -> dict[str, dict]:
     assert section, "network.md has no **`outpost pacs find --json`** paragraph"
     examples = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section.group(1), flags=re.DOTALL)]
     return {example["level"]: example for example in examples}
-
-
-def shape(value):
-    """A JSON value's structure: keys, nesting and value types (lists by their first item), no values."""
-    if isinstance(value, dict):
-        return {key: shape(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [shape(value[0])] if value else []
-    return type(value).__name__
 
 
 def test_shape_tells_types_and_keys_apart():
